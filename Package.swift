@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+// Herald: notification-routing daemon. No SwiftPM package dependencies: Foundation,
+// Dispatch and Debian's C libraries only (see ../shared/DESIGN.md).
+import PackageDescription
+
+/// Adapters import their C module with `internal import`; strict concurrency everywhere.
+let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
+
+let package = Package(
+    name: "Herald",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "herald", targets: ["herald"]),
+    ],
+    targets: [
+        // MARK: C system libraries (module map + shim header each)
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // MARK: Pure core and shared support
+        .target(name: "HeraldCore", swiftSettings: swiftSettings),
+        .target(name: "HeraldSupport", swiftSettings: swiftSettings),
+
+        // MARK: Adapters (never import each other)
+        .target(name: "HeraldStore", dependencies: ["HeraldCore", "HeraldSupport", "CSQLite"], swiftSettings: swiftSettings),
+        .target(name: "HeraldDelivery", dependencies: ["HeraldCore", "HeraldSupport", "CCurl", "COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "HeraldServer", dependencies: ["HeraldCore", "HeraldSupport", "CMicroHTTPD"], swiftSettings: swiftSettings),
+
+        // MARK: Wiring and command line
+        .target(name: "HeraldDaemon", dependencies: ["HeraldCore", "HeraldSupport", "HeraldStore", "HeraldDelivery", "HeraldServer"], swiftSettings: swiftSettings),
+        .executableTarget(name: "herald", dependencies: ["HeraldDaemon", "HeraldCore"], swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .target(name: "HeraldTestKit", dependencies: ["HeraldCore", "HeraldSupport"], path: "Tests/HeraldTestKit", swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldServerTests", dependencies: ["HeraldServer", "HeraldTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldAcceptanceTests", dependencies: ["HeraldTestKit"], swiftSettings: swiftSettings),
+    ]
+)

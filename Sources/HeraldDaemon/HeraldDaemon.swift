@@ -1,0 +1,1 @@
+// HeraldDaemon: see DESIGN.md

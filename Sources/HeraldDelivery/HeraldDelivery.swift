@@ -1,0 +1,1 @@
+// HeraldDelivery: see DESIGN.md

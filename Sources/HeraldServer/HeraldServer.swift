@@ -1,0 +1,1 @@
+// HeraldServer: see DESIGN.md

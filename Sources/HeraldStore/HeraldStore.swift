@@ -1,0 +1,1 @@
+// HeraldStore: see DESIGN.md
