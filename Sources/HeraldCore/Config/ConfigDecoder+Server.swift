@@ -1,0 +1,118 @@
+/// Webhook targets and the `server` section.
+extension ConfigDecoder {
+    mutating func decodeTarget(_ item: JSONValue, at path: JSONPath) -> TargetDefinition? {
+        guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader) else { return nil }
+        let url = reader.string("url", required: true)
+        if let url { checkURL(url, at: path.appending("url")) }
+        var mode = TargetDefinition.Mode.perRecipient
+        if let text = reader.string("mode") {
+            if let parsed = TargetDefinition.Mode(rawValue: text) {
+                mode = parsed
+            } else {
+                let names = TargetDefinition.Mode.allCases.map(\.rawValue)
+                diagnostics.error("bad_value", path.appending("mode"),
+                                  "unknown mode '\(text)'\(Suggestion.hint(for: text, in: names)); use one of \(names.joined(separator: ", "))")
+            }
+        }
+        let secrets = (reader.array("secrets") ?? []).compactMap { decodeSecretSource($1, at: $0) }
+        if secrets.count > 2 {
+            diagnostics.error("out_of_range", path.appending("secrets"), "at most two signing secrets (the current and the next while rotating)")
+        }
+        let schedule = reader.strings("retrySchedule").compactMap { itemPath, text -> Duration? in
+            guard let d = Duration(parsing: text) else {
+                diagnostics.error("bad_duration", itemPath, "'\(text)' is not a duration; use a number with a unit, like '30s', '15m', '4h' or '1d'")
+                return nil
+            }
+            return d
+        }
+        let target = TargetDefinition(
+            id: id, url: url ?? "", mode: mode, headers: reader.stringMap("headers"), secrets: secrets,
+            timeout: reader.duration("timeout") ?? Duration(seconds: 10),
+            connectTimeout: reader.duration("connectTimeout") ?? Duration(seconds: 3),
+            maxAttempts: reader.integer("maxAttempts", in: 1...100) ?? 8,
+            maxAge: reader.duration("maxAge") ?? Duration(seconds: 3 * 86_400),
+            maxConcurrent: reader.integer("maxConcurrent", in: 1...1024) ?? 16,
+            retrySchedule: schedule.isEmpty ? TargetDefinition.defaultRetrySchedule : schedule)
+        reader.finish()
+        return url == nil ? nil : target
+    }
+
+    /// Webhooks go to http(s) URLs with a host; anything else is a typo or a risk.
+    private func checkURL(_ text: String, at path: JSONPath) {
+        guard let scheme = text.split(separator: ":", maxSplits: 1).first?.lowercased(),
+              scheme == "http" || scheme == "https",
+              text.dropFirst(scheme.count).hasPrefix("://"),
+              let host = text.dropFirst(scheme.count + 3).split(separator: "/", maxSplits: 1).first, !host.isEmpty,
+              !text.contains(" ") else {
+            diagnostics.error("bad_url", path, "'\(text)' is not an http or https URL")
+            return
+        }
+    }
+
+    /// `{"env": "NAME"}` or `{"file": "/path"}`: secrets are never written inline.
+    func decodeSecretSource(_ item: JSONValue, at path: JSONPath) -> SecretSource? {
+        guard var reader = ObjectReader(item, at: path, diagnostics) else { return nil }
+        let env = reader.string("env")
+        let file = reader.string("file")
+        reader.finish()
+        switch (env, file) {
+        case (let name?, nil): return .environment(name)
+        case (nil, let path?): return .file(path)
+        default:
+            diagnostics.error("bad_secret", path, "a secret source needs exactly one of 'env' or 'file'")
+            return nil
+        }
+    }
+
+    mutating func decodeServer(_ reader: inout ObjectReader) -> ServerSettings {
+        var server = ServerSettings()
+        if let listen = reader.string("listen") { server.listen = listen }
+        if let v = reader.integer("maxConnections", in: 1...100_000) { server.maxConnections = v }
+        if let v = reader.integer("connectionMemoryLimit", in: 4096...(64 << 20)) { server.connectionMemoryLimit = v }
+        if let v = reader.duration("connectionTimeout") { server.connectionTimeout = v }
+        if let v = reader.integer("maxBodyBytes", in: 1024...(256 << 20)) { server.maxBodyBytes = v }
+        if let v = reader.integer("maxBatchEvents", in: 1...100_000) { server.maxBatchEvents = v }
+        if let v = reader.integer("queueDepth", in: 1...10_000_000) { server.queueDepth = v }
+        if let v = reader.duration("idempotencyWindow") { server.idempotencyWindow = v }
+        let tokens = reader.array("tokens") ?? []
+        _ = collectTokenIDs(tokens)
+        server.tokens = tokens.compactMap { decodeToken($1, at: $0) }
+        reader.finish()
+        return server
+    }
+
+    private func collectTokenIDs(_ items: [(JSONPath, JSONValue)]) -> Set<String> {
+        var seen: Set<String> = []
+        for (path, item) in items {
+            guard case .object(let m) = item, case .string(let id)? = m["id"] else { continue }
+            if !seen.insert(id).inserted { diagnostics.error("duplicate_id", path.appending("id"), "duplicate token id '\(id)'") }
+        }
+        return seen
+    }
+
+    private func decodeToken(_ item: JSONValue, at path: JSONPath) -> TokenDefinition? {
+        guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader) else { return nil }
+        let hash = reader.string("sha256")?.lowercased()
+        if let hash, hash.count != 64 || !hash.allSatisfy(\.isHexDigit) {
+            diagnostics.error("bad_value", path.appending("sha256"), "'sha256' must be 64 hex digits (the SHA-256 of the token)")
+        }
+        var source: SecretSource?
+        if let env = reader.string("env") { source = .environment(env) }
+        if let file = reader.string("file") { source = source == nil ? .file(file) : nil }
+        let kinds = [hash != nil, reader.members["env"] != nil, reader.members["file"] != nil].filter { $0 }.count
+        if kinds != 1 {
+            diagnostics.error("bad_secret", path, "a token needs exactly one of 'sha256', 'env' or 'file'")
+        }
+        let scopes = reader.strings("scopes").compactMap { scopePath, text -> TokenDefinition.Scope? in
+            guard let scope = TokenDefinition.Scope(rawValue: text) else {
+                let names = TokenDefinition.Scope.allCases.map(\.rawValue)
+                diagnostics.error("bad_value", scopePath, "unknown scope '\(text)'\(Suggestion.hint(for: text, in: names)); use one of \(names.joined(separator: ", "))")
+                return nil
+            }
+            return scope
+        }
+        if scopes.isEmpty { diagnostics.error("empty_value", path.appending("scopes"), "a token needs at least one scope") }
+        reader.finish()
+        return TokenDefinition(id: id, sha256: hash, source: source, scopes: scopes)
+    }
+}

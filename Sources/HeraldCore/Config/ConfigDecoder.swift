@@ -1,0 +1,102 @@
+/// Turns a parsed config tree into a `ConfigDocument`, collecting every error with its
+/// JSON path instead of stopping at the first.
+///
+/// Ids are collected before the sections are read so every reference (user → group,
+/// rule → role/group/target, …) is checked where it is written.
+struct ConfigDecoder {
+    let diagnostics: ConfigDiagnostics
+    var roleIDs: Set<String> = []
+    var userIDs: Set<String> = []
+    var groupIDs: Set<String> = []
+    var targetIDs: Set<String> = []
+
+    init(diagnostics: ConfigDiagnostics) { self.diagnostics = diagnostics }
+
+    /// Top-level keys, in the order the schema documents them.
+    mutating func decode(_ root: JSONValue) -> ConfigDocument? {
+        guard var top = ObjectReader(root, at: .root, diagnostics) else { return nil }
+        _ = top.raw("version")
+        let rolesJSON = top.array("roles")
+        let usersJSON = top.array("users", required: true) ?? []
+        let groupsJSON = top.array("groups") ?? []
+        let targetsJSON = top.array("targets") ?? []
+        let rulesJSON = top.array("rules") ?? []
+        let defaultRoleJSON = top.string("defaultRole")
+        let serverJSON = top.object("server")
+        top.finish()
+
+        let roles = rolesJSON.map { decodeRoles($0) } ?? RoleDefinition.defaults
+        roleIDs = Set(roles.map(\.id))
+        let defaultRole = resolveDefaultRole(defaultRoleJSON, declared: rolesJSON != nil, roles: roles)
+        userIDs = collectIDs(usersJSON, kind: "user")
+        groupIDs = collectIDs(groupsJSON, kind: "group")
+        targetIDs = collectIDs(targetsJSON, kind: "target")
+        checkGroupIDsAgainstRoles(groupsJSON)
+
+        let targets = targetsJSON.compactMap { decodeTarget($1, at: $0) }
+        let users = usersJSON.compactMap { decodeUser($1, at: $0, roles: roles) }
+        let groups = groupsJSON.compactMap { decodeGroup($1, at: $0) }
+        let rules = decodeRules(rulesJSON)
+        var server = ServerSettings()
+        if var serverJSON { server = decodeServer(&serverJSON) }
+
+        checkOwner(users, usersJSON)
+        checkRightsCopies(users)
+        checkGroupCycles(groups)
+        return ConfigDocument(roles: roles, defaultRole: defaultRole, users: users, groups: groups,
+                              targets: targets, rules: rules, server: server)
+    }
+
+    private func resolveDefaultRole(_ written: String?, declared: Bool, roles: [RoleDefinition]) -> String {
+        if let written {
+            if !roleIDs.contains(written) {
+                diagnostics.error("dangling_reference", JSONPath.root.appending("defaultRole"),
+                                  "undefined role '\(written)'\(Suggestion.hint(for: written, in: roleIDs))")
+            }
+            return written
+        }
+        if declared {
+            diagnostics.error("missing_key", JSONPath.root.appending("defaultRole"),
+                              "missing required key 'defaultRole' (needed when 'roles' is declared: users without roles get it)")
+            return roles.last?.id ?? RoleDefinition.defaultRoleID
+        }
+        return RoleDefinition.defaultRoleID
+    }
+
+    /// Reads the `id` of every element and reports duplicates; used before decoding so
+    /// references can be checked in any order.
+    func collectIDs(_ items: [(JSONPath, JSONValue)], kind: String) -> Set<String> {
+        var seen: [String: JSONPath] = [:]
+        for (path, item) in items {
+            guard case .object(let members) = item, case .string(let id)? = members["id"], !id.isEmpty else { continue }
+            if let first = seen[id] {
+                diagnostics.error("duplicate_id", path.appending("id"), "duplicate \(kind) id '\(id)' (first defined at \(first))")
+            } else {
+                seen[id] = path
+            }
+        }
+        return Set(seen.keys)
+    }
+
+    /// Role-derived groups share the group namespace: a custom group may not take a
+    /// role's id, because role groups follow their role and cannot be edited by hand.
+    private func checkGroupIDsAgainstRoles(_ groups: [(JSONPath, JSONValue)]) {
+        for (path, item) in groups {
+            guard case .object(let members) = item, case .string(let id)? = members["id"], roleIDs.contains(id) else { continue }
+            diagnostics.error("role_group_edited", path.appending("id"),
+                              "group '\(id)' is the role-derived group of role '\(id)'; its members follow the role and cannot be edited by hand")
+        }
+    }
+
+    /// Checks a reference to a known id and reports it with a suggestion.
+    func reference(_ id: String, kind: String, known: Set<String>, at path: JSONPath) -> Bool {
+        if known.contains(id) { return true }
+        diagnostics.error("dangling_reference", path, "undefined \(kind) '\(id)'\(Suggestion.hint(for: id, in: known))")
+        return false
+    }
+
+    /// Reads the element's `id`, which must be a non-empty string.
+    func elementID(_ reader: inout ObjectReader) -> String? {
+        reader.string("id", required: true)
+    }
+}

@@ -1,0 +1,181 @@
+/// The config file as written, after decoding and validation: plain definitions that
+/// `Directory` compiles into indexes. Field meanings are documented in
+/// `Config/herald.schema.json`.
+
+/// A role: its place in the seniority order and the rights it brings.
+public struct RoleDefinition: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    /// Roles this one includes: `admin` inherits `manager`, so admin ⊇ manager.
+    public let inherits: [String]
+    /// Rights every holder gets.
+    public let recommendedRights: [String]
+    /// Rights that may be granted to a holder on top of the recommended ones.
+    public let additionalRights: [String]
+
+    public init(id: String, name: String? = nil, inherits: [String] = [], recommendedRights: [String] = [], additionalRights: [String] = []) {
+        self.id = id
+        self.name = name ?? id
+        self.inherits = inherits
+        self.recommendedRights = recommendedRights
+        self.additionalRights = additionalRights
+    }
+
+    /// Seed 003's fixed roles, used when a config declares none: admin ⊇ manager ⊇ team member.
+    public static let defaults: [RoleDefinition] = [
+        RoleDefinition(id: "admin", name: "Admin", inherits: ["manager"]),
+        RoleDefinition(id: "manager", name: "Manager", inherits: ["team_member"]),
+        RoleDefinition(id: "team_member", name: "Team Member"),
+    ]
+    public static let defaultRoleID = "team_member"
+}
+
+/// How to reach a person.
+public struct Contact: Sendable, Equatable {
+    public var email: String?
+    public var phone: String?
+    /// Target id → this person's address on it (e.g. their own chat webhook URL).
+    public var addresses: [String: String]
+
+    public init(email: String? = nil, phone: String? = nil, addresses: [String: String] = [:]) {
+        self.email = email
+        self.phone = phone
+        self.addresses = addresses
+    }
+}
+
+/// A user as configured.
+public struct UserDefinition: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let contact: Contact
+    public let active: Bool
+    /// Explicit roles; empty means the default role.
+    public let roles: [String]
+    /// Custom groups the user belongs to.
+    public let groups: [String]
+    public let grantedRights: [String]
+    public let revokedRights: [String]
+    /// Another user whose effective rights are added to this user's (seed 000).
+    public let copyRightsFrom: String?
+    public let isOwner: Bool
+
+    public init(id: String, name: String? = nil, contact: Contact = Contact(), active: Bool = true, roles: [String] = [],
+                groups: [String] = [], grantedRights: [String] = [], revokedRights: [String] = [],
+                copyRightsFrom: String? = nil, isOwner: Bool = false) {
+        self.id = id
+        self.name = name ?? id
+        self.contact = contact
+        self.active = active
+        self.roles = roles
+        self.groups = groups
+        self.grantedRights = grantedRights
+        self.revokedRights = revokedRights
+        self.copyRightsFrom = copyRightsFrom
+        self.isOwner = isOwner
+    }
+}
+
+/// Where a group's notices go as one message instead of one per member.
+public struct GroupChannel: Sendable, Equatable {
+    public let target: String
+    public let address: String?
+}
+
+/// A custom group: explicit members, nested groups and role-based membership.
+public struct GroupDefinition: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let members: [String]
+    public let groups: [String]
+    /// Holders of these roles (exactly) are members.
+    public let roles: [String]
+    public let channel: GroupChannel?
+
+    public init(id: String, name: String? = nil, members: [String] = [], groups: [String] = [], roles: [String] = [], channel: GroupChannel? = nil) {
+        self.id = id
+        self.name = name ?? id
+        self.members = members
+        self.groups = groups
+        self.roles = roles
+        self.channel = channel
+    }
+}
+
+/// Where a secret comes from; the value itself never appears in the config.
+public enum SecretSource: Sendable, Equatable, CustomStringConvertible {
+    case environment(String)
+    case file(String)
+
+    public var description: String {
+        switch self {
+        case .environment(let name): "env:\(name)"
+        case .file(let path): "file:\(path)"
+        }
+    }
+}
+
+/// A webhook target.
+public struct TargetDefinition: Sendable, Equatable {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// One POST per recipient, to the recipient's own address when they have one.
+        case perRecipient = "per-recipient"
+        /// One POST per notification listing every recipient routed here.
+        case batch
+    }
+
+    public let id: String
+    public let url: String
+    public let mode: Mode
+    public let headers: [String: String]
+    /// One or two signing secrets (two while rotating).
+    public let secrets: [SecretSource]
+    public let timeout: Duration
+    public let connectTimeout: Duration
+    public let maxAttempts: Int
+    public let maxAge: Duration
+    public let maxConcurrent: Int
+    /// Delays before each retry; defaults to the Standard Webhooks schedule.
+    public let retrySchedule: [Duration]
+
+    public static let defaultRetrySchedule: [Duration] = ["0s", "5s", "5m", "30m", "2h", "5h", "10h", "10h"].compactMap(Duration.init(parsing:))
+}
+
+/// An API bearer token and what it may do.
+public struct TokenDefinition: Sendable, Equatable {
+    public enum Scope: String, Sendable, CaseIterable {
+        case eventsWrite = "events:write"
+        case read
+        case admin
+        case ack
+    }
+
+    public let id: String
+    /// Lower-case hex SHA-256 of the token, when given inline.
+    public let sha256: String?
+    /// Or the token itself, read at start-up from an environment variable or file.
+    public let source: SecretSource?
+    public let scopes: [Scope]
+}
+
+/// Settings for `herald serve`; every limit has a safe default.
+public struct ServerSettings: Sendable, Equatable {
+    public var listen: String = "127.0.0.1:8080"
+    /// Simultaneous connections; beyond it new connections are refused.
+    public var maxConnections: Int = 1024
+    /// Memory per connection for headers and body pieces.
+    public var connectionMemoryLimit: Int = 64 * 1024
+    /// A connection idle this long is closed (cuts off slow clients).
+    public var connectionTimeout: Duration = Duration(seconds: 15)
+    /// Largest request body; larger ones get 413.
+    public var maxBodyBytes: Int = 4 * 1024 * 1024
+    /// Most events in one `{"events": [...]}` request.
+    public var maxBatchEvents: Int = 1000
+    /// Events waiting for evaluation and commit; beyond it requests get 429.
+    public var queueDepth: Int = 50_000
+    /// How long an event id is remembered for de-duplication.
+    public var idempotencyWindow: Duration = Duration(seconds: 86_400)
+    public var tokens: [TokenDefinition] = []
+
+    public init() {}
+}

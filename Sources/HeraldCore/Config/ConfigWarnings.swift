@@ -1,0 +1,62 @@
+/// Checks for configs that are valid but almost certainly wrong: audiences that are
+/// always empty, rules that only reach inactive people, targeted groups and roles
+/// nobody holds. `herald check` prints them; they never stop a load.
+struct ConfigWarnings {
+    let document: ConfigDocument
+    let directory: Directory
+
+    func all() -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        let resolver = RecipientResolver(directory: directory)
+        for (r, rule) in document.rules.enumerated() {
+            let rulePath = JSONPath.root.appending("rules").appending(r)
+            for (t, tier) in rule.tiers.enumerated() {
+                let tierPath = rulePath.appending("tiers").appending(t)
+                issues += selectorWarnings(tier, at: tierPath)
+                issues += audienceWarnings(rule, tier, resolver.resolve(tier.notify, requiredRights: rule.requiredRights, event: nil), at: tierPath)
+            }
+        }
+        return issues
+    }
+
+    /// A tier reaches nobody unless a relation on the event may still name someone.
+    private func audienceWarnings(_ rule: Rule, _ tier: Tier, _ resolution: Resolution, at path: JSONPath) -> [ConfigIssue] {
+        let usesRelations = tier.notify.contains { if case .relation = $0 { return true } else { return false } }
+        guard resolution.recipients.isEmpty, !usesRelations else { return [] }
+        let candidates = resolution.excluded.filter { $0.user != nil }
+        let message: String
+        if candidates.isEmpty {
+            message = "tier '\(tier.name)' of rule '\(rule.id)' reaches nobody: its selectors match no users"
+        } else if candidates.allSatisfy({ $0.reason == .inactive }) {
+            message = "tier '\(tier.name)' of rule '\(rule.id)' reaches nobody: every selected user is inactive"
+        } else {
+            let rights = Set(candidates.compactMap { if case .lacksRight(let r) = $0.reason { r } else { nil } }).sorted()
+            message = "tier '\(tier.name)' of rule '\(rule.id)' reaches nobody: every selected user is inactive or lacks \(rights.map { "'\($0)'" }.joined(separator: ", "))"
+        }
+        return [ConfigIssue(.warning, code: "empty_audience", path: path.appending("notify"), message)]
+    }
+
+    private func selectorWarnings(_ tier: Tier, at path: JSONPath) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        for (s, selector) in tier.notify.enumerated() {
+            let selectorPath = path.appending("notify").appending(s)
+            switch selector {
+            case .group(let id):
+                if let g = directory.group(id), directory.members[g].isEmpty {
+                    issues.append(ConfigIssue(.warning, code: "empty_group", path: selectorPath.appending("group"),
+                                              "group '\(id)' has no members"))
+                }
+            case .role(let id, let andAbove):
+                guard let role = directory.role(id) else { continue }
+                let holders = directory.holders[role].count + (andAbove ? directory.includedBy[role].reduce(0) { $0 + directory.holders[$1.role].count } : 0)
+                if holders == 0 {
+                    issues.append(ConfigIssue(.warning, code: "empty_role", path: selectorPath.appending("role"),
+                                              "role selector '\(id)\(andAbove ? " and above" : "")' matches nobody"))
+                }
+            default:
+                continue
+            }
+        }
+        return issues
+    }
+}

@@ -1,0 +1,109 @@
+public import Foundation
+
+/// A loaded, validated config: the directory compiled into indexes, the rules, the
+/// delivery targets and server settings. Immutable; a reload builds a new one and
+/// swaps it in whole.
+public struct HeraldConfig: Sendable {
+    public let document: ConfigDocument
+    public let directory: Directory
+    public let resolver: RecipientResolver
+    /// Warnings: valid but almost certainly not what the operator meant.
+    public let warnings: [ConfigIssue]
+    private let rulesByMetric: [String: [Int]]
+
+    public var rules: [Rule] { document.rules }
+    public var server: ServerSettings { document.server }
+    public var targets: [TargetDefinition] { document.targets }
+
+    init(document: ConfigDocument, directory: Directory, warnings: [ConfigIssue]) {
+        self.document = document
+        self.directory = directory
+        self.resolver = RecipientResolver(directory: directory)
+        self.warnings = warnings
+        self.rulesByMetric = Dictionary(grouping: document.rules.indices, by: { document.rules[$0].metric })
+    }
+
+    /// Builds a config from already-decoded definitions (tests, generators).
+    public static func compile(_ document: ConfigDocument) throws(ConfigError) -> HeraldConfig {
+        let diagnostics = ConfigDiagnostics()
+        let directory = DirectoryBuilder(document: document, diagnostics: diagnostics).build()
+        if diagnostics.hasErrors { throw ConfigError(issues: diagnostics.issues) }
+        let warnings = ConfigWarnings(document: document, directory: directory).all()
+        return HeraldConfig(document: document, directory: directory, warnings: warnings)
+    }
+
+    /// Rules whose metric and label filter select the event, in config order.
+    public func rules(matching event: MetricEvent) -> [Rule] {
+        (rulesByMetric[event.metric] ?? []).map { document.rules[$0] }.filter { $0.matches(event) }
+    }
+
+    /// One-line summary for `herald check` and start-up logs.
+    public var summary: String {
+        let customGroups = directory.groups.filter { $0.kind == .custom }.count
+        return "\(directory.users.count) users, \(directory.roles.count) roles, \(customGroups) custom groups, " +
+            "\(rules.count) rules, \(targets.count) targets, \(directory.rights.names.count) rights"
+    }
+}
+
+/// A config that cannot be used, with every problem found.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public let issues: [ConfigIssue]
+
+    public var description: String { issues.map(\.description).joined(separator: "\n") }
+}
+
+/// Reads a config file's bytes into a `HeraldConfig`, or every error with its place.
+public enum ConfigLoader {
+    /// Parses, decodes, validates and compiles. Errors carry line:column positions.
+    public static func load(_ data: Data) throws(ConfigError) -> HeraldConfig {
+        let root: JSONValue
+        do {
+            root = try JSONValue.parse(data)
+        } catch {
+            let position = error.line.flatMap { line in error.column.map { SourcePosition(line: line, column: $0) } }
+            throw ConfigError(issues: [ConfigIssue(.error, code: "json_syntax", path: .root, error.message, position: position)])
+        }
+        let diagnostics = ConfigDiagnostics()
+        let sourceMap = JSONSourceMap(scanning: data, recordPositions: false)
+        for duplicate in sourceMap.duplicateKeys {
+            let key = duplicate.path.components.last.map { component -> String in
+                if case .key(let k) = component { return k }
+                return ""
+            } ?? ""
+            diagnostics.error("duplicate_key", duplicate.path, "key '\(key)' appears twice in the same object; the first value would be ignored")
+        }
+        var decoder = ConfigDecoder(diagnostics: diagnostics)
+        let document = decoder.decode(root)
+        var config: HeraldConfig?
+        if let document, !diagnostics.hasErrors {
+            do {
+                config = try HeraldConfig.compile(document)
+            } catch {
+                for issue in error.issues { diagnostics.record(issue) }
+            }
+        }
+        guard let config, !diagnostics.hasErrors else {
+            throw ConfigError(issues: locate(diagnostics.issues, in: data))
+        }
+        return HeraldConfig(document: config.document, directory: config.directory,
+                            warnings: locate(config.warnings, in: data))
+    }
+
+    /// Adds `line:column` to issues (the position map is only built when needed, so a
+    /// large valid config pays for a duplicate-key scan only) and orders them by place.
+    static func locate(_ issues: [ConfigIssue], in data: Data) -> [ConfigIssue] {
+        guard !issues.isEmpty else { return [] }
+        let map = JSONSourceMap(scanning: data)
+        return issues.map { issue in
+            var located = issue
+            located.position = map.position(of: issue.path)
+            return located
+        }.sorted { ($0.position?.line ?? 0, $0.position?.column ?? 0) < ($1.position?.line ?? 0, $1.position?.column ?? 0) }
+    }
+}
+
+extension ConfigDiagnostics {
+    func record(_ issue: ConfigIssue) {
+        if issue.severity == .error { error(issue.code, issue.path, issue.message) } else { warning(issue.code, issue.path, issue.message) }
+    }
+}

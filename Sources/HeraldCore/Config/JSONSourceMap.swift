@@ -1,0 +1,135 @@
+public import Foundation
+
+/// Where each value of a JSON text starts, and which object keys appear twice.
+///
+/// `JSONSerialization` parses the document but keeps no positions and silently keeps the
+/// last of two equal keys. This scanner walks the already-valid text once, tracking only
+/// structure (strings, brackets, commas, colons) — it converts no values — to give
+/// errors a `line:column` and to reject duplicate keys, which are almost always an
+/// editing mistake in a hand-edited config.
+public struct JSONSourceMap: Sendable {
+    /// Start of the value at each path (for object members: where the key starts).
+    public private(set) var positions: [JSONPath: SourcePosition] = [:]
+    /// Keys that appear more than once in the same object, with the second occurrence.
+    public private(set) var duplicateKeys: [(path: JSONPath, position: SourcePosition)] = []
+
+    /// Scans `data`, which must already be valid JSON. When `recordPositions` is false
+    /// only duplicate keys are collected (cheaper on very large configs).
+    public init(scanning data: Data, recordPositions: Bool = true) {
+        var scanner = Scanner(bytes: [UInt8](data), recordPositions: recordPositions)
+        scanner.scanValue(at: JSONPath.root)
+        positions = scanner.positions
+        duplicateKeys = scanner.duplicates
+    }
+
+    /// The position of `path`, or of its nearest ancestor that has one.
+    public func position(of path: JSONPath) -> SourcePosition? {
+        var components = path.components
+        while true {
+            if let found = positions[JSONPath(components)] { return found }
+            if components.isEmpty { return nil }
+            components.removeLast()
+        }
+    }
+
+    private struct Scanner {
+        let bytes: [UInt8]
+        let recordPositions: Bool
+        var index = 0
+        var line = 1
+        var lineStart = 0
+        var positions: [JSONPath: SourcePosition] = [:]
+        var duplicates: [(path: JSONPath, position: SourcePosition)] = []
+
+        init(bytes: [UInt8], recordPositions: Bool) {
+            self.bytes = bytes
+            self.recordPositions = recordPositions
+        }
+
+        var here: SourcePosition { SourcePosition(line: line, column: index - lineStart + 1) }
+
+        mutating func skipWhitespace() {
+            while index < bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: "\n"):
+                    line += 1
+                    index += 1
+                    lineStart = index
+                case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+                    index += 1
+                default:
+                    return
+                }
+            }
+        }
+
+        mutating func scanValue(at path: JSONPath, keyPosition: SourcePosition? = nil) {
+            skipWhitespace()
+            guard index < bytes.count else { return }
+            if recordPositions { positions[path] = keyPosition ?? here }
+            switch bytes[index] {
+            case UInt8(ascii: "{"): scanObject(at: path)
+            case UInt8(ascii: "["): scanArray(at: path)
+            case UInt8(ascii: "\""): _ = scanString()
+            default:
+                // number, true, false, null: run to the next delimiter
+                while index < bytes.count, !JSONSourceMap.delimiters.contains(bytes[index]) { index += 1 }
+            }
+        }
+
+        mutating func scanObject(at path: JSONPath) {
+            index += 1
+            var seen = Set<String>()
+            while true {
+                skipWhitespace()
+                guard index < bytes.count else { return }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                let keyPosition = here
+                let key = scanString()
+                let memberPath = path.appending(key)
+                if !seen.insert(key).inserted { duplicates.append((memberPath, keyPosition)) }
+                skipWhitespace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: ":") { index += 1 }
+                scanValue(at: memberPath, keyPosition: keyPosition)
+            }
+        }
+
+        mutating func scanArray(at path: JSONPath) {
+            index += 1
+            var element = 0
+            while true {
+                skipWhitespace()
+                guard index < bytes.count else { return }
+                if bytes[index] == UInt8(ascii: "]") { index += 1; return }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                scanValue(at: path.appending(element))
+                element += 1
+            }
+        }
+
+        /// Returns the string's contents. Escapes are decoded only as far as needed to
+        /// compare keys: `\"` and `\\`; other escapes are kept verbatim, which can only
+        /// make two differently-escaped equal keys look distinct (never the reverse).
+        mutating func scanString() -> String {
+            index += 1
+            var raw: [UInt8] = []
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") { index += 1; break }
+                if byte == UInt8(ascii: "\\"), index + 1 < bytes.count {
+                    let next = bytes[index + 1]
+                    if next == UInt8(ascii: "\"") || next == UInt8(ascii: "\\") { raw.append(next) } else { raw.append(byte); raw.append(next) }
+                    index += 2
+                    continue
+                }
+                raw.append(byte)
+                index += 1
+            }
+            return String(decoding: raw, as: UTF8.self)
+        }
+    }
+
+    static let delimiters: Set<UInt8> = [UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"),
+                                         UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: "\r")]
+}

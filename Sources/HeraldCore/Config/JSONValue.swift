@@ -1,0 +1,130 @@
+public import Foundation
+
+/// A JSON document as plain values, decoded by Foundation's `JSONSerialization`.
+///
+/// Config and events are read through this tree (not `Codable`) so that every problem
+/// can be reported with its JSON path, all at once, including unknown keys.
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// Parses UTF-8 JSON text. Syntax errors carry the line and column of the fault.
+    public static func parse(_ data: Data) throws(JSONSyntaxError) -> JSONValue {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            throw JSONSyntaxError(from: error as NSError, in: data)
+        }
+        return JSONValue(foundation: object)
+    }
+
+    /// Converts `JSONSerialization` output. Booleans arrive as a distinct NSNumber
+    /// subclass; `NSNumber(1) is Bool` is true on Linux, so the class is compared instead.
+    init(foundation value: Any) {
+        switch value {
+        case let number as NSNumber:
+            if type(of: number) == JSONValue.booleanClass {
+                self = .bool(number.boolValue)
+            } else {
+                self = .number(number.doubleValue)
+            }
+        case let string as String:
+            self = .string(string)
+        case let array as [Any]:
+            self = .array(array.map(JSONValue.init(foundation:)))
+        case let object as [String: Any]:
+            self = .object(object.mapValues(JSONValue.init(foundation:)))
+        default:
+            self = .null
+        }
+    }
+
+    private static let booleanClass: AnyClass = type(of: NSNumber(value: true))
+
+    /// A short name of the value's JSON type for error messages ("expected string, found number").
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    /// Converts back to Foundation objects, for `JSONSerialization` output.
+    public var foundationObject: Any {
+        switch self {
+        case .null: NSNull()
+        case .bool(let b): b
+        case .number(let n): n
+        case .string(let s): s
+        case .array(let a): a.map(\.foundationObject)
+        case .object(let o): o.mapValues(\.foundationObject)
+        }
+    }
+}
+
+/// A JSON syntax error with the place it was found.
+public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public let line: Int?
+    public let column: Int?
+
+    init(message: String, line: Int?, column: Int?) {
+        self.message = message
+        self.line = line
+        self.column = column
+    }
+
+    /// Foundation reports "… around character N." (or "line L, column C"); turn the
+    /// character offset into a line and column so the operator can find the fault.
+    init(from error: NSError, in data: Data) {
+        let detail = (error.userInfo[NSDebugDescriptionErrorKey] as? String) ?? error.localizedDescription
+        var line: Int?
+        var column: Int?
+        if let range = detail.range(of: #"character (\d+)"#, options: .regularExpression),
+           let offset = Int(detail[range].split(separator: " ")[1]) {
+            (line, column) = SourcePosition.lineAndColumn(ofByte: offset, in: data)
+        } else if let range = detail.range(of: #"line (\d+), column (\d+)"#, options: .regularExpression) {
+            let numbers = detail[range].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            if numbers.count == 2 { (line, column) = (numbers[0], numbers[1]) }
+        }
+        let text = detail
+            .replacingOccurrences(of: #"\s*around (line \d+, column \d+|character \d+)\.?"#, with: "", options: .regularExpression)
+            .trimmingCharacters(in: CharacterSet(charactersIn: ". "))
+        self.init(message: "invalid JSON: " + (text.isEmpty ? "syntax error" : text.prefix(1).lowercased() + text.dropFirst()),
+                  line: line, column: column)
+    }
+
+    public var description: String {
+        if let line, let column { return "\(line):\(column): \(message)" }
+        return message
+    }
+}
+
+/// A 1-based line and column in a source text.
+public struct SourcePosition: Sendable, Equatable, CustomStringConvertible {
+    public let line: Int
+    public let column: Int
+
+    public var description: String { "\(line):\(column)" }
+
+    /// Line and column of a byte offset; columns count bytes, which is what editors show
+    /// for the ASCII that JSON structure is made of.
+    static func lineAndColumn(ofByte offset: Int, in data: Data) -> (Int, Int) {
+        var line = 1
+        var column = 1
+        for (index, byte) in data.enumerated() {
+            if index >= offset { break }
+            if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
+        }
+        return (line, column)
+    }
+}

@@ -1,0 +1,141 @@
+/// Reads the members of one JSON object by name, reporting type errors and unknown
+/// keys with their path. Every accessor records the key as known, so `finish()` can
+/// name the keys nobody asked for (typos) with a "did you mean" suggestion.
+struct ObjectReader {
+    let path: JSONPath
+    let members: [String: JSONValue]
+    let diagnostics: ConfigDiagnostics
+    private var known: Set<String> = ["$schema", "$comment"]
+
+    /// Returns nil (after reporting) when `value` is not an object.
+    init?(_ value: JSONValue, at path: JSONPath, _ diagnostics: ConfigDiagnostics) {
+        guard case .object(let members) = value else {
+            diagnostics.error("wrong_type", path, "expected an object, found \(value.typeName)")
+            return nil
+        }
+        self.path = path
+        self.members = members
+        self.diagnostics = diagnostics
+    }
+
+    mutating func raw(_ key: String) -> JSONValue? {
+        known.insert(key)
+        if case .null? = members[key] { return nil }
+        return members[key]
+    }
+
+    mutating func has(_ key: String) -> Bool { raw(key) != nil }
+
+    mutating func string(_ key: String, required: Bool = false) -> String? {
+        guard let value = raw(key) else { return missing(key, required) }
+        guard case .string(let s) = value else { return wrongType(key, "string", value) }
+        if required, s.isEmpty {
+            diagnostics.error("empty_value", path.appending(key), "'\(key)' must not be empty")
+            return nil
+        }
+        return s
+    }
+
+    mutating func bool(_ key: String) -> Bool? {
+        guard let value = raw(key) else { return nil }
+        guard case .bool(let b) = value else { return wrongType(key, "boolean", value) }
+        return b
+    }
+
+    mutating func number(_ key: String, required: Bool = false) -> Double? {
+        guard let value = raw(key) else { return missing(key, required) }
+        guard case .number(let n) = value else { return wrongType(key, "number", value) }
+        guard n.isFinite else {
+            diagnostics.error("not_finite", path.appending(key), "'\(key)' must be a finite number")
+            return nil
+        }
+        return n
+    }
+
+    /// A whole number within `range` (limits, counts, ports).
+    mutating func integer(_ key: String, in range: ClosedRange<Int>) -> Int? {
+        guard let n = number(key) else { return nil }
+        guard n == n.rounded(), n >= Double(range.lowerBound), n <= Double(range.upperBound) else {
+            diagnostics.error("out_of_range", path.appending(key),
+                              "'\(key)' must be a whole number from \(range.lowerBound) to \(range.upperBound), found \(JSONNumber.format(n))")
+            return nil
+        }
+        return Int(n)
+    }
+
+    mutating func duration(_ key: String) -> Duration? {
+        guard let text = string(key) else { return nil }
+        guard let duration = Duration(parsing: text) else {
+            diagnostics.error("bad_duration", path.appending(key),
+                              "'\(text)' is not a duration; use a number with a unit, like '30s', '15m', '4h' or '1d'")
+            return nil
+        }
+        return duration
+    }
+
+    /// Array members, each with its path; reports a non-array.
+    mutating func array(_ key: String, required: Bool = false) -> [(JSONPath, JSONValue)]? {
+        guard let value = raw(key) else { return missing(key, required) }
+        guard case .array(let items) = value else { return wrongType(key, "array", value) }
+        let base = path.appending(key)
+        return items.enumerated().map { (base.appending($0.offset), $0.element) }
+    }
+
+    /// An array of strings; non-strings are reported and skipped.
+    mutating func strings(_ key: String) -> [(JSONPath, String)] {
+        guard let items = array(key) else { return [] }
+        return items.compactMap { itemPath, item in
+            guard case .string(let s) = item else {
+                diagnostics.error("wrong_type", itemPath, "expected a string, found \(item.typeName)")
+                return nil
+            }
+            return (itemPath, s)
+        }
+    }
+
+    /// A string → string map (labels, relations, headers).
+    mutating func stringMap(_ key: String) -> [String: String] {
+        guard let value = raw(key) else { return [:] }
+        guard case .object(let members) = value else { return wrongType(key, "object", value) ?? [:] }
+        var map: [String: String] = [:]
+        for (name, member) in members {
+            guard case .string(let s) = member else {
+                diagnostics.error("wrong_type", path.appending(key).appending(name), "expected a string, found \(member.typeName)")
+                continue
+            }
+            map[name] = s
+        }
+        return map
+    }
+
+    mutating func object(_ key: String) -> ObjectReader? {
+        guard let value = raw(key) else { return nil }
+        return ObjectReader(value, at: path.appending(key), diagnostics)
+    }
+
+    /// Reports every member that no accessor asked for.
+    func finish() {
+        for key in members.keys.sorted() where !known.contains(key) {
+            diagnostics.error("unknown_key", path.appending(key),
+                              "unknown key '\(key)'\(Suggestion.hint(for: key, in: known.subtracting(["$schema", "$comment"])))")
+        }
+    }
+
+    private func missing<T>(_ key: String, _ required: Bool) -> T? {
+        if required { diagnostics.error("missing_key", path.appending(key), "missing required key '\(key)'") }
+        return nil
+    }
+
+    private func wrongType<T>(_ key: String, _ expected: String, _ value: JSONValue) -> T? {
+        diagnostics.error("wrong_type", path.appending(key), "expected \(expected == "array" || expected == "object" ? "an" : "a") \(expected), found \(value.typeName)")
+        return nil
+    }
+}
+
+/// Number formatting for messages: `10` rather than `10.0`.
+enum JSONNumber {
+    static func format(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+}

@@ -1,0 +1,189 @@
+public import Foundation
+
+/// The tier state machine: given the config, the current state, an event and the time,
+/// decides the new state and the notifications. Pure: no I/O, `now` is an argument.
+///
+/// Per (rule, subject):
+/// - none → tier k: `firing` to tier k's audience (cumulative: tiers ≤ k).
+/// - tier j → higher k: `escalated` to tier k's audience (cumulative: every tier ≤ k
+///   not yet told, minus people already told); a tier already told in this episode is
+///   not told again.
+/// - tier j → lower k: `deescalated` to everyone told, only if the rule asks.
+/// - tier → none: `resolved` to everyone told in the episode, if the rule asks.
+/// - same tier, `repeatAfter` since the last notice: `repeated`.
+public struct Evaluator: Sendable {
+    public let config: HeraldConfig
+
+    public init(config: HeraldConfig) { self.config = config }
+
+    /// Functional form: returns the new state and what happened.
+    public func evaluate(_ event: MetricEvent, state: EvaluationState, now: Date) -> (EvaluationState, EventOutcome) {
+        var next = state
+        let outcome = evaluate(event, state: &next, now: now)
+        return (next, outcome)
+    }
+
+    /// Applies one event to `state` in place (cheap for large states).
+    public func evaluate(_ event: MetricEvent, state: inout EvaluationState, now: Date) -> EventOutcome {
+        if let id = event.id {
+            if let seen = state.seenEvents[id], now.timeIntervalSince(seen) < config.server.idempotencyWindow.seconds {
+                return EventOutcome(event: event, duplicate: true, rules: [])
+            }
+            state.seenEvents[id] = now
+        }
+        let time = event.timestamp ?? now
+        var outcomes: [RuleOutcome] = []
+        for rule in config.rules(matching: event) {
+            let key = RuleStateKey(ruleID: rule.id, subjectID: event.subject.id)
+            var ruleState = state.rules[key] ?? RuleState(tierSignature: rule.tierSignature)
+            let outcome = RuleStep(rule: rule, event: event, time: time, config: config).apply(to: &ruleState)
+            if outcome.status != .outOfOrder { state.rules[key] = ruleState }
+            outcomes.append(outcome)
+        }
+        return EventOutcome(event: event, duplicate: false, rules: outcomes)
+    }
+}
+
+/// One rule applied to one event: the transition table above, for a single state.
+struct RuleStep {
+    let rule: Rule
+    let event: MetricEvent
+    let time: Date
+    let config: HeraldConfig
+
+    func apply(to state: inout RuleState) -> RuleOutcome {
+        let previous = state.tier
+        if let last = state.lastEventAt, time < last {
+            return outcome(.outOfOrder, previous: previous, state: nil, [])
+        }
+        state.lastEventAt = time
+        if state.tierSignature != rule.tierSignature {
+            state.tierSignature = rule.tierSignature
+            if previous != nil, let derived = TierMath.rawTier(event.value, in: rule) {
+                // Thresholds changed under a running episode: adopt the tier the new
+                // layout gives, as if already told, so the reload itself notifies nobody.
+                state.tier = derived
+                state.notifiedTiers = Array(0...derived)
+                return outcome(.rederived, previous: previous, state: state, [])
+            }
+            if previous.map({ $0 >= rule.tiers.count }) == true { state.tier = rule.tiers.count - 1 }
+        }
+        let next = TierMath.tier(event.value, current: state.tier, in: rule)
+        var notifications: [Notification] = []
+        switch (state.tier, next) {
+        case (nil, nil):
+            break
+        case (nil, let k?):
+            startEpisode(&state)
+            notifications += notifyTiers(rule.cumulative ? Array(0...k) : [k], at: k, .firing, &state)
+        case (let j?, let k?) where k > j:
+            let pending = (rule.cumulative ? Array(0...k) : [k]).filter { !state.notifiedTiers.contains($0) }
+            notifications += notifyTiers(pending, at: k, .escalated, &state)
+        case (let j?, let k?) where k < j:
+            state.tier = k
+            if rule.notifyDeescalated { notifications += notifyTold(.deescalated, tier: k, &state) }
+        case (let j?, nil):
+            if rule.notifyResolved { notifications += notifyTold(.resolved, tier: j, &state) }
+            state.tier = nil
+            state.notifiedTiers = []
+            state.told = []
+        case (let j?, _):
+            if let repeatAfter = rule.repeatAfter, let last = state.lastNoticeAt,
+               time.timeIntervalSince(last) >= repeatAfter.seconds {
+                notifications += repeatNotice(tier: j, &state)
+            }
+        }
+        state.tier = next
+        let changed = previous != next || !notifications.isEmpty
+        return outcome(changed ? .changed : .unchanged, previous: previous, state: state, notifications)
+    }
+
+    private func startEpisode(_ state: inout RuleState) {
+        state.episode += 1
+        state.notices = 0
+        state.notifiedTiers = []
+        state.told = []
+    }
+
+    /// Tells the audience of `tiers` (one notice, reported at tier `k`). For cumulative
+    /// escalation people already told in this episode are left out.
+    private func notifyTiers(_ tiers: [Int], at k: Int, _ transition: Transition, _ state: inout RuleState) -> [Notification] {
+        state.tier = k
+        guard !tiers.isEmpty else { return [] }
+        var resolution = config.resolver.resolve(tiers.flatMap { rule.tiers[$0].notify }, requiredRights: rule.requiredRights, event: event)
+        if rule.cumulative, transition == .escalated {
+            let told = Set(state.told)
+            resolution.recipients.removeAll { told.contains(config.directory.users[$0.user].id) }
+        }
+        state.notifiedTiers = Array(Set(state.notifiedTiers).union(tiers)).sorted()
+        state.lastNoticeAt = time
+        return [makeNotification(transition, tier: k, resolution, &state)]
+    }
+
+    private func repeatNotice(tier j: Int, _ state: inout RuleState) -> [Notification] {
+        let tiers = rule.cumulative ? Array(0...j) : [j]
+        let resolution = config.resolver.resolve(tiers.flatMap { rule.tiers[$0].notify }, requiredRights: rule.requiredRights, event: event)
+        state.lastNoticeAt = time
+        return [makeNotification(.repeated, tier: j, resolution, &state)]
+    }
+
+    /// `resolved` / `deescalated` go to everyone told in the episode who can still be
+    /// reached: people removed from the directory or made inactive since are listed as
+    /// excluded.
+    private func notifyTold(_ transition: Transition, tier: Int, _ state: inout RuleState) -> [Notification] {
+        guard !state.told.isEmpty else { return [] }
+        let directory = config.directory
+        var recipients: [NotifiedPerson] = []
+        var excluded: [ExcludedPerson] = []
+        let path = "notified earlier in episode \(state.episode)"
+        for id in state.told {
+            guard let u = directory.user(id) else {
+                excluded.append(ExcludedPerson(id: id, name: nil, path: path, reason: "no longer in the directory"))
+                continue
+            }
+            let user = directory.users[u]
+            if user.active {
+                recipients.append(NotifiedPerson(id: user.id, name: user.name, path: path))
+            } else {
+                excluded.append(ExcludedPerson(id: user.id, name: user.name, path: path, reason: ExclusionReason.inactive.description))
+            }
+        }
+        return [notification(transition, tier: tier, recipients: recipients, excluded: excluded, &state)]
+    }
+
+    private func makeNotification(_ transition: Transition, tier: Int, _ resolution: Resolution, _ state: inout RuleState) -> Notification {
+        let directory = config.directory
+        let recipients = resolution.recipients.map { r in
+            NotifiedPerson(id: directory.users[r.user].id, name: directory.users[r.user].name, path: r.path.render(in: directory, user: r.user))
+        }
+        let excluded = resolution.excluded.map { e in
+            ExcludedPerson(id: e.userID, name: e.user.map { directory.users[$0].name },
+                           path: e.user.map { e.path.render(in: directory, user: $0) } ?? e.path.render(in: directory, user: 0),
+                           reason: e.reason.description)
+        }
+        var known = Set(state.told)
+        for person in recipients where known.insert(person.id).inserted { state.told.append(person.id) }
+        return notification(transition, tier: tier, recipients: recipients, excluded: excluded, &state)
+    }
+
+    private func notification(_ transition: Transition, tier: Int, recipients: [NotifiedPerson], excluded: [ExcludedPerson],
+                              _ state: inout RuleState) -> Notification {
+        state.notices += 1
+        let episodeID = Notification.episodeID(rule: rule.id, subject: event.subject.id, episode: state.episode)
+        let tierRef = reference(tier)!
+        return Notification(id: "\(episodeID)/\(state.notices)-\(transition.rawValue)-t\(tierRef.index)",
+                            ruleID: rule.id, ruleName: rule.name, tier: tierRef, transition: transition,
+                            episode: state.episode, episodeID: episodeID, event: event,
+                            recipients: recipients, excluded: excluded, occurredAt: time)
+    }
+
+    private func reference(_ tier: Int?) -> TierReference? {
+        guard let tier, tier < rule.tiers.count else { return nil }
+        return TierReference(index: tier, name: rule.tiers[tier].name, threshold: rule.tiers[tier].threshold)
+    }
+
+    private func outcome(_ status: RuleOutcome.Status, previous: Int?, state: RuleState?, _ notifications: [Notification]) -> RuleOutcome {
+        RuleOutcome(ruleID: rule.id, subjectID: event.subject.id, status: status, previousTier: reference(previous),
+                    tier: state.map { reference($0.tier) } ?? reference(previous), notifications: notifications, state: state)
+    }
+}

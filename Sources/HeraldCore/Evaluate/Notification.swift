@@ -1,0 +1,70 @@
+public import Foundation
+
+/// What happened to a (rule, subject) that people must hear about.
+public enum Transition: String, Sendable, Codable, CaseIterable {
+    /// The value reached a tier from below all tiers: a new episode starts.
+    case firing
+    /// The value reached a higher tier.
+    case escalated
+    /// The value fell to a lower tier (only when the rule asks for it).
+    case deescalated
+    /// The value fell below every tier: the episode ends.
+    case resolved
+    /// The tier lasted `repeatAfter` since the last notice.
+    case repeated
+}
+
+/// A person a notification goes to, with the path that selected them.
+public struct NotifiedPerson: Sendable, Equatable, Codable {
+    public let id: String
+    public let name: String
+    public let path: String
+}
+
+/// A person a selector named who is not told, and why.
+public struct ExcludedPerson: Sendable, Equatable, Codable {
+    public let id: String?
+    public let name: String?
+    public let path: String
+    public let reason: String
+}
+
+/// A tier as a notification reports it.
+public struct TierReference: Sendable, Equatable, Codable {
+    public let index: Int
+    public let name: String
+    public let threshold: Double
+}
+
+/// One notice: a rule's tier transition for one subject and everyone it goes to.
+///
+/// The id is derived from (rule, subject, episode, notice number, transition, tier), so
+/// evaluating the same events again — a retry, a replay after a crash — yields the same
+/// id, and delivery can de-duplicate on it.
+public struct Notification: Sendable, Equatable, Codable {
+    public let id: String
+    public let ruleID: String
+    public let ruleName: String
+    /// The tier reached; for `resolved`, the tier that was left.
+    public let tier: TierReference
+    public let transition: Transition
+    public let episode: Int
+    /// Identifies the episode (rule, subject, number) across its notices.
+    public let episodeID: String
+    public let event: MetricEvent
+    public let recipients: [NotifiedPerson]
+    public let excluded: [ExcludedPerson]
+    /// The event's timestamp, or when Herald received it.
+    public let occurredAt: Date
+
+    public var subject: MetricEvent.Subject { event.subject }
+
+    /// `rule/subject/episode` with `/` and `%` escaped so distinct inputs never collide.
+    static func episodeID(rule: String, subject: String, episode: Int) -> String {
+        "\(escape(rule))/\(escape(subject))/\(episode)"
+    }
+
+    static func escape(_ part: String) -> String {
+        part.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "/", with: "%2F")
+    }
+}

@@ -1,0 +1,86 @@
+public import Foundation
+
+/// Identifies the tier state of one rule for one subject.
+public struct RuleStateKey: Sendable, Hashable, Codable, Comparable {
+    public let ruleID: String
+    public let subjectID: String
+
+    public init(ruleID: String, subjectID: String) {
+        self.ruleID = ruleID
+        self.subjectID = subjectID
+    }
+
+    public static func < (a: RuleStateKey, b: RuleStateKey) -> Bool { (a.ruleID, a.subjectID) < (b.ruleID, b.subjectID) }
+}
+
+/// Where one (rule, subject) stands: the current tier and what this episode told whom.
+///
+/// An episode runs from `firing` to `resolved`; its number only grows, so notification
+/// ids of a later episode never repeat an earlier one's.
+public struct RuleState: Sendable, Codable, Equatable {
+    /// Index of the current tier; nil when the value is below every tier.
+    public var tier: Int?
+    /// Number of the current (or last) episode; 0 before the first firing.
+    public var episode: Int = 0
+    /// Notices sent in this episode; makes each notice id unique within it.
+    public var notices: Int = 0
+    /// Timestamp of the last event applied; older events do not move the state.
+    public var lastEventAt: Date?
+    /// When the last firing/escalated/repeated notice went out (for `repeatAfter`).
+    public var lastNoticeAt: Date?
+    /// Tiers whose audience has been told in this episode.
+    public var notifiedTiers: [Int] = []
+    /// User ids told in this episode, in the order first told.
+    public var told: [String] = []
+    /// The rule's tier layout when this state was written (see `Rule.tierSignature`).
+    public var tierSignature: String
+
+    public init(tierSignature: String) { self.tierSignature = tierSignature }
+}
+
+/// All evaluation state: tier state per (rule, subject) and recently seen event ids.
+public struct EvaluationState: Sendable, Equatable, Codable {
+    public var rules: [RuleStateKey: RuleState] = [:]
+    /// Event id → when it was first accepted; duplicates inside the window are ignored.
+    public var seenEvents: [String: Date] = [:]
+
+    public init(rules: [RuleStateKey: RuleState] = [:], seenEvents: [String: Date] = [:]) {
+        self.rules = rules
+        self.seenEvents = seenEvents
+    }
+
+    /// Forgets event ids first seen before `cutoff` (outside the idempotency window).
+    public mutating func pruneSeenEvents(before cutoff: Date) {
+        seenEvents = seenEvents.filter { $0.value >= cutoff }
+    }
+
+    /// Drops the state of rules the config no longer has (after a reload).
+    public mutating func dropRules(notIn ruleIDs: Set<String>) -> [RuleStateKey] {
+        let gone = rules.keys.filter { !ruleIDs.contains($0.ruleID) }
+        for key in gone { rules[key] = nil }
+        return gone.sorted()
+    }
+
+    private struct Entry: Codable {
+        let rule: String
+        let subject: String
+        let state: RuleState
+    }
+
+    private enum CodingKeys: String, CodingKey { case rules, seenEvents }
+
+    /// Encoded as `{"rules": [{"rule", "subject", "state"}], "seenEvents": {id: date}}`
+    /// so the file `herald explain --state` reads is easy to write by hand.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let entries = try container.decodeIfPresent([Entry].self, forKey: .rules) ?? []
+        rules = Dictionary(entries.map { (RuleStateKey(ruleID: $0.rule, subjectID: $0.subject), $0.state) }, uniquingKeysWith: { _, b in b })
+        seenEvents = try container.decodeIfPresent([String: Date].self, forKey: .seenEvents) ?? [:]
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rules.keys.sorted().map { Entry(rule: $0.ruleID, subject: $0.subjectID, state: rules[$0]!) }, forKey: .rules)
+        try container.encode(seenEvents, forKey: .seenEvents)
+    }
+}

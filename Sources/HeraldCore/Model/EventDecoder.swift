@@ -1,0 +1,144 @@
+public import Foundation
+
+/// Decodes the body of `POST /v1/events` (or an event file for `herald explain`):
+/// one event object, or `{"events": [ … ]}`. All-or-nothing: any invalid event rejects
+/// the whole request, with every problem named by its path (`events[3].value`).
+public struct EventDecoder: Sendable {
+    /// Most events accepted in one batch.
+    public var maxBatch: Int
+    /// Longest id, metric, label or relation string; keeps rows and metrics bounded.
+    public static let maxStringLength = 512
+    /// Most labels or relations on one event.
+    public static let maxMapEntries = 64
+
+    public init(maxBatch: Int = 1000) { self.maxBatch = maxBatch }
+
+    /// Decodes and validates; throws every problem found.
+    public func decode(_ data: Data) throws(EventValidationError) -> [MetricEvent] {
+        let root: JSONValue
+        do {
+            root = try JSONValue.parse(data)
+        } catch {
+            throw EventValidationError(kind: .malformed, problems: [.init(path: "(body)", message: error.description)])
+        }
+        return try decode(root)
+    }
+
+    public func decode(_ root: JSONValue) throws(EventValidationError) -> [MetricEvent] {
+        let diagnostics = ConfigDiagnostics()
+        var events: [MetricEvent] = []
+        if case .object(let members) = root, members["events"] != nil {
+            guard var reader = ObjectReader(root, at: .root, diagnostics), let items = reader.array("events", required: true) else {
+                throw EventValidationError(diagnostics)
+            }
+            reader.finish()
+            if items.isEmpty { diagnostics.error("empty_value", JSONPath.root.appending("events"), "'events' must not be empty") }
+            if items.count > maxBatch {
+                throw EventValidationError(kind: .tooMany, problems: [.init(path: "events", message: "batch of \(items.count) events exceeds the limit of \(maxBatch)")])
+            }
+            events = items.compactMap { decodeEvent($1, at: $0, diagnostics) }
+        } else if let event = decodeEvent(root, at: .root, diagnostics) {
+            events = [event]
+        }
+        if diagnostics.hasErrors { throw EventValidationError(diagnostics) }
+        return events
+    }
+
+    func decodeEvent(_ value: JSONValue, at path: JSONPath, _ diagnostics: ConfigDiagnostics) -> MetricEvent? {
+        guard var reader = ObjectReader(value, at: path, diagnostics) else { return nil }
+        let id = boundedString(&reader, "id", at: path, diagnostics)
+        let metric = boundedString(&reader, "metric", required: true, at: path, diagnostics)
+        let number = reader.number("value", required: true)
+        let subject = decodeSubject(&reader, at: path, diagnostics)
+        var timestamp: Date?
+        if let text = reader.string("timestamp") {
+            timestamp = EventDecoder.parseTimestamp(text)
+            if timestamp == nil {
+                diagnostics.error("bad_timestamp", path.appending("timestamp"), "'\(text.prefix(64))' is not an RFC 3339 timestamp like 2026-11-23T10:15:00Z")
+            }
+        }
+        let relations = boundedMap(&reader, "relations", at: path, diagnostics)
+        let labels = boundedMap(&reader, "labels", at: path, diagnostics)
+        reader.finish()
+        guard let metric, let number, let subject else { return nil }
+        return MetricEvent(id: id, metric: metric, value: number, subject: subject, timestamp: timestamp,
+                           relations: relations, labels: labels)
+    }
+
+    private func decodeSubject(_ reader: inout ObjectReader, at path: JSONPath, _ diagnostics: ConfigDiagnostics) -> MetricEvent.Subject? {
+        guard reader.has("subject") else {
+            diagnostics.error("missing_key", path.appending("subject"), "missing required key 'subject'")
+            return nil
+        }
+        guard var subject = reader.object("subject") else { return nil }
+        let subjectPath = path.appending("subject")
+        let id = boundedString(&subject, "id", required: true, at: subjectPath, diagnostics)
+        let result = MetricEvent.Subject(id: id ?? "", type: boundedString(&subject, "type", at: subjectPath, diagnostics),
+                                         name: boundedString(&subject, "name", at: subjectPath, diagnostics))
+        subject.finish()
+        return id == nil ? nil : result
+    }
+
+    private func boundedString(_ reader: inout ObjectReader, _ key: String, required: Bool = false,
+                               at path: JSONPath, _ diagnostics: ConfigDiagnostics) -> String? {
+        guard let text = reader.string(key, required: required) else { return nil }
+        guard text.utf8.count <= EventDecoder.maxStringLength else {
+            diagnostics.error("too_long", path.appending(key), "'\(key)' is longer than \(EventDecoder.maxStringLength) bytes")
+            return nil
+        }
+        return text
+    }
+
+    private func boundedMap(_ reader: inout ObjectReader, _ key: String, at path: JSONPath, _ diagnostics: ConfigDiagnostics) -> [String: String] {
+        let map = reader.stringMap(key)
+        if map.count > EventDecoder.maxMapEntries {
+            diagnostics.error("too_many", path.appending(key), "'\(key)' has \(map.count) entries; at most \(EventDecoder.maxMapEntries) are allowed")
+            return [:]
+        }
+        if map.contains(where: { $0.key.utf8.count > EventDecoder.maxStringLength || $0.value.utf8.count > EventDecoder.maxStringLength }) {
+            diagnostics.error("too_long", path.appending(key), "'\(key)' has a name or value longer than \(EventDecoder.maxStringLength) bytes")
+            return [:]
+        }
+        return map
+    }
+
+    /// RFC 3339 with or without fractional seconds.
+    public static func parseTimestamp(_ text: String) -> Date? {
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle())
+    }
+}
+
+/// Why a request's events were refused, each problem with its path.
+public struct EventValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// Not JSON at all (HTTP 400).
+        case malformed
+        /// JSON, but an event is invalid (HTTP 422).
+        case invalid
+        /// More events than the batch limit (HTTP 413).
+        case tooMany
+    }
+
+    public struct Problem: Sendable, Equatable {
+        public let path: String
+        public let message: String
+    }
+
+    public let kind: Kind
+    public let problems: [Problem]
+
+    init(kind: Kind, problems: [Problem]) {
+        self.kind = kind
+        self.problems = problems
+    }
+
+    init(_ diagnostics: ConfigDiagnostics) {
+        self.kind = .invalid
+        self.problems = diagnostics.issues.map { Problem(path: $0.path.description, message: $0.message) }
+    }
+
+    public var description: String {
+        problems.map { "\($0.path): \($0.message)" }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import HeraldCore
+
+/// `herald check`: validate a config, print a one-line summary and warnings, or every error.
+enum CheckCommand {
+    static let usage = """
+    usage: herald check --config FILE [--json]
+
+    Validates a Herald config. Prints a one-line summary (and any warnings) and exits 0,
+    or prints every error with its line:column and JSON path and exits 1.
+
+    options:
+      --config FILE   the config file (JSON)
+      --json          print the result as JSON
+    """
+
+    static func run(_ arguments: [String]) throws(UsageError) -> Int32 {
+        let args = try Arguments(arguments, options: ["--config"], flags: ["--json"])
+        let path = try args.required("--config")
+        let data: Data
+        do {
+            data = try Output.read(path)
+        } catch {
+            Output.err("herald: cannot read config '\(path)': \(error.localizedDescription)\n")
+            return ExitStatus.invalidInput
+        }
+        do {
+            let config = try ConfigLoader.load(data)
+            if args.has("--json") {
+                Output.out(String(decoding: ExplanationRenderer.serialize(result(ok: true, summary: config.summary, config.warnings)), as: UTF8.self) + "\n")
+            } else {
+                for warning in config.warnings { Output.err("\(path):\(warning.description) (warning)\n") }
+                Output.out("\(path): ok: \(config.summary)\(config.warnings.isEmpty ? "" : ", \(config.warnings.count) warnings")\n")
+            }
+            return ExitStatus.success
+        } catch {
+            if args.has("--json") {
+                Output.out(String(decoding: ExplanationRenderer.serialize(result(ok: false, summary: nil, error.issues)), as: UTF8.self) + "\n")
+            } else {
+                for issue in error.issues { Output.err("\(path):\(issue.description)\n") }
+                Output.err("\(path): \(error.issues.count) error\(error.issues.count == 1 ? "" : "s")\n")
+            }
+            return ExitStatus.invalidInput
+        }
+    }
+
+    private static func result(ok: Bool, summary: String?, _ issues: [ConfigIssue]) -> [String: Any] {
+        [
+            "ok": ok,
+            "summary": summary ?? NSNull(),
+            "issues": issues.map { issue -> [String: Any] in
+                [
+                    "severity": issue.severity.rawValue, "code": issue.code, "path": issue.path.description,
+                    "message": issue.message, "line": issue.position?.line ?? NSNull(), "column": issue.position?.column ?? NSNull(),
+                ]
+            },
+        ]
+    }
+}
