@@ -29,7 +29,7 @@ enum CheckCommand {
             if args.has("--json") {
                 Output.out(String(decoding: ExplanationRenderer.serialize(result(ok: true, summary: config.summary, config.warnings)), as: UTF8.self) + "\n")
             } else {
-                for warning in config.warnings { Output.err("\(path):\(warning.description) (warning)\n") }
+                for warning in config.warnings { Output.err("\(path):\(warning.position == nil ? " " : "")\(warning.description) (warning)\n") }
                 Output.out("\(path): ok: \(config.summary)\(config.warnings.isEmpty ? "" : ", \(config.warnings.count) warnings")\n")
             }
             return ExitStatus.success
@@ -37,7 +37,7 @@ enum CheckCommand {
             if args.has("--json") {
                 Output.out(String(decoding: ExplanationRenderer.serialize(result(ok: false, summary: nil, error.issues)), as: UTF8.self) + "\n")
             } else {
-                for issue in error.issues { Output.err("\(path):\(issue.description)\n") }
+                for issue in error.issues { Output.err("\(path):\(issue.position == nil ? " " : "")\(issue.description)\n") }
                 Output.err("\(path): \(error.issues.count) error\(error.issues.count == 1 ? "" : "s")\n")
             }
             return ExitStatus.invalidInput

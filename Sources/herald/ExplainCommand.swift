@@ -58,7 +58,7 @@ enum ExplainCommand {
         do {
             return try ConfigLoader.load(try Output.read(path))
         } catch let error as ConfigError {
-            for issue in error.issues { Output.err("\(path):\(issue.description)\n") }
+            for issue in error.issues { Output.err("\(path):\(issue.position == nil ? " " : "")\(issue.description)\n") }
         } catch {
             Output.err("herald: cannot read config '\(path)': \(error.localizedDescription)\n")
         }

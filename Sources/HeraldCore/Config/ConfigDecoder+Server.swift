@@ -1,3 +1,5 @@
+import Foundation
+
 /// Webhook targets and the `server` section.
 extension ConfigDecoder {
     mutating func decodeTarget(_ item: JSONValue, at path: JSONPath) -> TargetDefinition? {
@@ -39,11 +41,8 @@ extension ConfigDecoder {
 
     /// Webhooks go to http(s) URLs with a host; anything else is a typo or a risk.
     private func checkURL(_ text: String, at path: JSONPath) {
-        guard let scheme = text.split(separator: ":", maxSplits: 1).first?.lowercased(),
-              scheme == "http" || scheme == "https",
-              text.dropFirst(scheme.count).hasPrefix("://"),
-              let host = text.dropFirst(scheme.count + 3).split(separator: "/", maxSplits: 1).first, !host.isEmpty,
-              !text.contains(" ") else {
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else {
             diagnostics.error("bad_url", path, "'\(text)' is not an http or https URL")
             return
         }

@@ -23,7 +23,7 @@ public struct ConfigIssue: Sendable, Equatable, CustomStringConvertible {
     /// `12:5: undefined role 'mgr' at groups[2].roles[0]`.
     public var description: String {
         let place = position.map { "\($0): " } ?? ""
-        return "\(place)\(message) at \(path)"
+        return "\(place)\(message)\(path.components.isEmpty ? "" : " at \(path)")"
     }
 }
 
@@ -46,29 +46,37 @@ final class ConfigDiagnostics {
 enum Suggestion {
     /// The closest candidate within a distance that still reads as a typo, if any.
     static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
-        let limit = max(2, word.count / 3)
+        // Short words tolerate one typo; longer ones about one per three letters. A
+        // suggestion that replaces most of the word is noise, not help.
+        let limit = word.count <= 4 ? 1 : max(2, word.count / 3)
         var best: (String, Int)?
         for candidate in candidates {
             let distance = levenshtein(word.lowercased(), candidate.lowercased())
+            guard distance < min(word.count, candidate.count) else { continue }
             if distance <= limit, distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
         }
         return best?.0
     }
 
+    /// Edit distance counting a swap of two adjacent letters as one edit (optimal
+    /// string alignment), since "raed" for "read" is the commonest typo of all.
     static func levenshtein(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = previous
+        var rows = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { rows[i][0] = i }
+        for j in 0...b.count { rows[0][j] = j }
         for i in 1...a.count {
-            current[0] = i
             for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+                }
             }
-            swap(&previous, &current)
         }
-        return previous[b.count]
+        return rows[a.count][b.count]
     }
 
     /// ` (did you mean 'x'?)` or an empty string.

@@ -92,6 +92,11 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
         if let range = detail.range(of: #"character (\d+)"#, options: .regularExpression),
            let offset = Int(detail[range].split(separator: " ")[1]) {
             (line, column) = SourcePosition.lineAndColumn(ofByte: offset, in: data)
+        } else if let range = detail.range(of: #"Number (\S+) is not representable"#, options: .regularExpression),
+                  let literal = detail[range].split(separator: " ").dropFirst().first,
+                  let found = data.firstRange(of: Data(literal.utf8)) {
+            // Foundation names the literal but not its place: find it in the text.
+            (line, column) = SourcePosition.lineAndColumn(ofByte: found.lowerBound - data.startIndex, in: data)
         } else if let range = detail.range(of: #"line (\d+), column (\d+)"#, options: .regularExpression) {
             let numbers = detail[range].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
             if numbers.count == 2 { (line, column) = (numbers[0], numbers[1]) }

@@ -1,0 +1,141 @@
+import Testing
+import HeraldTestKit
+@testable import HeraldCore
+
+/// Every validation rule of the config, one case each, comparing the exact message and
+/// JSON path (STYLE.md principle 5).
+struct ConfigValidationTests {
+    /// A config with one user (the owner) and the given extra top-level members.
+    static func config(users: String = TestConfig.ownerOnlyUsers, _ extra: String = "") -> String {
+        "{\"users\": \(users)\(extra.isEmpty ? "" : ", " + extra)}"
+    }
+
+    static let rule = #""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]"#
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String
+        let json: String
+        let path: String
+        let message: String
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        // A typo in a key is reported with the closest known key.
+        Case(name: "unknown key", json: config(users: #"[{"id": "o", "owner": true, "rolez": []}]"#),
+             path: "users[0].rolez", message: "unknown key 'rolez' (did you mean 'roles'?)"),
+        Case(name: "unknown top-level key", json: config(#""rule": []"#),
+             path: "rule", message: "unknown key 'rule' (did you mean 'rules'?)"),
+        Case(name: "duplicate user id", json: config(users: #"[{"id": "o", "owner": true}, {"id": "o"}]"#),
+             path: "users[1].id", message: "duplicate user id 'o' (first defined at users[0])"),
+        Case(name: "duplicate group id", json: config(#""groups": [{"id": "g"}, {"id": "g"}]"#),
+             path: "groups[1].id", message: "duplicate group id 'g' (first defined at groups[0])"),
+        Case(name: "duplicate rule id", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}, {"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[1].id", message: "duplicate rule id 'r' (first defined at rules[0])"),
+        Case(name: "user in unknown group", json: config(users: #"[{"id": "o", "owner": true, "groups": ["sc-managers"]}]"#, #""groups": [{"id": "sc-manager"}]"#),
+             path: "users[0].groups[0]", message: "undefined group 'sc-managers' (did you mean 'sc-manager'?)"),
+        Case(name: "user with unknown role", json: config(users: #"[{"id": "o", "owner": true, "roles": ["mgr"]}]"#),
+             path: "users[0].roles[0]", message: "undefined role 'mgr'"),
+        Case(name: "rule targets unknown group", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"group": "nobody"}]}]}]"#),
+             path: "rules[0].tiers[0].notify[0].group", message: "undefined group 'nobody'"),
+        Case(name: "rule targets unknown role", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"role": "admn"}]}]}]"#),
+             path: "rules[0].tiers[0].notify[0].role", message: "undefined role 'admn' (did you mean 'admin'?)"),
+        Case(name: "rule uses unknown target", json: config(#""rules": [{"id": "r", "metric": "m", "targets": ["sms"], "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].targets[0]", message: "undefined target 'sms'"),
+        Case(name: "thresholds must increase (above)", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 20, "notify": [{"owner": true}]}, {"threshold": 10, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].tiers[1].threshold", message: "threshold 10 must be above the previous tier's 20 (tiers go from least to most severe)"),
+        Case(name: "thresholds must decrease (below)", json: config(#""rules": [{"id": "r", "metric": "m", "direction": "below", "tiers": [{"threshold": 5, "notify": [{"owner": true}]}, {"threshold": 5, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].tiers[1].threshold", message: "threshold 5 must be below the previous tier's 5 (tiers go from least to most severe)"),
+        Case(name: "empty tiers", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": []}]"#),
+             path: "rules[0].tiers", message: "a rule needs at least one tier"),
+        Case(name: "tier notifies nobody", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": []}]}]"#),
+             path: "rules[0].tiers[0].notify", message: "a tier must notify someone"),
+        Case(name: "non-finite threshold", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1e999, "notify": [{"owner": true}]}]}]"#),
+             path: "(root)", message: "invalid JSON: number 1e999 is not representable in Swift"),
+        Case(name: "threshold is a string", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": "NaN", "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].tiers[0].threshold", message: "expected a number, found string"),
+        Case(name: "bad URL", json: config(#""targets": [{"id": "t", "url": "ftp://example.org/hook"}]"#),
+             path: "targets[0].url", message: "'ftp://example.org/hook' is not an http or https URL"),
+        Case(name: "URL without host", json: config(#""targets": [{"id": "t", "url": "https:///hook"}]"#),
+             path: "targets[0].url", message: "'https:///hook' is not an http or https URL"),
+        Case(name: "missing owner", json: config(users: #"[{"id": "a"}]"#),
+             path: "users", message: "no business owner: mark exactly one user with \"owner\": true"),
+        Case(name: "second owner", json: config(users: #"[{"id": "a", "owner": true}, {"id": "b", "owner": true}]"#),
+             path: "users[1].owner", message: "second business owner 'b' (the owner is already 'a')"),
+        Case(name: "inactive owner", json: config(users: #"[{"id": "a", "owner": true, "active": false}]"#),
+             path: "users[0].active", message: "the business owner 'a' cannot be inactive"),
+        Case(name: "group cycle", json: config(#""groups": [{"id": "a", "groups": ["b"]}, {"id": "b", "groups": ["c"]}, {"id": "c", "groups": ["a"]}]"#),
+             path: "groups[0].groups", message: "group cycle 'a' → 'b' → 'c' → 'a'"),
+        Case(name: "role group defined by hand", json: config(#""groups": [{"id": "manager", "members": ["owner"]}]"#),
+             path: "groups[0].id", message: "group 'manager' is the role-derived group of role 'manager'; its members follow the role and cannot be edited by hand"),
+        Case(name: "user joins a role group by hand", json: config(users: #"[{"id": "o", "owner": true, "groups": ["admin"]}]"#),
+             path: "users[0].groups[0]", message: "group 'admin' is derived from role 'admin'; give the user the role instead"),
+        Case(name: "role inheritance cycle", json: config(#""roles": [{"id": "a", "inherits": ["b"]}, {"id": "b", "inherits": ["a"]}], "defaultRole": "a""#),
+             path: "roles[0].inherits", message: "role inheritance cycle 'a' ⊇ 'b' ⊇ 'a'"),
+        Case(name: "declared roles need a default role", json: config(#""roles": [{"id": "a"}]"#),
+             path: "defaultRole", message: "missing required key 'defaultRole' (needed when 'roles' is declared: users without roles get it)"),
+        Case(name: "copyRightsFrom cycle", json: config(users: #"[{"id": "o", "owner": true, "copyRightsFrom": "x"}, {"id": "x", "copyRightsFrom": "o"}]"#),
+             path: "users[0].copyRightsFrom", message: "copyRightsFrom cycle 'o' → 'x' → 'o'"),
+        Case(name: "grant outside the role's rights", json: config(users: #"[{"id": "o", "owner": true, "rights": {"grant": ["billing.view"]}}]"#, #""roles": [{"id": "staff", "additionalRights": ["reports.view"]}], "defaultRole": "staff""#),
+             path: "users[0].rights.grant[0]", message: "right 'billing.view' is neither recommended nor additional for roles 'staff'"),
+        Case(name: "selector with two kinds", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"owner": true, "role": "admin"}]}]}]"#),
+             path: "rules[0].tiers[0].notify[0]", message: "a recipient selector needs exactly one of 'user', 'role', 'group', 'relation' or 'owner', found 'role' and 'owner'"),
+        Case(name: "andAbove on a group", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"group": "admin", "andAbove": true}]}]}]"#),
+             path: "rules[0].tiers[0].notify[0].andAbove", message: "'andAbove' only applies to a role selector"),
+        Case(name: "unknown direction", json: config(#""rules": [{"id": "r", "metric": "m", "direction": "abov", "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].direction", message: "unknown direction 'abov' (did you mean 'above'?); use one of above, below, absolute"),
+        Case(name: "missing metric", json: config(#""rules": [{"id": "r", "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].metric", message: "missing required key 'metric'"),
+        Case(name: "negative hysteresis", json: config(#""rules": [{"id": "r", "metric": "m", "hysteresis": -1, "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].hysteresis", message: "'hysteresis' must not be negative, found -1"),
+        Case(name: "bad duration", json: config(#""rules": [{"id": "r", "metric": "m", "repeatAfter": "soon", "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].repeatAfter", message: "'soon' is not a duration; use a number with a unit, like '30s', '15m', '4h' or '1d'"),
+        Case(name: "duplicate key", json: #"{"users": [{"id": "o", "owner": true, "name": "A", "name": "B"}]}"#,
+             path: "users[0].name", message: "key 'name' appears twice in the same object; the first value would be ignored"),
+        Case(name: "wrong type", json: config(users: #"{"id": "o"}"#),
+             path: "users", message: "expected an array, found object"),
+        Case(name: "secret inline is not a source", json: config(#""targets": [{"id": "t", "url": "https://h/x", "secrets": [{"value": "whsec_x"}]}]"#),
+             path: "targets[0].secrets[0].value", message: "unknown key 'value'"),
+        Case(name: "token without a hash or source", json: config(#""server": {"tokens": [{"id": "t", "scopes": ["read"]}]}"#),
+             path: "server.tokens[0]", message: "a token needs exactly one of 'sha256', 'env' or 'file'"),
+        Case(name: "unknown scope", json: config(#""server": {"tokens": [{"id": "t", "env": "T", "scopes": ["raed"]}]}"#),
+             path: "server.tokens[0].scopes[0]", message: "unknown scope 'raed' (did you mean 'read'?); use one of events:write, read, admin, ack"),
+    ]
+
+    @Test(arguments: cases)
+    func rejectsWithPreciseMessage(_ testCase: Case) {
+        let issues = TestConfig.issues(testCase.json).filter { $0.severity == .error }
+        let match = issues.first { $0.path.description == testCase.path }
+        #expect(match?.message == testCase.message, "issues: \(issues.map(\.description))")
+    }
+
+    @Test func reportsEveryErrorAtOnceWithLineAndColumn() {
+        let json = """
+        {
+          "users": [
+            {"id": "a", "rolez": []},
+            {"id": "a"}
+          ]
+        }
+        """
+        let issues = TestConfig.issues(json)
+        #expect(issues.map(\.description) == [
+            "2:3: no business owner: mark exactly one user with \"owner\": true at users",
+            "3:17: unknown key 'rolez' (did you mean 'roles'?) at users[0].rolez",
+            "4:6: duplicate user id 'a' (first defined at users[0]) at users[1].id",
+        ])
+    }
+
+    @Test func syntaxErrorHasLineAndColumn() {
+        let issues = TestConfig.issues("{\n  \"users\": [\n    {\"id\": }\n  ]\n}")
+        #expect(issues.count == 1)
+        #expect(issues.first?.code == "json_syntax")
+        #expect(issues.first?.position?.line == 3)
+    }
+
+    @Test func defaultRolesAreSeed003() throws {
+        let config = try TestConfig.load(#"{"users": [{"id": "o", "owner": true}]}"#)
+        #expect(config.directory.roles.map(\.id) == ["admin", "manager", "team_member"])
+        #expect(config.directory.users[0].roles == [config.directory.role("team_member")!])
+    }
+}

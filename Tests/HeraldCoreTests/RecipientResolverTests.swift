@@ -1,0 +1,66 @@
+import Testing
+import HeraldTestKit
+@testable import HeraldCore
+
+/// Relations, exclusion reasons, de-duplication and ordering.
+struct RecipientResolverTests {
+    static let json = """
+    {
+      "roles": [
+        {"id": "manager", "recommendedRights": ["participants.view"]},
+        {"id": "staff", "additionalRights": ["participants.view"]}
+      ],
+      "defaultRole": "staff",
+      "users": [
+        {"id": "o", "owner": true, "roles": ["manager"]},
+        {"id": "m1", "roles": ["manager"]},
+        {"id": "gone", "roles": ["manager"], "active": false},
+        {"id": "coord", "rights": {"grant": ["participants.view"]}},
+        {"id": "plain"}
+      ]
+    }
+    """
+
+    let config: HeraldConfig
+    init() throws { config = try TestConfig.load(Self.json) }
+
+    func resolve(_ selectors: [RecipientSelector], rights: [String] = ["participants.view"],
+                 relations: [String: String] = [:]) -> Resolution {
+        config.resolver.resolve(selectors, requiredRights: rights, event: TestEvent.make(value: 1, relations: relations))
+    }
+
+    func describe(_ resolution: Resolution) -> (told: [String], excluded: [String]) {
+        let d = config.directory
+        return (resolution.recipients.map { "\(d.users[$0.user].id) \($0.path.render(in: d, user: $0.user))" },
+                resolution.excluded.map { "\($0.userID ?? "-") \($0.reason)" })
+    }
+
+    @Test func relationSelectsTheUserTheEventNames() {
+        let result = describe(resolve([.relation("primary_coordinator")], relations: ["primary_coordinator": "coord"]))
+        #expect(result.told == ["coord relation:primary_coordinator"])
+        #expect(result.excluded.isEmpty)
+    }
+
+    @Test func exclusionsNameTheReason() {
+        let result = describe(resolve([.relation("primary_coordinator"), .relation("case_manager"), .role("manager", andAbove: false), .user("plain")],
+                                      relations: ["primary_coordinator": "u-404"]))
+        #expect(result.told == ["o role:manager", "m1 role:manager"])
+        #expect(result.excluded == [
+            "u-404 relation 'primary_coordinator' names unknown user 'u-404'",
+            "- the event carries no relation 'case_manager'",
+            "gone inactive",
+            "plain lacks right 'participants.view'",
+        ])
+    }
+
+    @Test func everyoneIsToldOnceWithTheFirstPath() {
+        let result = describe(resolve([.user("m1"), .role("manager", andAbove: false), .owner, .group("manager")]))
+        #expect(result.told == ["m1 user:m1", "o role:manager"])
+    }
+
+    @Test func requiredRightNobodyHoldsExcludesEveryone() {
+        let result = describe(resolve([.owner], rights: ["secret.files"]))
+        #expect(result.told.isEmpty)
+        #expect(result.excluded == ["o lacks right 'secret.files'"])
+    }
+}
