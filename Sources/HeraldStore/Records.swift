@@ -9,7 +9,8 @@ public import Foundation
 /// any Herald timing (retry backoff, audit order) needs.
 enum StoreTime {
     static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Nearest, not floor: a Date made from whole milliseconds must round-trip exactly.
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
     static func date(fromMilliseconds milliseconds: Int64) -> Date {

@@ -56,9 +56,12 @@ final class SQLiteConnection {
         var prepared: OpaquePointer?
         let result = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
         guard result == SQLITE_OK, let prepared else {
-            throw StoreError(code: .misuse, operation: operation,
+            // A plain SQLITE_ERROR from prepare is bad SQL (our bug); anything else is the
+            // environment showing through (not a database, busy schema lock, no memory).
+            let code: StoreError.Code = result == SQLITE_ERROR ? .misuse : StoreError.code(forSQLiteResult: result)
+            throw StoreError(code: code, operation: operation,
                              message: "\(String(cString: sqlite3_errmsg(handle))) in: \(sql)",
-                             sqliteResultCode: result)
+                             sqliteResultCode: sqlite3_extended_errcode(handle))
         }
         let statement = SQLiteStatement(handle: prepared, database: handle, sql: sql)
         statements[sql] = statement
