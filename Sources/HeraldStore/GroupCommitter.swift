@@ -158,11 +158,12 @@ public final class GroupCommitter: @unchecked Sendable {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         metrics.observe("herald_commit_batch_size", value: Double(group.count), buckets: GroupCommitter.batchSizeBuckets)
         metrics.observe("herald_commit_seconds", value: seconds)
-        for entry in group { entry.completion(result) }
+        // Counted before the completions run, so a caller woken by one sees the count.
         lock.withLock {
             inFlight = 0
             transactions += 1
         }
+        for entry in group { entry.completion(result) }
         return true
     }
 }

@@ -41,3 +41,12 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Stops the store queue from starting new work, so a commit in progress (or about
+    /// to start) blocks: lets tests hold the group committer's writer mid-transaction.
+    func suspendForTesting() { queue.suspend() }
+
+    /// Undoes `suspendForTesting`.
+    func resumeForTesting() { queue.resume() }
+}

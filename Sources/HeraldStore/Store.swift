@@ -32,7 +32,8 @@ public final class Store: @unchecked Sendable {
     /// The database file's location.
     public let fileURL: URL
 
-    private let queue = DispatchQueue(label: "herald.store")
+    /// The one queue every connection use runs on (internal for the test hooks).
+    let queue = DispatchQueue(label: "herald.store")
     /// Confined to `queue`.
     private let connection: SQLiteConnection
     private let metrics: MetricsRegistry?
