@@ -13,6 +13,8 @@ final class SQLiteConnection {
     static let busyTimeoutMilliseconds: Int32 = 5_000
 
     let handle: OpaquePointer
+    /// Prepared statements by SQL text. Bounded because every SQL string comes from the
+    /// store's code (a few dozen shapes; audit filters add at most 16), never from input.
     private var statements: [String: SQLiteStatement] = [:]
 
     /// Opens (creating if needed) the database file at `path` for reading and writing.

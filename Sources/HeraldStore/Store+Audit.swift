@@ -43,6 +43,7 @@ extension Store {
                 FROM delivery_outcome WHERE notification_id = ? ORDER BY id
                 """, [.text(notificationID)], operation: "list delivery outcomes") { row in
                 DeliveryOutcomeRecord(deliveryID: row.text(0), notificationID: row.text(1), target: row.text(2),
+                                      // Only this code writes the column, so the fallback is never taken.
                                       outcome: .init(rawValue: row.text(3)) ?? .delivered, attempts: row.int(4),
                                       status: row.optionalInt(5), error: row.optionalText(6), at: row.date(7))
             }

@@ -70,4 +70,26 @@ import Testing
         #expect(!StoreError(code: .constraint, operation: "commit", message: "").isUnavailable)
         #expect(StoreError.Code.schemaTooNew.rawValue == "schema_too_new")
     }
+
+    /// SQLite result codes (numeric, as in sqlite3.h) and the stable code each maps to.
+    @Test(arguments: [(Int32, StoreError.Code)]([
+        (Int32(5), StoreError.Code.busy),   // SQLITE_BUSY
+        (6, .busy),                         // SQLITE_LOCKED
+        (8, .readonly),                     // SQLITE_READONLY
+        (1032, .readonly),                  // SQLITE_READONLY_DBMOVED (extended)
+        (13, .full),                        // SQLITE_FULL
+        (11, .corrupt),                     // SQLITE_CORRUPT
+        (26, .corrupt),                     // SQLITE_NOTADB
+        (10, .io),                          // SQLITE_IOERR
+        (778, .io),                         // SQLITE_IOERR_WRITE (extended)
+        (14, .io),                          // SQLITE_CANTOPEN
+        (19, .constraint),                  // SQLITE_CONSTRAINT
+        (2067, .constraint),                // SQLITE_CONSTRAINT_UNIQUE (extended)
+        (21, .misuse),                      // SQLITE_MISUSE
+        (7, .noMemory),                     // SQLITE_NOMEM
+        (1, .other),                        // SQLITE_ERROR
+    ]))
+    func sqliteResultCodesMapToStableCodes(result: Int32, expected: StoreError.Code) {
+        #expect(StoreError.code(forSQLiteResult: result) == expected)
+    }
 }
