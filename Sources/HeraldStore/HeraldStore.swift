@@ -1,1 +1,0 @@
-// HeraldStore: see DESIGN.md

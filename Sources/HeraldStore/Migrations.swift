@@ -1,0 +1,122 @@
+/// The database schema and how it evolves.
+///
+/// One file, `herald.sqlite`, in WAL mode. Every time is an INTEGER of milliseconds since
+/// 1970 UTC in a column ending `_ms`; every JSON document is a BLOB of UTF-8 bytes owned
+/// by the code that wrote it (the core), never parsed by SQL.
+///
+/// Tables (after the latest migration):
+/// - `schema_version(version)` — one row: the number of migrations applied.
+/// - `rule_state(rule_id, subject_id, state)` — the evaluator's state per (rule, subject);
+///   primary key (rule_id, subject_id). A row exists only while the state is not the
+///   initial one.
+/// - `seen_event(event_id, seen_at_ms)` — event ids already accepted (idempotency);
+///   indexed by time so pruning old ids is a range delete.
+/// - `audit(id, notification_id UNIQUE, rule_id, subject_id, transition, tier,
+///   created_at_ms, payload, suppressed)` — every notification decided, append-only;
+///   `id` is the paging cursor; indexed by subject and by rule for filtered listings.
+/// - `outbox(id, delivery_id UNIQUE, notification_id, target, body, created_at_ms,
+///   next_attempt_at_ms, attempts, last_status, last_error)` — deliveries not yet done;
+///   indexed by `next_attempt_at_ms` so "what is due" is one index range.
+/// - `dead_letter(id, delivery_id UNIQUE, notification_id, target, body, created_at_ms,
+///   attempts, last_status, last_error, response_excerpt, dead_at_ms)` — deliveries that
+///   gave up; `id` is the paging cursor.
+/// - `delivery_outcome(id, delivery_id, notification_id, target, outcome, attempts,
+///   status, error, at_ms)` — history of deliveries leaving the outbox (`delivered`,
+///   `dead_lettered`, `requeued`), indexed by notification for the audit view.
+/// - `write_probe(id, at_ms)` — a single row rewritten by `checkWritable()` for /readyz.
+///
+/// Migrations only go forward. Each is a list of statements applied in one transaction
+/// together with the new `schema_version`, so a crash leaves the previous version intact.
+/// Never edit a shipped migration: append a new one.
+enum Migrations {
+    /// The ordered migrations; migration `n` (1-based) brings the schema to version `n`.
+    static let all: [[String]] = [
+        // 1: state, idempotency, audit, outbox, dead letters.
+        [
+            """
+            CREATE TABLE rule_state (
+                rule_id TEXT NOT NULL, subject_id TEXT NOT NULL, state BLOB NOT NULL,
+                PRIMARY KEY (rule_id, subject_id)) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE seen_event (
+                event_id TEXT PRIMARY KEY NOT NULL, seen_at_ms INTEGER NOT NULL) WITHOUT ROWID
+            """,
+            "CREATE INDEX seen_event_by_time ON seen_event (seen_at_ms)",
+            """
+            CREATE TABLE audit (
+                id INTEGER PRIMARY KEY, notification_id TEXT NOT NULL UNIQUE,
+                rule_id TEXT NOT NULL, subject_id TEXT NOT NULL, transition TEXT NOT NULL,
+                tier TEXT, created_at_ms INTEGER NOT NULL, payload BLOB NOT NULL, suppressed TEXT)
+            """,
+            "CREATE INDEX audit_by_subject ON audit (subject_id, id)",
+            "CREATE INDEX audit_by_rule ON audit (rule_id, id)",
+            """
+            CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL UNIQUE,
+                notification_id TEXT NOT NULL, target TEXT NOT NULL, body BLOB NOT NULL,
+                created_at_ms INTEGER NOT NULL, next_attempt_at_ms INTEGER NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0, last_status INTEGER, last_error TEXT)
+            """,
+            "CREATE INDEX outbox_due ON outbox (next_attempt_at_ms, id)",
+            """
+            CREATE TABLE dead_letter (
+                id INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL UNIQUE,
+                notification_id TEXT NOT NULL, target TEXT NOT NULL, body BLOB NOT NULL,
+                created_at_ms INTEGER NOT NULL, attempts INTEGER NOT NULL,
+                last_status INTEGER, last_error TEXT NOT NULL, response_excerpt BLOB,
+                dead_at_ms INTEGER NOT NULL)
+            """,
+        ],
+        // 2: delivery history for the audit view, and the readiness probe row.
+        [
+            """
+            CREATE TABLE delivery_outcome (
+                id INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL, notification_id TEXT NOT NULL,
+                target TEXT NOT NULL, outcome TEXT NOT NULL, attempts INTEGER NOT NULL,
+                status INTEGER, error TEXT, at_ms INTEGER NOT NULL)
+            """,
+            "CREATE INDEX delivery_outcome_by_notification ON delivery_outcome (notification_id, id)",
+            "CREATE TABLE write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER NOT NULL)",
+        ],
+    ]
+
+    /// The version a fresh database reaches.
+    static var latestVersion: Int { all.count }
+
+    /// Brings the database to `target` (default: latest), one transaction per migration.
+    /// Throws `schema_too_new` when the file is newer than this code.
+    static func migrate(_ connection: SQLiteConnection, to target: Int = latestVersion) throws(StoreError) {
+        precondition((0...latestVersion).contains(target), "no migration \(target)")
+        try connection.executeScript(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", operation: "migrate")
+        let current = try version(connection)
+        guard current <= latestVersion else {
+            throw StoreError(code: .schemaTooNew, operation: "migrate",
+                             message: "database schema version \(current) is newer than this Herald knows (\(latestVersion))")
+        }
+        guard current < target else { return }
+        for version in (current + 1)...target {
+            try connection.transaction(operation: "migrate to \(version)") { () throws(StoreError) in
+                for sql in all[version - 1] {
+                    try connection.executeScript(sql, operation: "migrate to \(version)")
+                }
+                try setVersion(connection, version)
+            }
+        }
+    }
+
+    /// The schema version recorded in the file; 0 for a fresh file.
+    static func version(_ connection: SQLiteConnection) throws(StoreError) -> Int {
+        try connection.firstRow("SELECT version FROM schema_version", operation: "read schema version") {
+            $0.int(0)
+        } ?? 0
+    }
+
+    /// Records `version` as the only row of `schema_version`.
+    static func setVersion(_ connection: SQLiteConnection, _ version: Int) throws(StoreError) {
+        try connection.run("DELETE FROM schema_version", operation: "set schema version")
+        try connection.run("INSERT INTO schema_version (version) VALUES (?)", [.integer(Int64(version))],
+                           operation: "set schema version")
+    }
+}

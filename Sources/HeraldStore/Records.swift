@@ -1,0 +1,166 @@
+public import Foundation
+
+// Plain record types the store reads and writes. They know nothing of HeraldCore: the
+// daemon maps core values to them, so the schema and the core can change apart.
+// Every `Date` is stored as integer milliseconds since 1970 (see `StoreTime`).
+
+/// Converts between `Date` and the integer milliseconds since 1970 stored in every
+/// `*_ms` column. Integers sort and compare exactly in SQL; milliseconds are finer than
+/// any Herald timing (retry backoff, audit order) needs.
+enum StoreTime {
+    static func milliseconds(_ date: Date) -> Int64 {
+        // Nearest, not floor: a Date made from whole milliseconds must round-trip exactly.
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    static func date(fromMilliseconds milliseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+}
+
+/// The evaluator's state for one (rule, subject) pair; the blob is JSON owned by the core.
+public struct RuleStateRecord: Sendable, Equatable {
+    public var ruleID: String
+    public var subjectID: String
+    public var state: Data
+
+    public init(ruleID: String, subjectID: String, state: Data) {
+        self.ruleID = ruleID
+        self.subjectID = subjectID
+        self.state = state
+    }
+
+    public var key: RuleStateKey { RuleStateKey(ruleID: ruleID, subjectID: subjectID) }
+}
+
+/// Identifies one rule state row, e.g. to delete it when the state returns to normal.
+public struct RuleStateKey: Sendable, Hashable {
+    public var ruleID: String
+    public var subjectID: String
+
+    public init(ruleID: String, subjectID: String) {
+        self.ruleID = ruleID
+        self.subjectID = subjectID
+    }
+}
+
+/// An event id already accepted, kept so a client's retry is recognised (idempotency).
+public struct SeenEventRecord: Sendable, Equatable {
+    public var eventID: String
+    public var seenAt: Date
+
+    public init(eventID: String, seenAt: Date) {
+        self.eventID = eventID
+        self.seenAt = seenAt
+    }
+}
+
+/// One notification as it was decided, for the audit log. `notificationID` is unique:
+/// writing the same notification again (a replay) is ignored.
+public struct AuditRecord: Sendable, Equatable {
+    public var notificationID: String
+    public var ruleID: String
+    public var subjectID: String
+    /// The tier transition, e.g. `"raised"`, `"escalated"`, `"resolved"` (the core's words).
+    public var transition: String
+    public var tier: String?
+    public var createdAt: Date
+    /// JSON describing the notification (recipients with their paths, event, …).
+    public var payload: Data
+    /// Why it was not delivered, e.g. a silence id; nil when it was sent.
+    public var suppressed: String?
+
+    public init(notificationID: String, ruleID: String, subjectID: String, transition: String,
+                tier: String?, createdAt: Date, payload: Data, suppressed: String? = nil) {
+        self.notificationID = notificationID
+        self.ruleID = ruleID
+        self.subjectID = subjectID
+        self.transition = transition
+        self.tier = tier
+        self.createdAt = createdAt
+        self.payload = payload
+        self.suppressed = suppressed
+    }
+}
+
+/// One webhook delivery waiting to be (re)sent. `deliveryID` is stable across retries and
+/// becomes the `webhook-id` header so receivers can de-duplicate.
+public struct OutboxRecord: Sendable, Equatable {
+    public var deliveryID: String
+    public var notificationID: String
+    /// The target's name in the config (not its URL, which may change on reload).
+    public var target: String
+    public var body: Data
+    public var createdAt: Date
+    public var nextAttemptAt: Date
+    public var attempts: Int
+    public var lastStatus: Int?
+    public var lastError: String?
+
+    public init(deliveryID: String, notificationID: String, target: String, body: Data,
+                createdAt: Date, nextAttemptAt: Date, attempts: Int = 0,
+                lastStatus: Int? = nil, lastError: String? = nil) {
+        self.deliveryID = deliveryID
+        self.notificationID = notificationID
+        self.target = target
+        self.body = body
+        self.createdAt = createdAt
+        self.nextAttemptAt = nextAttemptAt
+        self.attempts = attempts
+        self.lastStatus = lastStatus
+        self.lastError = lastError
+    }
+}
+
+/// A delivery that exhausted its retries (or was refused for good), kept for operators
+/// to inspect and requeue.
+public struct DeadLetterRecord: Sendable, Equatable {
+    public var deliveryID: String
+    public var notificationID: String
+    public var target: String
+    public var body: Data
+    public var createdAt: Date
+    public var attempts: Int
+    public var lastStatus: Int?
+    public var lastError: String
+    /// The first bytes of the target's last response (at most `SharedLimits.responseExcerptBytes`).
+    public var responseExcerpt: Data?
+    public var deadAt: Date
+}
+
+/// What finally happened to a delivery, kept after it left the outbox so the audit log
+/// can show delivery outcomes.
+public struct DeliveryOutcomeRecord: Sendable, Equatable {
+    /// The end of one delivery's journey through the outbox.
+    public enum Outcome: String, Sendable {
+        case delivered, deadLettered = "dead_lettered", requeued
+    }
+
+    public var deliveryID: String
+    public var notificationID: String
+    public var target: String
+    public var outcome: Outcome
+    public var attempts: Int
+    public var status: Int?
+    public var error: String?
+    public var at: Date
+}
+
+/// One page of a newest-first listing. `next` is the cursor to pass as `after` for the
+/// following page, nil when this page is the last.
+public struct StorePage<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var next: Int64?
+}
+
+/// An audit record with its position in the log (the cursor used for paging).
+public struct AuditEntry: Sendable, Equatable {
+    public var cursor: Int64
+    public var record: AuditRecord
+}
+
+/// A dead letter with its position in the list (the cursor used for paging).
+public struct DeadLetterEntry: Sendable, Equatable {
+    public var cursor: Int64
+    public var record: DeadLetterRecord
+}

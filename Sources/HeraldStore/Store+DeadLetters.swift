@@ -1,0 +1,80 @@
+public import Foundation
+import HeraldSupport
+
+extension Store {
+    /// Moves a delivery that gave up from the outbox to the dead letters, keeping the
+    /// first `SharedLimits.responseExcerptBytes` of the target's last response. The final
+    /// attempt is counted here (stored attempts + 1). Returns false if it was not in the outbox.
+    @discardableResult
+    public func moveToDeadLetter(deliveryID: String, status: Int?, error: String,
+                                 responseExcerpt: Data?, at: Date) throws(StoreError) -> Bool {
+        let excerpt = responseExcerpt.map { Data($0.prefix(SharedLimits.responseExcerptBytes)) }
+        return try performTransaction("dead-letter delivery") { (connection) throws(StoreError) in
+            guard let delivery = try Store.outboxRecord(deliveryID, connection) else { return false }
+            let attempts = delivery.attempts + 1
+            try connection.run("""
+                INSERT INTO dead_letter (delivery_id, notification_id, target, body, created_at_ms, attempts,
+                    last_status, last_error, response_excerpt, dead_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(deliveryID), .text(delivery.notificationID), .text(delivery.target), .blob(delivery.body),
+                      .integer(StoreTime.milliseconds(delivery.createdAt)), .integer(Int64(attempts)),
+                      .integer(status), .text(error), .blob(excerpt), .integer(StoreTime.milliseconds(at))],
+                operation: "dead-letter delivery")
+            try Store.recordOutcome(.deadLettered, delivery, attempts: attempts, status: status, error: error,
+                                    at: at, connection)
+            try Store.deleteFromOutbox(deliveryID, connection)
+            return true
+        }
+    }
+
+    /// One page of dead letters, NEWEST FIRST. `limit` is clamped to `1...Store.maxPageSize`;
+    /// pass the previous page's `next` as `after`.
+    public func deadLetters(limit: Int, after cursor: Int64? = nil) throws(StoreError) -> StorePage<DeadLetterEntry> {
+        let pageSize = Store.clampedPageSize(limit)
+        let rows = try perform("list dead letters") { (connection) throws(StoreError) in
+            try connection.rows("""
+                SELECT id, \(DeadLetterSQL.columns) FROM dead_letter WHERE id < ? ORDER BY id DESC LIMIT ?
+                """, [.integer(cursor ?? Int64.max), .integer(Int64(pageSize + 1))], operation: "list dead letters") {
+                DeadLetterEntry(cursor: $0.int64(0), record: DeadLetterSQL.record($0, from: 1))
+            }
+        }
+        return Store.page(rows, size: pageSize, cursor: \.cursor)
+    }
+
+    /// Puts a dead letter back in the outbox, due at `now`, with its attempts reset and
+    /// the same delivery id (so receivers still de-duplicate). False if there is no such
+    /// dead letter.
+    @discardableResult
+    public func requeueDeadLetter(deliveryID: String, now: Date) throws(StoreError) -> Bool {
+        try performTransaction("requeue dead letter") { (connection) throws(StoreError) in
+            guard let dead = try connection.firstRow(
+                "SELECT \(DeadLetterSQL.columns) FROM dead_letter WHERE delivery_id = ?", [.text(deliveryID)],
+                operation: "requeue dead letter", { DeadLetterSQL.record($0, from: 0) }) else { return false }
+            let delivery = OutboxRecord(deliveryID: dead.deliveryID, notificationID: dead.notificationID,
+                                        target: dead.target, body: dead.body, createdAt: dead.createdAt,
+                                        nextAttemptAt: now)
+            try connection.run("INSERT INTO outbox (\(OutboxSQL.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               OutboxSQL.values(delivery), operation: "requeue dead letter")
+            try connection.run("DELETE FROM dead_letter WHERE delivery_id = ?", [.text(deliveryID)],
+                               operation: "requeue dead letter")
+            try Store.recordOutcome(.requeued, delivery, attempts: dead.attempts, status: dead.lastStatus,
+                                    error: dead.lastError, at: now, connection)
+            return true
+        }
+    }
+}
+
+/// Shared SQL for dead-letter rows.
+enum DeadLetterSQL {
+    static let columns = """
+        delivery_id, notification_id, target, body, created_at_ms, attempts, last_status, last_error,
+        response_excerpt, dead_at_ms
+        """
+
+    /// Reads a row selected with `columns` starting at column `first`.
+    static func record(_ row: SQLiteRow, from first: Int32) -> DeadLetterRecord {
+        DeadLetterRecord(deliveryID: row.text(first), notificationID: row.text(first + 1), target: row.text(first + 2),
+                         body: row.blob(first + 3), createdAt: row.date(first + 4), attempts: row.int(first + 5),
+                         lastStatus: row.optionalInt(first + 6), lastError: row.text(first + 7),
+                         responseExcerpt: row.optionalBlob(first + 8), deadAt: row.date(first + 9))
+    }
+}

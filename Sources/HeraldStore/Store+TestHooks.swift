@@ -1,0 +1,52 @@
+// Internal hooks that let tests put the store into states that are hard to reach for
+// real on a CI machine (a full disk, a read-only file while running as root, a file from
+// a newer Herald). Reached with `@testable import`; not part of the public API.
+
+extension Store {
+    /// `PRAGMA query_only`: when on, every write fails with SQLITE_READONLY exactly as a
+    /// read-only file would; root ignores chmod, so this is how tests reach that path.
+    func setQueryOnlyForTesting(_ on: Bool) throws(StoreError) {
+        try perform("test hook") { (connection) throws(StoreError) in
+            try connection.executeScript("PRAGMA query_only = \(on ? 1 : 0)", operation: "test hook")
+        }
+    }
+
+    /// `PRAGMA max_page_count`: a write that would grow the file past `pages` fails with
+    /// SQLITE_FULL, like a full disk. Returns the limit SQLite actually applied (it never
+    /// goes below the current size).
+    @discardableResult
+    func setMaxPageCountForTesting(_ pages: Int) throws(StoreError) -> Int {
+        try perform("test hook") { (connection) throws(StoreError) in
+            try connection.firstRow("PRAGMA max_page_count = \(pages)", operation: "test hook") { $0.int(0) } ?? 0
+        }
+    }
+
+    /// Overwrites the recorded schema version (to simulate a file from a newer Herald).
+    func setSchemaVersionForTesting(_ version: Int) throws(StoreError) {
+        try perform("test hook") { (connection) throws(StoreError) in
+            try Migrations.setVersion(connection, version)
+        }
+    }
+
+    /// Makes the next `commit` write everything and then fail with `error` before COMMIT.
+    func failNextCommitForTesting(with error: StoreError) {
+        _ = try? perform("test hook") { (_) in injectedCommitFailure = error }
+    }
+
+    /// Names of the user tables, to check what a migration created.
+    func tableNamesForTesting() throws(StoreError) -> Set<String> {
+        try perform("test hook") { (connection) throws(StoreError) in
+            Set(try connection.rows("SELECT name FROM sqlite_master WHERE type = 'table'",
+                                    operation: "test hook") { $0.text(0) })
+        }
+    }
+}
+
+extension Store {
+    /// Stops the store queue from starting new work, so a commit in progress (or about
+    /// to start) blocks: lets tests hold the group committer's writer mid-transaction.
+    func suspendForTesting() { queue.suspend() }
+
+    /// Undoes `suspendForTesting`.
+    func resumeForTesting() { queue.resume() }
+}

@@ -1,0 +1,143 @@
+public import Foundation
+public import HeraldSupport
+
+/// Herald's durable state in one SQLite file: rule state, seen event ids, the audit log,
+/// the delivery outbox, dead letters and delivery history.
+///
+/// Every call runs synchronously on the store's own serial queue, so the single
+/// connection is never used by two threads at once and callers may call from anywhere.
+/// Writers that want throughput go through `GroupCommitter`, which batches many events
+/// into one transaction (one fsync). Errors are `StoreError` values; a full disk or a
+/// read-only file fails the call and leaves the store usable once the cause is gone.
+public final class Store: @unchecked Sendable {
+    /// SQLite's `synchronous` setting: how hard each commit waits for the disk.
+    public enum Synchronous: String, Sendable {
+        /// fsync the WAL on every commit: an acknowledged event survives power loss.
+        case full = "FULL"
+        /// fsync only at checkpoints: survives a process crash, may lose the last commits
+        /// on power loss; about 1.8× the write rate (SYSLIBS.md).
+        case normal = "NORMAL"
+    }
+
+    /// Largest page any listing returns, whatever the caller asks: keeps one API call's
+    /// memory and time on the store queue bounded (the queue also serves ingest commits).
+    public static let maxPageSize = 500
+
+    /// The file name inside the state directory.
+    public static let fileName = "herald.sqlite"
+
+    /// The schema version this code writes (see `Migrations`).
+    public static var latestSchemaVersion: Int { Migrations.latestVersion }
+
+    /// The database file's location.
+    public let fileURL: URL
+
+    /// The one queue every connection use runs on (internal for the test hooks).
+    let queue = DispatchQueue(label: "herald.store")
+    /// Confined to `queue`.
+    private let connection: SQLiteConnection
+    private let metrics: MetricsRegistry?
+    /// Set by tests to make the next `commit` fail after writing, before `COMMIT`.
+    /// Confined to `queue`.
+    var injectedCommitFailure: StoreError?
+    /// Number of `commit` transactions that succeeded; read by group-commit tests and
+    /// benchmarks. Confined to `queue`.
+    private var committedTransactions = 0
+
+    /// Opens (creating if needed) `directory/herald.sqlite` and brings its schema up to date.
+    ///
+    /// - Parameters:
+    ///   - directory: the state directory; created with mode 0700 when missing.
+    ///   - synchronous: durability of each commit; `.full` unless told otherwise.
+    ///   - metrics: when given, every failure counts in `herald_store_errors_total{code}`.
+    public convenience init(directory: URL, synchronous: Synchronous = .full,
+                            metrics: MetricsRegistry? = nil) throws(StoreError) {
+        try self.init(directory: directory, synchronous: synchronous, metrics: metrics,
+                      schemaVersion: Migrations.latestVersion)
+    }
+
+    /// Opens the store but migrates only up to `schemaVersion`; tests use it to build an
+    /// old database and watch it migrate forward.
+    init(directory: URL, synchronous: Synchronous, metrics: MetricsRegistry?,
+         schemaVersion: Int) throws(StoreError) {
+        fileURL = directory.appendingPathComponent(Store.fileName)
+        self.metrics = metrics
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StoreError(code: .io, operation: "open",
+                             message: "cannot create state directory \(directory.path): \(error.localizedDescription)")
+        }
+        connection = try SQLiteConnection(path: fileURL.path)
+        try Store.configure(connection, synchronous: synchronous)
+        try Migrations.migrate(connection, to: schemaVersion)
+    }
+
+    /// WAL lets readers (API listings) proceed during a commit and turns each commit
+    /// into one sequential append; foreign keys are on in case later migrations use them.
+    private static func configure(_ connection: SQLiteConnection, synchronous: Synchronous) throws(StoreError) {
+        let mode = try connection.firstRow("PRAGMA journal_mode = WAL", operation: "open") { $0.text(0) }
+        guard mode?.lowercased() == "wal" else {
+            throw StoreError(code: .io, operation: "open",
+                             message: "the file system refused WAL mode (journal_mode is \(mode ?? "unknown"))")
+        }
+        try connection.executeScript("PRAGMA synchronous = \(synchronous.rawValue); PRAGMA foreign_keys = ON",
+                                     operation: "open")
+    }
+
+    // MARK: - Serialised access
+
+    /// Runs `body` with the connection on the store queue; counts failures in the metrics.
+    @discardableResult
+    func perform<T>(_ operation: String,
+                    _ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+        dispatchPrecondition(condition: .notOnQueue(queue))
+        let result: Result<T, StoreError> = queue.sync {
+            do throws(StoreError) { return .success(try body(connection)) } catch { return .failure(error) }
+        }
+        if case .failure(let error) = result {
+            metrics?.increment("herald_store_errors_total", [("code", error.code.rawValue)],
+                               help: "Store operations that failed, by error code.")
+        }
+        return try result.get()
+    }
+
+    /// Runs `body` inside one write transaction on the store queue.
+    func performTransaction<T>(_ operation: String,
+                               _ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+        try perform(operation) { (connection) throws(StoreError) in
+            try connection.transaction(operation: operation) { () throws(StoreError) in try body(connection) }
+        }
+    }
+
+    /// Counts one successful group transaction (called on the queue by `commit`).
+    func noteCommittedTransaction() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        committedTransactions += 1
+    }
+
+    /// Number of `commit` transactions that have succeeded since the store was opened.
+    public var commitTransactionCount: Int { queue.sync { committedTransactions } }
+
+    // MARK: - Health
+
+    /// Cheap readiness probe for /readyz: rewrites one row in `write_probe`. False when
+    /// the database cannot take a write now (read-only, full, I/O error, locked).
+    public func checkWritable(now: Date = Date()) -> Bool {
+        do {
+            try perform("check writable") { (connection) throws(StoreError) in
+                try connection.run("INSERT OR REPLACE INTO write_probe (id, at_ms) VALUES (1, ?)",
+                                   [.integer(StoreTime.milliseconds(now))], operation: "check writable")
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// The schema version recorded in the file.
+    public func schemaVersion() throws(StoreError) -> Int {
+        try perform("read schema version") { (connection) throws(StoreError) in try Migrations.version(connection) }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import HeraldStore
+
+@Suite struct AuditTests {
+    @Test func insertingAnExistingNotificationIsIgnored() throws {
+        try withStore { store, _ in
+            try store.commit(CommitBatch(audit: [audit("n1")]))
+            var replay = audit("n1")
+            replay.transition = "escalated"
+            try store.commit(CommitBatch(audit: [replay, audit("n2")]))
+            let records = try store.auditPage(limit: 10).items.map(\.record)
+            #expect(records == [audit("n2"), audit("n1")])   // newest first; n1 unchanged
+        }
+    }
+
+    @Test func pagesNewestFirstWithCursor() throws {
+        try withStore { store, _ in
+            try store.commit(CommitBatch(audit: (1...5).map { audit("n\($0)", at: at(Double($0))) }))
+            let first = try store.auditPage(limit: 2)
+            #expect(first.items.map(\.record.notificationID) == ["n5", "n4"])
+            let second = try store.auditPage(limit: 2, after: first.next)
+            #expect(second.items.map(\.record.notificationID) == ["n3", "n2"])
+            // Entries added meanwhile do not shift the following page.
+            try store.commit(CommitBatch(audit: [audit("n6")]))
+            let third = try store.auditPage(limit: 2, after: second.next)
+            #expect(third.items.map(\.record.notificationID) == ["n1"])
+            #expect(third.next == nil)
+        }
+    }
+
+    @Test func exactlyFullLastPageHasNoNextCursor() throws {
+        try withStore { store, _ in
+            try store.commit(CommitBatch(audit: [audit("n1"), audit("n2")]))
+            #expect(try store.auditPage(limit: 2).next == nil)
+        }
+    }
+
+    @Test func filtersBySubjectRuleAndTime() throws {
+        try withStore { store, _ in
+            try store.commit(CommitBatch(audit: [
+                audit("a", rule: "cpu", subject: "host-1", at: at(10)),
+                audit("b", rule: "cpu", subject: "host-2", at: at(20)),
+                audit("c", rule: "disk", subject: "host-1", at: at(30)),
+                audit("d", rule: "cpu", subject: "host-1", at: at(40)),
+            ]))
+            func ids(_ page: StorePage<AuditEntry>) -> [String] { page.items.map(\.record.notificationID) }
+            #expect(ids(try store.auditPage(subject: "host-1", limit: 10)) == ["d", "c", "a"])
+            #expect(ids(try store.auditPage(rule: "cpu", limit: 10)) == ["d", "b", "a"])
+            #expect(ids(try store.auditPage(subject: "host-1", rule: "cpu", limit: 10)) == ["d", "a"])
+            #expect(ids(try store.auditPage(since: at(20), limit: 10)) == ["d", "c", "b"])
+            // Filters and cursor together.
+            let first = try store.auditPage(subject: "host-1", rule: "cpu", limit: 1)
+            #expect(ids(first) == ["d"])
+            #expect(ids(try store.auditPage(subject: "host-1", rule: "cpu", limit: 1, after: first.next)) == ["a"])
+        }
+    }
+
+    @Test func limitIsClampedToTheNamedMaximum() throws {
+        try withStore { store, _ in
+            let count = Store.maxPageSize + 10
+            try store.commit(CommitBatch(audit: (0..<count).map { audit("n\($0)") }))
+            let page = try store.auditPage(limit: 1_000_000)
+            #expect(page.items.count == Store.maxPageSize)
+            #expect(page.next != nil)
+            #expect(try store.auditPage(limit: 0).items.count == 1)   // at least one row
+        }
+    }
+
+    @Test func optionalFieldsRoundTrip() throws {
+        try withStore { store, _ in
+            var record = audit("n1")
+            record.tier = nil
+            record.suppressed = "silence-7"
+            record.payload = Data()
+            try store.commit(CommitBatch(audit: [record]))
+            #expect(try store.auditPage(limit: 1).items.first?.record == record)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+@testable import HeraldStore
+
+@Suite struct CommitTests {
+    @Test func ruleStatesRoundTripThroughUpsertAndDelete() throws {
+        try withStore { store, _ in
+            try store.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1"), ruleState("r1", "s2"),
+                                                            ruleState("r2", "s1")]))
+            // Upsert replaces by key; delete removes; a later batch in the same commit wins.
+            try store.commit([
+                CommitBatch(ruleStateUpserts: [ruleState("r1", "s1", #"{"tier":"critical"}"#)]),
+                CommitBatch(ruleStateDeletes: [RuleStateKey(ruleID: "r1", subjectID: "s2")]),
+            ])
+            #expect(try store.loadRuleStates() == [ruleState("r1", "s1", #"{"tier":"critical"}"#),
+                                                   ruleState("r2", "s1")])
+        }
+    }
+
+    @Test func deleteInTheSameBatchAsUpsertWins() throws {
+        try withStore { store, _ in
+            let key = RuleStateKey(ruleID: "r1", subjectID: "s1")
+            try store.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")], ruleStateDeletes: [key]))
+            #expect(try store.loadRuleStates().isEmpty)
+        }
+    }
+
+    @Test func seenEventsLoadSinceAndPruneBefore() throws {
+        try withStore { store, _ in
+            try store.commit(CommitBatch(seenEvents: [
+                SeenEventRecord(eventID: "e1", seenAt: at(10)),
+                SeenEventRecord(eventID: "e2", seenAt: at(20)),
+                SeenEventRecord(eventID: "e3", seenAt: at(30)),
+            ]))
+            // A replayed id keeps its first time.
+            try store.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e1", seenAt: at(40))]))
+            #expect(try store.loadSeenEvents(since: at(0)).map(\.eventID) == ["e1", "e2", "e3"])
+            #expect(try store.loadSeenEvents(since: at(20)) == [SeenEventRecord(eventID: "e2", seenAt: at(20)),
+                                                                SeenEventRecord(eventID: "e3", seenAt: at(30))])
+            #expect(try store.pruneSeenEvents(before: at(30)) == 2)
+            #expect(try store.loadSeenEvents(since: at(0)).map(\.eventID) == ["e3"])
+        }
+    }
+
+    @Test func constraintViolationLeavesNothingFromAnyBatch() throws {
+        try withStore { store, _ in
+            try store.commit(CommitBatch(outbox: [delivery("d1")]))
+            let good = CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")],
+                                   seenEvents: [SeenEventRecord(eventID: "e1", seenAt: at(0))],
+                                   audit: [audit("n1")], outbox: [delivery("d2")])
+            let duplicate = CommitBatch(outbox: [delivery("d1")])   // deliveryID already in the outbox
+            #expect(storeErrorCode { try store.commit([good, duplicate]) } == .constraint)
+            try expectOnlyFirstDelivery(store)
+        }
+    }
+
+    @Test func failureAfterWritingRollsEverythingBack() throws {
+        try withStore { store, _ in
+            try store.commit(CommitBatch(outbox: [delivery("d1")]))
+            store.failNextCommitForTesting(with: StoreError(code: .io, operation: "test", message: "injected"))
+            let batch = CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")],
+                                    seenEvents: [SeenEventRecord(eventID: "e1", seenAt: at(0))],
+                                    audit: [audit("n1")], outbox: [delivery("d2")])
+            #expect(storeErrorCode { try store.commit([batch]) } == .io)
+            try expectOnlyFirstDelivery(store)
+            // The store keeps working and the same batch now commits.
+            try store.commit([batch])
+            #expect(try store.outboxDepth() == 2)
+            #expect(try store.loadRuleStates().count == 1)
+        }
+    }
+
+    @Test func commitCountsOnlySuccessfulTransactions() throws {
+        try withStore { store, _ in
+            try store.commit([CommitBatch(audit: [audit("n1")]), CommitBatch(audit: [audit("n2")])])
+            _ = storeErrorCode { try store.commit([CommitBatch(outbox: [delivery("d"), delivery("d")])]) }
+            #expect(store.commitTransactionCount == 1)
+        }
+    }
+
+    @Test func dataSurvivesCloseAndReopen() throws {
+        try withTemporaryDirectory { directory in
+            do {
+                let store = try Store(directory: directory)
+                try store.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")],
+                                             seenEvents: [SeenEventRecord(eventID: "e1", seenAt: at(5))],
+                                             audit: [audit("n1")], outbox: [delivery("d1")]))
+            }
+            let reopened = try Store(directory: directory)
+            #expect(try reopened.loadRuleStates() == [ruleState("r1", "s1")])
+            #expect(try reopened.loadSeenEvents(since: at(0)) == [SeenEventRecord(eventID: "e1", seenAt: at(5))])
+            #expect(try reopened.auditPage(limit: 10).items.map(\.record) == [audit("n1")])
+            #expect(try reopened.pendingDeliveries(limit: 10) == [delivery("d1")])
+        }
+    }
+
+    /// After a failed commit only the earlier `d1` delivery exists; nothing else was written.
+    private func expectOnlyFirstDelivery(_ store: Store) throws {
+        #expect(try store.outboxDepth() == 1)
+        #expect(try store.pendingDeliveries(limit: 10).map(\.deliveryID) == ["d1"])
+        #expect(try store.loadRuleStates().isEmpty)
+        #expect(try store.loadSeenEvents(since: at(-1000)).isEmpty)
+        #expect(try store.auditPage(limit: 10).items.isEmpty)
+    }
+}

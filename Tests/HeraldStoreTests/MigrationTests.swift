@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import HeraldStore
+
+@Suite struct MigrationTests {
+    @Test func freshDatabaseReachesLatestVersionWithAllTables() throws {
+        try withStore { store, directory in
+            #expect(try store.schemaVersion() == Store.latestSchemaVersion)
+            #expect(Store.latestSchemaVersion == Migrations.all.count)
+            let tables = try store.tableNamesForTesting()
+            for table in ["schema_version", "rule_state", "seen_event", "audit", "outbox", "dead_letter",
+                          "delivery_outcome", "write_probe"] {
+                #expect(tables.contains(table), "missing table \(table)")
+            }
+            // The directory is private to the daemon's user.
+            let attributes = try FileManager.default.attributesOfItem(atPath: directory.path)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
+        }
+    }
+
+    @Test func versionOneDatabaseMigratesForwardKeepingItsData() throws {
+        try withTemporaryDirectory { directory in
+            do {
+                let old = try Store(directory: directory, synchronous: .normal, metrics: nil, schemaVersion: 1)
+                #expect(try old.schemaVersion() == 1)
+                #expect(try !old.tableNamesForTesting().contains("delivery_outcome"))
+                try old.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")]))
+            }
+            let store = try Store(directory: directory)
+            #expect(try store.schemaVersion() == Store.latestSchemaVersion)
+            #expect(try store.tableNamesForTesting().contains("delivery_outcome"))
+            #expect(try store.loadRuleStates() == [ruleState("r1", "s1")])
+        }
+    }
+
+    @Test func reopeningIsIdempotent() throws {
+        try withTemporaryDirectory { directory in
+            for _ in 0..<3 {
+                let store = try Store(directory: directory)
+                #expect(try store.schemaVersion() == Store.latestSchemaVersion)
+            }
+        }
+    }
+
+    @Test func databaseFromANewerHeraldIsRefused() throws {
+        try withTemporaryDirectory { directory in
+            do {
+                let store = try Store(directory: directory)
+                try store.setSchemaVersionForTesting(Store.latestSchemaVersion + 1)
+            }
+            #expect(storeErrorCode { _ = try Store(directory: directory) } == .schemaTooNew)
+        }
+    }
+
+    @Test func unopenableLocationIsATypedError() throws {
+        try withTemporaryDirectory { directory in
+            // A regular file where the state directory should be.
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let blocker = directory.appendingPathComponent("state")
+            try Data("x".utf8).write(to: blocker)
+            #expect(storeErrorCode { _ = try Store(directory: blocker) } == .io)
+        }
+    }
+
+    @Test func fileThatIsNotADatabaseIsCorrupt() throws {
+        try withTemporaryDirectory { directory in
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data(repeating: 0x41, count: 4096).write(to: directory.appendingPathComponent(Store.fileName))
+            #expect(storeErrorCode { _ = try Store(directory: directory) } == .corrupt)
+        }
+    }
+}

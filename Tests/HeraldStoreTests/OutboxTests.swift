@@ -1,0 +1,110 @@
+import Foundation
+import HeraldSupport
+import Testing
+@testable import HeraldStore
+
+@Suite struct OutboxTests {
+    @Test func dueDeliveriesAreOrderedByNextAttemptAndFiltered() throws {
+        try withStore { store, _ in
+            try store.commit(CommitBatch(outbox: [
+                delivery("late", due: at(30)), delivery("early", due: at(10)),
+                delivery("other-target", target: "pager", due: at(5)), delivery("future", due: at(100)),
+            ]))
+            #expect(try store.dueDeliveries(now: at(30), limit: 10).map(\.deliveryID)
+                    == ["other-target", "early", "late"])
+            #expect(try store.dueDeliveries(now: at(30), limit: 10, excludingTargets: ["pager"]).map(\.deliveryID)
+                    == ["early", "late"])
+            #expect(try store.dueDeliveries(now: at(30), limit: 1).map(\.deliveryID) == ["other-target"])
+            #expect(try store.dueDeliveries(now: at(0), limit: 10).isEmpty)
+            // Pending includes what is not due yet: the startup resume list.
+            #expect(try store.pendingDeliveries(limit: 10).map(\.deliveryID)
+                    == ["other-target", "early", "late", "future"])
+            #expect(try store.outboxDepth() == 4)
+        }
+    }
+
+    @Test func recordedAttemptMovesTheDueTime() throws {
+        try withStore { store, _ in
+            try store.commit(CommitBatch(outbox: [delivery("d1", due: at(0)), delivery("d2", due: at(1))]))
+            #expect(try store.recordAttempt(deliveryID: "d1", attempts: 1, nextAttemptAt: at(60),
+                                            lastStatus: 503, lastError: "service unavailable"))
+            #expect(try store.dueDeliveries(now: at(10), limit: 10).map(\.deliveryID) == ["d2"])
+            let retried = try #require(try store.dueDeliveries(now: at(60), limit: 10).last)
+            #expect(retried.deliveryID == "d1")
+            #expect(retried.attempts == 1)
+            #expect(retried.lastStatus == 503)
+            #expect(retried.lastError == "service unavailable")
+            #expect(try !store.recordAttempt(deliveryID: "unknown", attempts: 1, nextAttemptAt: at(1),
+                                             lastStatus: nil, lastError: nil))
+        }
+    }
+
+    @Test func deliveredLeavesTheOutboxAndIsRemembered() throws {
+        try withStore { store, _ in
+            try store.commit(CommitBatch(outbox: [delivery("d1", notification: "n1")]))
+            try store.recordAttempt(deliveryID: "d1", attempts: 1, nextAttemptAt: at(1), lastStatus: 500, lastError: "boom")
+            #expect(try store.markDelivered(deliveryID: "d1", status: 200, at: at(2)))
+            #expect(try store.outboxDepth() == 0)
+            #expect(try store.deliveryOutcomes(notificationID: "n1") == [
+                DeliveryOutcomeRecord(deliveryID: "d1", notificationID: "n1", target: "ops", outcome: .delivered,
+                                      attempts: 2, status: 200, error: nil, at: at(2)),
+            ])
+            #expect(try !store.markDelivered(deliveryID: "d1", at: at(3)))   // already gone
+        }
+    }
+
+    @Test func deadLetterKeepsABoundedExcerptAndCanBeRequeued() throws {
+        try withStore { store, _ in
+            try store.commit(CommitBatch(outbox: [delivery("d1", notification: "n1"), delivery("d2")]))
+            try store.recordAttempt(deliveryID: "d1", attempts: 4, nextAttemptAt: at(1), lastStatus: 500, lastError: "x")
+            let response = Data(repeating: 0x7A, count: SharedLimits.responseExcerptBytes + 100)
+            #expect(try store.moveToDeadLetter(deliveryID: "d1", status: 410, error: "gone",
+                                               responseExcerpt: response, at: at(50)))
+            #expect(try store.outboxDepth() == 1)
+
+            let page = try store.deadLetters(limit: 10)
+            let dead = try #require(page.items.first?.record)
+            #expect(page.items.count == 1 && page.next == nil)
+            #expect(dead.deliveryID == "d1" && dead.notificationID == "n1" && dead.target == "ops")
+            #expect(dead.body == Data("body-d1".utf8))
+            #expect(dead.attempts == 5 && dead.lastStatus == 410 && dead.lastError == "gone")
+            #expect(dead.responseExcerpt == response.prefix(SharedLimits.responseExcerptBytes))
+            #expect(dead.deadAt == at(50))
+
+            #expect(try store.requeueDeadLetter(deliveryID: "d1", now: at(60)))
+            #expect(try store.deadLetters(limit: 10).items.isEmpty)
+            let requeued = try #require(try store.dueDeliveries(now: at(60), limit: 10).first { $0.deliveryID == "d1" })
+            #expect(requeued.attempts == 0 && requeued.nextAttemptAt == at(60))
+            #expect(requeued.body == Data("body-d1".utf8))
+            #expect(try store.deliveryOutcomes(notificationID: "n1").map(\.outcome) == [.deadLettered, .requeued])
+            #expect(try !store.requeueDeadLetter(deliveryID: "d1", now: at(61)))   // no longer dead
+            #expect(try !store.moveToDeadLetter(deliveryID: "nope", status: nil, error: "e",
+                                                responseExcerpt: nil, at: at(1)))
+        }
+    }
+
+    @Test func deadLettersPageNewestFirst() throws {
+        try withStore { store, _ in
+            try store.commit(CommitBatch(outbox: (1...3).map { delivery("d\($0)") }))
+            for id in ["d1", "d2", "d3"] {
+                try store.moveToDeadLetter(deliveryID: id, status: nil, error: "timeout", responseExcerpt: nil, at: at(1))
+            }
+            let first = try store.deadLetters(limit: 2)
+            #expect(first.items.map(\.record.deliveryID) == ["d3", "d2"])
+            let second = try store.deadLetters(limit: 2, after: first.next)
+            #expect(second.items.map(\.record.deliveryID) == ["d1"])
+            #expect(second.next == nil)
+            #expect(second.items.first?.record.responseExcerpt == nil)
+        }
+    }
+
+    @Test func fetchLimitIsClamped() throws {
+        try withStore { store, _ in
+            let count = Store.maxDeliveriesPerFetch + 5
+            try store.commit(CommitBatch(outbox: (0..<count).map { delivery("d\($0)") }))
+            #expect(try store.pendingDeliveries(limit: .max).count == Store.maxDeliveriesPerFetch)
+            #expect(try store.dueDeliveries(now: at(0), limit: .max).count == Store.maxDeliveriesPerFetch)
+            #expect(try store.outboxDepth() == count)
+        }
+    }
+}
