@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import HeraldTestKit
+@testable import HeraldCore
+
+/// Config/herald.schema.json must be true to the decoder: every shipped example loads
+/// with the decoder and validates against the schema, and structurally broken configs
+/// are refused by both. The schema side runs Python's `jsonschema` (Debian
+/// python3-jsonschema, installed by scripts/install-deps).
+struct ConfigSchemaTests {
+    static let examples = ["Config/example.json", "Config/examples/role-templates.json"]
+
+    /// Structural mistakes the schema can express; each must fail in both.
+    static let broken: [String] = [
+        #"{"users": [{"id": "o", "owner": true, "rolez": []}]}"#,
+        #"{"users": [{"name": "no id", "owner": true}]}"#,
+        #"{"users": {"id": "o"}}"#,
+        #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "direction": "up", "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"owner": true, "user": "o"}]}]}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "tiers": []}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "repeatAfter": "soon", "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "ftp://x/y"}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "https://x/y", "mode": "fanout"}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "server": {"tokens": [{"id": "t", "scopes": ["read"]}]}}"#,
+        #"{"users": [{"id": "o", "owner": true}], "server": {"maxBatchEvents": 0}}"#,
+    ]
+
+    @Test(arguments: examples)
+    func exampleLoadsWithTheDecoder(_ path: String) throws {
+        let config = try ConfigLoader.load(try Fixtures.data(path))
+        #expect(config.warnings.isEmpty, "\(config.warnings)")
+    }
+
+    @Test(arguments: broken)
+    func brokenConfigIsRefusedByTheDecoder(_ json: String) {
+        #expect(!TestConfig.issues(json).filter { $0.severity == .error }.isEmpty)
+    }
+
+    @Test func schemaAgreesWithTheDecoder() throws {
+        let documents = try Self.examples.map { try String(decoding: Fixtures.data($0), as: UTF8.self) } + Self.broken
+        let verdicts = try SchemaValidator.validate(documents, schema: Fixtures.url("Config/herald.schema.json"))
+        let expected = Self.examples.map { _ in true } + Self.broken.map { _ in false }
+        #expect(verdicts == expected)
+    }
+}
+
+/// Runs Python's jsonschema over documents; one verdict per document.
+enum SchemaValidator {
+    struct Unavailable: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static let script = """
+    import json, sys, jsonschema
+    schema = json.load(open(sys.argv[1]))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for document in json.load(sys.stdin):
+        print("valid" if validator.is_valid(json.loads(document)) else "invalid")
+    """
+
+    static func validate(_ documents: [String], schema: URL) throws -> [Bool] {
+        for python in ["/usr/bin/python3", "python3"] {
+            if let output = try? run(python, documents, schema) { return output }
+        }
+        throw Unavailable(description: "no python3 with the jsonschema module (install python3-jsonschema)")
+    }
+
+    private static func run(_ python: String, _ documents: [String], _ schema: URL) throws -> [Bool]? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, "-c", script, schema.path]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: documents))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0 == "valid" }
+    }
+}
