@@ -7,6 +7,8 @@ public typealias HTTPResponder = @Sendable (HTTPResponse) -> Void
 public protocol HTTPHandler: Sendable {
     /// Handles `request` and calls `respond` exactly once, now or later, from any thread.
     /// Not calling it leaves the client waiting until the server stops (which answers 503).
+    /// It runs on an MHD worker thread (two by default) that serves many connections: hand
+    /// slow work to a queue and answer from there instead of blocking.
     func handle(_ request: HTTPRequest, respond: @escaping HTTPResponder)
 }
 

@@ -40,6 +40,7 @@ final class RequestExchange: @unchecked Sendable {
     private var response: HTTPResponse?
     private var suspended = false
     private var completed = false
+    private var queued = false
 
     init(connection: OpaquePointer, method: String, path: String, bodyLimit: Int) {
         self.connection = connection
@@ -69,8 +70,12 @@ final class RequestExchange: @unchecked Sendable {
     /// Marks the hand-off to the handler.
     func markDispatched() { phase = .awaitingResponse }
 
-    /// Marks that a response was queued to MHD.
-    func markAnswered() { phase = .answered }
+    /// Marks that a response was queued to MHD; a later `deliver` (e.g. the shutdown sweep)
+    /// then has nothing to do.
+    func markAnswered() {
+        phase = .answered
+        lock.withLock { queued = true }
+    }
 
     /// Called by the handler's responder, from any thread. The first response wins; one that
     /// arrives after the request completed (client gone, server stopped) is dropped. Returns
@@ -78,7 +83,7 @@ final class RequestExchange: @unchecked Sendable {
     @discardableResult
     func deliver(_ response: HTTPResponse) -> Bool {
         lock.lock()
-        guard self.response == nil, !completed else {
+        guard self.response == nil, !completed, !queued else {
             lock.unlock()
             return false
         }

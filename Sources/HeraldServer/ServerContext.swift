@@ -60,15 +60,12 @@ final class ServerContext: @unchecked Sendable {
         let exchange = RequestExchange(connection: connection, method: method, path: url, bodyLimit: maxBodyBytes)
         requestState.pointee = Unmanaged.passRetained(exchange).toOpaque()   // released in `completed`
         inFlight.begin(exchange)
-        if let announced = MHDRequestReader.header(connection, "Content-Length") {
-            guard let length = UInt64(announced.trimmingCharacters(in: .whitespaces)) else {
-                return queue(TransportErrors.invalidContentLength(announced), for: exchange)
-            }
-            if length > UInt64(maxBodyBytes) {
-                // Answering on the first call: MHD sends no 100 Continue, skips the body and
-                // closes the connection, which is what an oversized upload deserves.
-                return queue(TransportErrors.bodyTooLarge(limit: maxBodyBytes), for: exchange)
-            }
+        // MHD itself answers 400 to a malformed Content-Length before calling us.
+        if let announced = MHDRequestReader.header(connection, "Content-Length").flatMap(UInt64.init),
+           announced > UInt64(maxBodyBytes) {
+            // Answering on the first call: MHD sends no 100 Continue, skips the body and
+            // closes the connection, which is what an oversized upload deserves.
+            return queue(TransportErrors.bodyTooLarge(limit: maxBodyBytes), for: exchange)
         }
         return MHD_Result.YES
     }

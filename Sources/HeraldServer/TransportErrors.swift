@@ -6,11 +6,6 @@ enum TransportErrors {
                message: "request body exceeds the limit of \(limit) bytes")
     }
 
-    static func invalidContentLength(_ value: String) -> HTTPResponse {
-        .error(status: 400, code: "invalid_content_length",
-               message: "content-length '\(value)' is not a non-negative integer")
-    }
-
     static let shuttingDown = HTTPResponse.error(
         status: 503, code: "shutting_down",
         message: "the server is shutting down; retry against another instance or later",

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Glibc
 import HeraldServer
 import HeraldSupport
 import Testing
@@ -70,5 +71,35 @@ import Testing
         server.stop(drainTimeout: 1)
         #expect(throws: (any Error).self) { _ = try RawHTTPConnection(port: port) }
         server.stop(drainTimeout: 1)   // a second stop is a no-op
+    }
+}
+
+/// systemd socket activation: the server adopts a listening descriptor and, when stopped,
+/// closes its copy without shutting the socket down, so systemd's copy still accepts.
+@Suite struct InheritedSocketTests {
+    @Test func servesAnInheritedSocketAndLeavesItListening() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(fd, 16) == 0)
+        let systemdCopy = dup(fd)   // what systemd keeps
+        defer { close(systemdCopy) }
+
+        let server = HTTPServer(configuration: HTTPServerConfiguration(listener: .inheritedSocket(fileDescriptor: fd)),
+                                handler: ClosureHandler.fixed(.text("activated")),
+                                logger: LogCollector().logger, metrics: MetricsRegistry())
+        try server.start()
+        let port = server.boundPort
+        #expect(port > 0)
+        let connection = try RawHTTPConnection(port: port)
+        connection.send(getRequest("/"))
+        #expect(String(decoding: try connection.readResponse().body, as: UTF8.self) == "activated")
+        server.stop(drainTimeout: 1)
+
+        _ = try RawHTTPConnection(port: port)        // the socket itself still listens
     }
 }

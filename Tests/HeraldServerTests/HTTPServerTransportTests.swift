@@ -169,3 +169,21 @@ import Testing
         }
     }
 }
+
+/// Malformed framing is refused (by MHD itself, with its own HTML page) before the handler sees it.
+@Suite struct MalformedRequestTests {
+    @Test func unparsableContentLengthIs400() async throws {
+        let handled = Locked(0)
+        let handler = ClosureHandler { _, respond in
+            handled.withValue { $0 += 1 }
+            respond(.text("should not happen"))
+        }
+        try await withServer(handler) { server in
+            let connection = try RawHTTPConnection(port: server.boundPort)
+            connection.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
+            let response = try connection.readResponse(timeout: 3)
+            #expect(response.status == 400)
+            #expect(handled.current == 0)
+        }
+    }
+}
