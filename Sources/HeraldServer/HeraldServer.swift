@@ -1,1 +1,0 @@
-// HeraldServer: see DESIGN.md

@@ -1,0 +1,22 @@
+import Foundation
+
+/// Checks a handler runs before reading a body. Each returns nil when the request passes,
+/// or the precise error response to send, so handlers read as a fixed sequence of guards
+/// (journal-remote's order: method/path, then auth, then content type, then body).
+public enum RequestChecks {
+    /// 415 unless `Content-Type` is `application/json`; parameters such as `charset=utf-8`
+    /// are allowed, and the media type is compared case-insensitively (RFC 9110 §8.3.1).
+    public static func requireJSON(_ request: HTTPRequest) -> HTTPResponse? {
+        guard let value = request.header("content-type") else {
+            return .error(status: 415, code: "unsupported_media_type",
+                          message: "content-type is missing; expected application/json")
+        }
+        let mediaType = value.split(separator: ";", maxSplits: 1).first
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard mediaType == "application/json" else {
+            return .error(status: 415, code: "unsupported_media_type",
+                          message: "content-type '\(value)' is not supported; expected application/json")
+        }
+        return nil
+    }
+}
