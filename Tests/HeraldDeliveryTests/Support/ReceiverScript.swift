@@ -10,10 +10,13 @@
 /// `/status/<code>[?retry_after=<value>]`; `/slow?ms=<n>` 200 after n ms;
 /// `/big?bytes=<n>` 200 with n bytes; `/redirect` 302 to /ok.
 let receiverScript = #"""
-import base64, hashlib, hmac, json, sys, threading, time
+import base64, hashlib, hmac, json, os, signal, sys, threading, time
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 from urllib.parse import urlparse, parse_qs
 
+# The test process may hand down a signal mask blocking SIGTERM; make SIGTERM end us.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
 port_file, log_file = sys.argv[1], sys.argv[2]
 secrets = [base64.b64decode(s[len("whsec_"):]) for s in sys.argv[3:]]
 lock = threading.Lock()
@@ -90,7 +93,6 @@ class Server(ThreadingHTTPServer):
 server = Server(("127.0.0.1", 0), Handler)
 with open(port_file + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
-import os
 os.rename(port_file + ".tmp", port_file)
 server.serve_forever()
 """#
