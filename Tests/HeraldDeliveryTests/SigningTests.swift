@@ -110,3 +110,19 @@ func runPython(_ script: String, arguments: [String], timeout: TimeInterval = 10
     let data = output.fileHandleForReading.readDataToEndOfFile()
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
+
+/// Edge cases of the primitives the daemon calls directly.
+@Suite struct SigningEdgeTests {
+    /// HMAC with an empty key and message (a well-known value).
+    @Test func hmacWithEmptyKey() {
+        #expect(Digest.hex(HMACSHA256.authenticate([UInt8](), key: []))
+                == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
+    }
+
+    @Test func dumpDoesNotRevealTheKey() throws {
+        var dumped = ""
+        dump(try WebhookSecret(parsing: SigningTests.specSecret), to: &dumped)
+        #expect(!dumped.contains("242"))  // the key's second byte
+        #expect(!dumped.contains("key"))
+    }
+}

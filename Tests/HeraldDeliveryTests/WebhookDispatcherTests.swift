@@ -179,4 +179,14 @@ import Testing
         #expect(names.filter { $0 == "webhook-id" }.count == 1)
         #expect(harness.dispatcher.headers(for: job).first { $0.0 == "webhook-id" }?.1 == "msg_real")
     }
+
+    @Test func targetWithoutSecretsIsDeadLetteredUnsent() throws {
+        let harness = try Harness()
+        defer { harness.stop() }
+        var target = try harness.target(path: "/ok")
+        target.secrets = []
+        let report = try #require(harness.deliver(harness.job("msg", target)))
+        #expect(report.outcome == .deadLetter(status: nil, error: "invalid_request: target has no signing secret", excerpt: Data()))
+        #expect(harness.receiver.requests().isEmpty)
+    }
 }

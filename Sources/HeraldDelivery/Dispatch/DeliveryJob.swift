@@ -50,4 +50,10 @@ public struct DeliveryReport: Sendable {
     /// 1-based number of this attempt (`job.attempts + 1`).
     public var attempt: Int
     public var outcome: DeliveryOutcome
+
+    public init(job: DeliveryJob, attempt: Int, outcome: DeliveryOutcome) {
+        self.job = job
+        self.attempt = attempt
+        self.outcome = outcome
+    }
 }

@@ -106,8 +106,9 @@ public final class WebhookDispatcher: Sendable {
         metrics.attemptStarted(target: job.target.name)
         guard !job.target.secrets.isEmpty else {
             // Config validation refuses unsigned targets; never send one unsigned.
-            return finished(job, WebhookResponse(status: nil, retryAfter: nil, excerpt: Data(),
-                                                 error: .invalidRequest("target has no signing secret"), duration: 0))
+            let unsigned = WebhookResponse(status: nil, retryAfter: nil, excerpt: Data(),
+                                           error: .invalidRequest("target has no signing secret"), duration: 0)
+            return client.callbackQueue.async { [self] in finished(job, unsigned) }
         }
         let request = WebhookRequest(url: job.target.url, headers: headers(for: job), body: job.body,
                                      connectTimeout: job.target.connectTimeout, timeout: job.target.timeout)

@@ -11,9 +11,11 @@ public enum HMACSHA256 {
         Digest.withContiguousBytes(message) { input in
             var output = [UInt8](repeating: 0, count: length)
             var written: UInt32 = 0
-            let result = key.withUnsafeBytes { keyBytes in
+            // An empty key is valid HMAC (zero padding); OpenSSL wants a non-NULL pointer for it.
+            let keyStorage = key.isEmpty ? [0] : key
+            let result = keyStorage.withUnsafeBytes { keyBytes in
                 output.withUnsafeMutableBufferPointer { out in
-                    HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count),
+                    HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(key.count),
                          input.baseAddress, input.count, out.baseAddress, &written)
                 }
             }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The key bytes never appear in `description`, errors or logs: printing a secret by
 /// accident (a log line, a failed test's diff) would leak it to whoever reads them.
-public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// Prefix that marks a Standard Webhooks secret.
     public static let prefix = "whsec_"
     /// Shortest key accepted: the spec asks for at least 24 bytes of key material.
@@ -12,8 +12,8 @@ public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible, Custo
     /// Longest key accepted: the spec's upper bound, 64 bytes (one SHA-256 block).
     public static let maximumKeyBytes = 64
 
-    /// The decoded key bytes used as the HMAC key.
-    public let key: [UInt8]
+    /// The decoded key bytes used as the HMAC key; internal so only the signer sees them.
+    let key: [UInt8]
 
     /// Parses `whsec_<base64>`; throws `WebhookSecretError` naming what is wrong, never the value.
     public init(parsing text: String) throws(WebhookSecretError) {
@@ -29,6 +29,8 @@ public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible, Custo
     /// Redacted: shows only that a secret is set.
     public var description: String { "whsec_<redacted>" }
     public var debugDescription: String { description }
+    /// `dump()` and debuggers read stored properties through the mirror: show none.
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }
 
 /// Why a webhook secret was refused. `code` is stable (log key, config error code);

@@ -14,12 +14,16 @@ import Foundation
 /// cannot stall transfers.
 public final class WebhookClient: Sendable {
     private let loop: CurlMultiLoop
+    /// Where completions run; the dispatcher reports its own failures here too, so its
+    /// reports arrive one at a time from one queue.
+    let callbackQueue: DispatchQueue
 
     /// Starts the transfer thread. Throws when curl cannot initialise.
     public init(callbackQueue: DispatchQueue = DispatchQueue(label: "herald.delivery.client.callbacks")) throws(TransportError) {
         guard CurlGlobal.initialized, let multi = CurlMulti() else {
             throw .other(code: -1, message: "libcurl initialisation failed")
         }
+        self.callbackQueue = callbackQueue
         loop = CurlMultiLoop(multi: multi, callbackQueue: callbackQueue)
         let thread = Thread { [loop] in loop.run() }
         thread.name = "herald.curl"
