@@ -1,0 +1,158 @@
+public import Dispatch
+public import Foundation
+public import HeraldSupport
+import Synchronization
+
+/// Signs, sends and judges webhook attempts, one queue per target.
+///
+/// The daemon owns persistence: it hands over due jobs from its outbox with `enqueue`,
+/// and receives exactly one `DeliveryReport` per attempt through `onReport`, which it
+/// persists (delivered / retry at / dead letter / disable target) and, for retries,
+/// re-submits when due. Nothing is retried here, so nothing is lost when the process
+/// stops: an unfinished job is simply still in the outbox.
+public final class WebhookDispatcher: Sendable {
+    /// Jobs waiting per target. A target that is down accumulates work; past this bound
+    /// `enqueue` refuses and the job stays in the outbox, so memory stays flat.
+    public static let maxQueuedJobsPerTarget = 1000
+    /// Headers the dispatcher sets (or curl frames) itself; config headers with these
+    /// names are ignored so a target entry cannot spoof a signature or break framing.
+    static let reservedHeaders: Set<String> = [
+        "webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "user-agent",
+        "content-length", "transfer-encoding", "expect", "host", "connection",
+    ]
+
+    private struct State {
+        var targets: [String: TargetQueue] = [:]
+        var accepting = true
+    }
+
+    private let state = Mutex(State())
+    private let client: WebhookClient
+    private let userAgent: String
+    private let metrics: DeliveryMetrics
+    private let now: @Sendable () -> Date
+    private let random: @Sendable () -> Double
+    private let onReport: @Sendable (DeliveryReport) -> Void
+
+    /// - Parameters:
+    ///   - version: Herald's version for `User-Agent: Herald/<version>`.
+    ///   - now: the clock used for `webhook-timestamp` and retry times.
+    ///   - random: values in `0..<1` for retry jitter.
+    ///   - onReport: called once per attempt, on the client's callback queue, one at a time.
+    public init(client: WebhookClient, version: String, metrics: MetricsRegistry,
+                now: @escaping @Sendable () -> Date = { Date() },
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+                onReport: @escaping @Sendable (DeliveryReport) -> Void) {
+        self.client = client
+        self.userAgent = "Herald/\(version)"
+        self.metrics = DeliveryMetrics(registry: metrics)
+        self.now = now
+        self.random = random
+        self.onReport = onReport
+    }
+
+    /// Queues a job for its target. Returns false when the target's queue is full or the
+    /// dispatcher is shutting down; the caller then leaves the job in its outbox.
+    @discardableResult
+    public func enqueue(_ job: DeliveryJob) -> Bool {
+        let name = job.target.name
+        let started: [DeliveryJob]? = state.withLock { state in
+            guard state.accepting else { return nil }
+            var queue = state.targets[name, default: TargetQueue()]
+            guard queue.pending.count < Self.maxQueuedJobsPerTarget else { return nil }
+            queue.maxConcurrent = job.target.maxConcurrent
+            queue.append(job)
+            let started = queue.takeStartable()
+            state.targets[name] = queue
+            metrics.inflight(target: name, count: queue.inflight)
+            return started
+        }
+        guard let started else {
+            metrics.rejected(target: name)
+            return false
+        }
+        started.forEach(attempt)
+        return true
+    }
+
+    /// Jobs for `target` accepted but not yet started, removed from the queue (for example
+    /// after a 410 disabled the target). They stay the caller's to keep in the outbox.
+    public func cancelPending(target: String) -> [DeliveryJob] {
+        state.withLock { $0.targets[target]?.removePending() ?? [] }
+    }
+
+    /// Jobs waiting (not in flight) for `target`.
+    public func pendingCount(target: String) -> Int {
+        state.withLock { $0.targets[target]?.pending.count ?? 0 }
+    }
+
+    /// Stops accepting, drops jobs not yet started (returned, still in the outbox), and
+    /// lets transfers in flight finish until `deadline`; the rest are aborted and
+    /// reported as retries. Returns once the client has stopped.
+    @discardableResult
+    public func shutdown(deadline: DispatchTime) -> [DeliveryJob] {
+        let dropped = state.withLock { state in
+            state.accepting = false
+            return state.targets.keys.sorted().flatMap { state.targets[$0]!.removePending() }
+        }
+        client.shutdown(deadline: deadline)
+        return dropped
+    }
+
+    // MARK: - One attempt
+
+    /// Signs with the current time and sends; the response comes back to `finished`.
+    private func attempt(_ job: DeliveryJob) {
+        metrics.attemptStarted(target: job.target.name)
+        guard !job.target.secrets.isEmpty else {
+            // Config validation refuses unsigned targets; never send one unsigned.
+            let unsigned = WebhookResponse(status: nil, retryAfter: nil, excerpt: Data(),
+                                           error: .invalidRequest("target has no signing secret"), duration: 0)
+            return client.callbackQueue.async { [self] in finished(job, unsigned) }
+        }
+        let request = WebhookRequest(url: job.target.url, headers: headers(for: job), body: job.body,
+                                     connectTimeout: job.target.connectTimeout, timeout: job.target.timeout)
+        client.send(request) { [self] response in finished(job, response) }
+    }
+
+    /// Standard Webhooks headers first, then the target's own (minus reserved names).
+    func headers(for job: DeliveryJob) -> [(String, String)] {
+        let timestamp = Int(now().timeIntervalSince1970)
+        let signature = WebhookSigner(secrets: job.target.secrets).sign(id: job.deliveryID, timestamp: timestamp, body: job.body)
+        let own = [("webhook-id", job.deliveryID), ("webhook-timestamp", String(timestamp)),
+                   ("webhook-signature", signature), ("Content-Type", "application/json"), ("User-Agent", userAgent)]
+        return own + job.target.headers.filter { !Self.reservedHeaders.contains($0.0.lowercased()) }
+    }
+
+    /// Applies the retry policy, reports the outcome, then starts what the freed slot allows.
+    private func finished(_ job: DeliveryJob, _ response: WebhookResponse) {
+        let outcome = Self.outcome(for: response, job: job, now: now(), random: random)
+        metrics.finished(target: job.target.name, outcome: outcome, duration: response.duration)
+        let started = state.withLock { state in
+            state.targets[job.target.name]?.finishOne()
+            let started = state.accepting ? (state.targets[job.target.name]?.takeStartable() ?? []) : []
+            metrics.inflight(target: job.target.name, count: state.targets[job.target.name]?.inflight ?? 0)
+            return started
+        }
+        onReport(DeliveryReport(job: job, attempt: job.attempts + 1, outcome: outcome))
+        started.forEach(attempt)
+    }
+
+    /// The outcome of `response` for `job`: classification, then the target's policy.
+    static func outcome(for response: WebhookResponse, job: DeliveryJob, now: Date,
+                        random: () -> Double) -> DeliveryOutcome {
+        let attemptClass = AttemptClass.classify(status: response.status, error: response.error)
+        let decision = job.target.retryPolicy.decide(attemptClass, attemptsMade: job.attempts + 1, createdAt: job.createdAt,
+                                                     now: now, retryAfter: response.retryAfter, random: random)
+        switch decision {
+        case .delivered:
+            return .delivered(status: response.status ?? 0, duration: response.duration)
+        case .disableTarget:
+            return .targetDisabled(status: response.status ?? 410)
+        case .retry(let at, let reason):
+            return .retry(at: at, status: response.status, error: reason)
+        case .deadLetter(let reason):
+            return .deadLetter(status: response.status, error: reason, excerpt: response.excerpt)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// HeraldDelivery: see DESIGN.md

@@ -1,0 +1,98 @@
+/// A loopback webhook receiver in Python's standard library, so what Herald sends is
+/// checked by an independent HTTP server and an independent HMAC implementation.
+///
+/// Usage: `receiver.py <port-file> <log-file> [whsec_… …]`. It binds 127.0.0.1:0, writes
+/// the port to <port-file>, and appends one JSON line per POST to <log-file>:
+/// path, headers, body (base64), connection number, and which secrets (by index) a
+/// `v1,` signature in `webhook-signature` verifies with.
+///
+/// Behaviour by path: `/ok` 200; `/flaky` 500 on its first request then 200;
+/// `/status/<code>[?retry_after=<value>]`; `/slow?ms=<n>` 200 after n ms;
+/// `/big?bytes=<n>` 200 with n bytes; `/redirect` 302 to /ok.
+let receiverScript = #"""
+import base64, hashlib, hmac, json, os, signal, sys, threading, time
+from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+from urllib.parse import urlparse, parse_qs
+
+# The test process may hand down a signal mask blocking SIGTERM; make SIGTERM end us.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+port_file, log_file = sys.argv[1], sys.argv[2]
+secrets = [base64.b64decode(s[len("whsec_"):]) for s in sys.argv[3:]]
+lock = threading.Lock()
+state = {"connections": 0, "counts": {}}
+
+def verified_with(headers, body):
+    content = (headers.get("webhook-id", "") + "." + headers.get("webhook-timestamp", "") + ".").encode() + body
+    found = []
+    for part in headers.get("webhook-signature", "").split(" "):
+        version, _, signature = part.partition(",")
+        for index, key in enumerate(secrets):
+            expected = base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+            if version == "v1" and hmac.compare_digest(expected, signature):
+                found.append(index)
+    return found
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        with lock:
+            state["connections"] += 1
+            self.connection_number = state["connections"]
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=b"", headers=()):
+        try:
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        url = urlparse(self.path)
+        query = parse_qs(url.query)
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        with lock:
+            count = state["counts"][url.path] = state["counts"].get(url.path, 0) + 1
+            record = {"path": url.path, "headers": headers, "body": base64.b64encode(body).decode(),
+                      "connection": self.connection_number, "verified_with": verified_with(headers, body)}
+            with open(log_file, "a") as log:
+                log.write(json.dumps(record) + "\n")
+        if url.path == "/ok":
+            self.reply(200, b"ok")
+        elif url.path == "/flaky":
+            self.reply(500 if count == 1 else 200, b"flaky")
+        elif url.path.startswith("/status/"):
+            code = int(url.path[len("/status/"):])
+            extra = [("Retry-After", query["retry_after"][0])] if "retry_after" in query else []
+            self.reply(code, b"status %d" % code, extra)
+        elif url.path == "/slow":
+            time.sleep(int(query.get("ms", ["1000"])[0]) / 1000)
+            self.reply(200, b"slow")
+        elif url.path == "/big":
+            self.reply(200, b"x" * int(query.get("bytes", ["1048576"])[0]))
+        elif url.path == "/redirect":
+            self.reply(302, b"", [("Location", "/ok")])
+        else:
+            self.reply(404, b"no such behaviour")
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    def handle_error(self, request, client_address):
+        pass
+
+server = Server(("127.0.0.1", 0), Handler)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(port_file + ".tmp", port_file)
+server.serve_forever()
+"""#
