@@ -8,7 +8,7 @@ let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDe
 
 let package = Package(
     name: "Herald",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "herald", targets: ["herald"]),
     ],
