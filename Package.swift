@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldServerTests", dependencies: ["HeraldServer", "HeraldTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldDaemonTests", dependencies: ["HeraldDaemon", "HeraldTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldAcceptanceTests", dependencies: ["HeraldTestKit"], swiftSettings: swiftSettings),
     ]
 )
