@@ -23,6 +23,8 @@ static inline struct MHD_Daemon *herald_mhd_start_daemon(
 {
     struct MHD_OptionItem options[8];
     int n = 0;
+    /* The logger first: MHD warns about (and mis-routes) messages of options before it. */
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)logger, context };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
     if (connection_limit > 0)
         options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, connection_limit, NULL };
@@ -33,7 +35,6 @@ static inline struct MHD_Daemon *herald_mhd_start_daemon(
     if (thread_pool_size > 1)
         options[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size, NULL };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, context };
-    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)logger, context };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
     return MHD_start_daemon(flags, 0, NULL, NULL, access_handler, context,
                             MHD_OPTION_ARRAY, options, MHD_OPTION_END);

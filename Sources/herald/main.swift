@@ -9,9 +9,11 @@ Herald routes metric events to the right people by role, group, relation and acc
 right, and delivers them as signed webhooks.
 
 commands:
-  check     validate a config file
-  explain   show what events would do and who would be told
-  help      show this help, or a command's help (herald help explain)
+  serve          run the daemon (HTTP ingest, evaluation, SQLite state, webhooks)
+  check          validate a config file
+  explain        show what events would do and who would be told
+  dead-letters   list failed deliveries or re-queue one
+  help           show this help, or a command's help (herald help explain)
 
 options:
   --help, -h    show help (also after a command: herald check --help)
@@ -21,6 +23,8 @@ options:
 let commands: [String: (usage: String, run: ([String]) throws(UsageError) -> Int32)] = [
     "check": (CheckCommand.usage, CheckCommand.run),
     "explain": (ExplainCommand.usage, ExplainCommand.run),
+    "serve": (ServeCommand.usage, ServeCommand.run),
+    "dead-letters": (DeadLettersCommand.usage, DeadLettersCommand.run),
 ]
 
 @MainActor func main(_ arguments: [String]) -> Int32 {

@@ -4,6 +4,10 @@ import Foundation
 extension ConfigDecoder {
     mutating func decodeTarget(_ item: JSONValue, at path: JSONPath) -> TargetDefinition? {
         guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader) else { return nil }
+        if id.contains("@") {
+            // '@' separates the target from the recipient in outbox destinations.
+            diagnostics.error("bad_value", path.appending("id"), "target id '\(id)' must not contain '@'")
+        }
         let url = reader.string("url", required: true)
         if let url { checkURL(url, at: path.appending("url")) }
         var mode = TargetDefinition.Mode.perRecipient
@@ -16,7 +20,10 @@ extension ConfigDecoder {
                                   "unknown mode '\(text)'\(Suggestion.hint(for: text, in: names)); use one of \(names.joined(separator: ", "))")
             }
         }
-        let secrets = (reader.array("secrets") ?? []).compactMap { decodeSecretSource($1, at: $0) }
+        let secrets = (reader.array("secrets", required: true) ?? []).compactMap { decodeSecretSource($1, at: $0) }
+        if reader.members["secrets"] != nil, secrets.isEmpty {
+            diagnostics.error("empty_value", path.appending("secrets"), "a target needs a signing secret: webhooks are always signed")
+        }
         if secrets.count > 2 {
             diagnostics.error("out_of_range", path.appending("secrets"), "at most two signing secrets (the current and the next while rotating)")
         }

@@ -154,7 +154,8 @@ struct RuleStep {
     private func makeNotification(_ transition: Transition, tier: Int, _ resolution: Resolution, _ state: inout RuleState) -> Notification {
         let directory = config.directory
         let recipients = resolution.recipients.map { r in
-            NotifiedPerson(id: directory.users[r.user].id, name: directory.users[r.user].name, path: r.path.render(in: directory, user: r.user))
+            NotifiedPerson(id: directory.users[r.user].id, name: directory.users[r.user].name,
+                           path: r.path.render(in: directory, user: r.user), viaGroup: r.path.group.map { directory.groups[$0].id })
         }
         let excluded = resolution.excluded.map { e in
             ExcludedPerson(id: e.userID, name: e.user.map { directory.users[$0].name },

@@ -19,6 +19,16 @@ public struct NotifiedPerson: Sendable, Equatable, Codable {
     public let id: String
     public let name: String
     public let path: String
+    /// The group whose selector chose this person, if any: a group with a channel on a
+    /// target gets one message there instead of one per member.
+    public let viaGroup: String?
+
+    public init(id: String, name: String, path: String, viaGroup: String? = nil) {
+        self.id = id
+        self.name = name
+        self.path = path
+        self.viaGroup = viaGroup
+    }
 }
 
 /// A person a selector named who is not told, and why.

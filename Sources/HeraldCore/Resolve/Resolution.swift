@@ -13,6 +13,12 @@ public enum SelectionPath: Sendable, Hashable {
     case relation(String)
     case owner
 
+    /// The group a group selector named (the outermost one), if this is a group path.
+    public var group: Int? {
+        if case .group(let group, _) = self { return group }
+        return nil
+    }
+
     /// `role:manager (via admin ⊇ manager)`, `group:sc-managers → group:regional-leads`, …
     public func render(in directory: Directory, user: Int) -> String {
         switch self {

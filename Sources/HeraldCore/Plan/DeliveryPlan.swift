@@ -1,0 +1,113 @@
+import Foundation
+
+/// Where one webhook of a notification goes, and for whom.
+///
+/// A destination key (`chat`, `chat@user:u-1`, `chat@group:front-desk`) names the
+/// message uniquely within a notification; the address is resolved from the *current*
+/// config when the message is sent, so a corrected webhook URL applies to retries too.
+public struct PlannedDelivery: Sendable, Equatable {
+    public enum Audience: Sendable, Equatable {
+        /// Every recipient routed to a batch target.
+        case batch
+        /// One person on a per-recipient target.
+        case user(String)
+        /// A group's channel: one message for its members.
+        case group(String)
+    }
+
+    public let target: String
+    public let audience: Audience
+    public let recipients: [NotifiedPerson]
+
+    /// Unique within the notification; stored as the outbox row's destination.
+    public var destination: String { Destination(target: target, audience: audience).key }
+}
+
+/// The `target[@user:id|@group:id]` key of a planned delivery, and its parser.
+public struct Destination: Sendable, Equatable {
+    public let target: String
+    public let audience: PlannedDelivery.Audience
+
+    public init(target: String, audience: PlannedDelivery.Audience) {
+        self.target = target
+        self.audience = audience
+    }
+
+    public var key: String {
+        switch audience {
+        case .batch: target
+        case .user(let id): "\(target)@user:\(id)"
+        case .group(let id): "\(target)@group:\(id)"
+        }
+    }
+
+    /// Target ids cannot contain '@' (they are config ids checked by the decoder); the
+    /// first '@' therefore separates the target from the audience.
+    public init?(key: String) {
+        guard let at = key.firstIndex(of: "@") else {
+            self.init(target: key, audience: .batch)
+            return
+        }
+        let target = String(key[..<at])
+        let rest = key[key.index(after: at)...]
+        if rest.hasPrefix("user:") {
+            self.init(target: target, audience: .user(String(rest.dropFirst(5))))
+        } else if rest.hasPrefix("group:") {
+            self.init(target: target, audience: .group(String(rest.dropFirst(6))))
+        } else {
+            return nil
+        }
+    }
+
+    /// The URL to POST to: the person's or group's own address on the target when
+    /// they have one, else the target's URL.
+    public func address(in config: HeraldConfig) -> String? {
+        guard let target = config.targets.first(where: { $0.id == self.target }) else { return nil }
+        switch audience {
+        case .batch:
+            return target.url
+        case .user(let id):
+            return config.directory.user(id).flatMap { config.directory.users[$0].contact.addresses[target.id] } ?? target.url
+        case .group(let id):
+            return config.directory.group(id).flatMap { config.directory.groups[$0].channel?.address } ?? target.url
+        }
+    }
+}
+
+/// Splits a notification into webhooks: for each target the rule may use, one message
+/// per recipient (per-recipient mode) or one for all (batch mode), except that people
+/// chosen through a group with a channel on that target share one message.
+public enum DeliveryPlanner {
+    public static func plan(_ notification: Notification, config: HeraldConfig) -> [PlannedDelivery] {
+        guard !notification.recipients.isEmpty, let rule = config.rules.first(where: { $0.id == notification.ruleID }) else {
+            return []
+        }
+        let targets = config.targets.filter { rule.targets.isEmpty || rule.targets.contains($0.id) }
+        return targets.flatMap { plan(notification.recipients, on: $0, config: config) }
+    }
+
+    private static func plan(_ recipients: [NotifiedPerson], on target: TargetDefinition, config: HeraldConfig) -> [PlannedDelivery] {
+        var channels: [String: [NotifiedPerson]] = [:]
+        var channelOrder: [String] = []
+        var individuals: [NotifiedPerson] = []
+        for person in recipients {
+            if let group = person.viaGroup, let g = config.directory.group(group),
+               config.directory.groups[g].channel?.target == target.id {
+                if channels[group] == nil { channelOrder.append(group) }
+                channels[group, default: []].append(person)
+            } else {
+                individuals.append(person)
+            }
+        }
+        var planned = channelOrder.map { PlannedDelivery(target: target.id, audience: .group($0), recipients: channels[$0]!) }
+        switch target.mode {
+        case .batch where !individuals.isEmpty:
+            planned.append(PlannedDelivery(target: target.id, audience: .batch, recipients: individuals))
+        case .perRecipient:
+            planned += individuals.map { PlannedDelivery(target: target.id, audience: .user($0.id), recipients: [$0]) }
+        default:
+            break
+        }
+        return planned
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import HeraldCore
+import HeraldServer
+import HeraldStore
+import HeraldSupport
+
+/// The HTTP API (docs/openapi.yaml): routes, authentication and the meaning of each
+/// request. Transport concerns (limits, keep-alive, 404/405) live in HeraldServer.
+struct ApiRoutes: Sendable {
+    let pipeline: IngestPipeline
+    let store: Store
+    let holder: ConfigHolder
+    let metrics: MetricsRegistry
+    let logger: Logger
+
+    /// Scopes, as written in the config's `server.tokens[].scopes`.
+    enum Scope {
+        static let eventsWrite = "events:write"
+        static let read = "read"
+        static let admin = "admin"
+    }
+
+    func router() -> Router {
+        let auth = BearerAuthentication(verifier: CurrentTokens(holder: holder))
+        var router = Router()
+        router.add("GET", "/healthz") { _, respond in respond(.json(["status": "ok"])) }
+        router.add("GET", "/readyz") { _, respond in respond(readiness()) }
+        router.add("GET", "/metrics") { _, respond in
+            respond(.text(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8"))
+        }
+        router.add("POST", "/v1/events", auth.requiring(Scope.eventsWrite, ClosureHandler(postEvents)))
+        router.add("POST", "/v1/explain", auth.requiring(Scope.read, ClosureHandler(postExplain)))
+        router.add("GET", "/v1/notifications", auth.requiring(Scope.read, ClosureHandler(listNotifications)))
+        router.add("GET", "/v1/directory/users/{id}", auth.requiring(Scope.read, ClosureHandler(directoryUser)))
+        router.add("GET", "/v1/dead-letters", auth.requiring(Scope.read, ClosureHandler(listDeadLetters)))
+        router.add("POST", "/v1/dead-letters/{id}/retry", auth.requiring(Scope.admin, ClosureHandler(retryDeadLetter)))
+        return router
+    }
+
+    // MARK: - Events
+
+    private func postEvents(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
+        if let refusal = RequestChecks.requireJSON(request) { return respond(refusal) }
+        let config = holder.snapshot.config
+        let events: [MetricEvent]
+        do {
+            events = try EventDecoder(maxBatch: config.server.maxBatchEvents).decode(request.body)
+        } catch {
+            metrics.increment("herald_events_rejected_total", [("reason", error.kind.rawValue)])
+            return respond(Self.response(for: error))
+        }
+        metrics.increment("herald_events_received_total", by: Double(events.count))
+        pipeline.submit(events) { result in
+            switch result {
+            case .success(let summary):
+                respond(.json(status: 202, ["accepted": summary.accepted, "duplicates": summary.duplicates,
+                                            "notifications": summary.notifications]))
+            case .failure(.overloaded):
+                metrics.increment("herald_events_rejected_total", [("reason", "overloaded")], by: Double(events.count))
+                respond(.error(status: 429, code: "overloaded", message: "the event queue is full; retry shortly",
+                               headers: [("Retry-After", "1")]))
+            case .failure(.unavailable(let why)):
+                metrics.increment("herald_events_rejected_total", [("reason", "unavailable")], by: Double(events.count))
+                respond(.error(status: 503, code: "unavailable", message: "\(why); nothing was accepted, retry later",
+                               headers: [("Retry-After", "5")]))
+            }
+        }
+    }
+
+    /// 400 for malformed JSON, 413 for an oversized batch, 422 for invalid events.
+    static func response(for error: EventValidationError) -> HTTPResponse {
+        let details = error.problems.map { (path: $0.path, message: $0.message) }
+        switch error.kind {
+        case .malformed:
+            return .error(status: 400, code: "malformed_json", message: "the body is not valid JSON", details: details)
+        case .tooMany:
+            return .error(status: 413, code: "batch_too_large", message: error.problems.first?.message ?? "too many events", details: details)
+        case .invalid:
+            let count = error.problems.count
+            return .error(status: 422, code: "invalid_event",
+                          message: "\(count) problem\(count == 1 ? "" : "s") in the events; nothing was accepted", details: details)
+        }
+    }
+
+    private func postExplain(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
+        if let refusal = RequestChecks.requireJSON(request) { return respond(refusal) }
+        let (state, config) = pipeline.snapshot()
+        do {
+            let events = try EventDecoder(maxBatch: config.server.maxBatchEvents).decode(request.body)
+            let explanation = Explanation.run(events, config: config, state: state, now: Date())
+            respond(Self.json(ExplanationRenderer.json(explanation)))
+        } catch {
+            respond(Self.response(for: error))
+        }
+    }
+
+    // MARK: - Reading
+
+    private func listNotifications(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
+        guard let paging = Paging(request, maximum: Store.maxPageSize, respond: respond) else { return }
+        var since: Date?
+        if let text = request.query["since"] {
+            guard let parsed = EventDecoder.parseTimestamp(text) else {
+                return respond(.error(status: 400, code: "bad_query", message: "'since' must be an RFC 3339 timestamp",
+                                      details: [(path: "query.since", message: "'\(text.prefix(64))' is not an RFC 3339 timestamp")]))
+            }
+            since = parsed
+        }
+        do {
+            let page = try store.auditPage(subject: request.query["subject"], rule: request.query["rule"], since: since,
+                                           limit: paging.limit, after: paging.after)
+            let items = page.items.map { entry -> [String: Any] in
+                var object = (try? JSONSerialization.jsonObject(with: entry.record.payload)) as? [String: Any] ?? [:]
+                object["recordedAt"] = NotificationJSON.timestamp(entry.record.createdAt)
+                object["cursor"] = entry.cursor
+                return object
+            }
+            respond(Self.json(["notifications": items, "next": page.next.map { $0 as Any } ?? NSNull()]))
+        } catch {
+            respond(Self.storeUnavailable(error))
+        }
+    }
+
+    private func directoryUser(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
+        let id = request.pathParameters["id"] ?? ""
+        let directory = holder.snapshot.config.directory
+        guard let u = directory.user(id) else {
+            return respond(.error(status: 404, code: "unknown_user", message: "no user '\(id)' in the directory"))
+        }
+        respond(Self.json(DirectoryJSON.user(u, in: directory)))
+    }
+
+    private func listDeadLetters(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
+        guard let paging = Paging(request, maximum: Store.maxPageSize, respond: respond) else { return }
+        do {
+            let page = try store.deadLetters(limit: paging.limit, after: paging.after)
+            respond(Self.json(["deadLetters": page.items.map(DeadLetterJSON.object), "next": page.next.map { $0 as Any } ?? NSNull()]))
+        } catch {
+            respond(Self.storeUnavailable(error))
+        }
+    }
+
+    private func retryDeadLetter(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
+        let id = request.pathParameters["id"] ?? ""
+        do {
+            guard try store.requeueDeadLetter(deliveryID: id, now: Date()) else {
+                return respond(.error(status: 404, code: "unknown_dead_letter", message: "no dead letter '\(id)'"))
+            }
+            logger.notice("dead letter re-queued by the API", ["delivery.id": id])
+            respond(.json(status: 202, ["requeued": id]))
+        } catch {
+            respond(Self.storeUnavailable(error))
+        }
+    }
+
+    // MARK: - Operations
+
+    private func readiness() -> HTTPResponse {
+        var problems: [String] = []
+        if !store.checkWritable() { problems.append("the state store is not writable") }
+        if !pipeline.isResponsive(timeout: 1) { problems.append("the evaluation queue is not responding") }
+        guard problems.isEmpty else {
+            return .error(status: 503, code: "not_ready", message: problems.joined(separator: "; "), headers: [("Retry-After", "5")])
+        }
+        return .json(["status": "ready"])
+    }
+
+    // MARK: - Helpers
+
+    static func json(_ object: Any, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: ExplanationRenderer.serialize(object))
+    }
+
+    static func storeUnavailable(_ error: StoreError) -> HTTPResponse {
+        .error(status: 503, code: "unavailable", message: "the state store cannot answer (\(error.code.rawValue))", headers: [("Retry-After", "5")])
+    }
+}
+
+/// `limit` and `after` query parameters, validated.
+struct Paging {
+    static let defaultLimit = 100
+    let limit: Int
+    let after: Int64?
+
+    init?(_ request: HTTPRequest, maximum: Int, respond: HTTPResponder) {
+        var limit = Paging.defaultLimit
+        if let text = request.query["limit"] {
+            guard let value = Int(text), (1...maximum).contains(value) else {
+                respond(.error(status: 400, code: "bad_query", message: "'limit' must be a whole number from 1 to \(maximum)",
+                               details: [(path: "query.limit", message: "'\(text.prefix(32))' is not a whole number from 1 to \(maximum)")]))
+                return nil
+            }
+            limit = value
+        }
+        var after: Int64?
+        if let text = request.query["after"] {
+            guard let value = Int64(text) else {
+                respond(.error(status: 400, code: "bad_query", message: "'after' must be a cursor from a previous page",
+                               details: [(path: "query.after", message: "'\(text.prefix(32))' is not a cursor")]))
+                return nil
+            }
+            after = value
+        }
+        self.limit = limit
+        self.after = after
+    }
+}
+
+/// Token lookups always use the config currently loaded (tokens change on reload).
+struct CurrentTokens: TokenVerifier {
+    let holder: ConfigHolder
+    func scopes(for token: String) -> Set<String>? { holder.snapshot.tokens.scopes(for: token) }
+}

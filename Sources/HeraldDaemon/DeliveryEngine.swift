@@ -1,0 +1,149 @@
+import Foundation
+import HeraldCore
+import HeraldDelivery
+import HeraldStore
+import HeraldSupport
+
+/// Moves outbox rows to webhook targets and records every outcome in the store.
+///
+/// Rows arrive two ways: pushed right after their commit (low latency), and polled
+/// from the store (retries that fell due, rows left over from before a restart). The
+/// in-flight set makes sure a row is never sent twice at once; a row leaves the outbox
+/// only when its final outcome is committed, so a crash can repeat a delivery (same
+/// `webhook-id`) but never skip one.
+final class DeliveryEngine: @unchecked Sendable {
+    /// How often due rows are read from the store: bounds the delay of a retry that
+    /// fell due, at the cost of one indexed query.
+    static let pollInterval: DispatchTimeInterval = .milliseconds(250)
+    /// Most rows read per poll; the dispatcher's per-target queues bound the rest.
+    static let pollBatch = 1000
+
+    private let queue = DispatchQueue(label: "herald.deliver")
+    private let store: Store
+    private let holder: ConfigHolder
+    private let metrics: MetricsRegistry
+    private let logger: Logger
+    private let client: WebhookClient
+    private var dispatcher: WebhookDispatcher!
+    private var timer: DispatchSourceTimer?
+
+    // Confined to `queue`.
+    private var inFlight: Set<String> = []
+    /// Targets that answered 410 Gone; their rows wait in the outbox until a reload.
+    private var disabledTargets: Set<String> = []
+    private var polls = 0
+
+    init(store: Store, holder: ConfigHolder, metrics: MetricsRegistry, logger: Logger) throws(TransportError) {
+        self.store = store
+        self.holder = holder
+        self.metrics = metrics
+        self.logger = logger
+        self.client = try WebhookClient()
+        self.dispatcher = WebhookDispatcher(client: client, version: HeraldVersion.string, metrics: metrics) { [weak self] report in
+            self?.record(report)
+        }
+        metrics.describe("herald_outbox_depth", type: .gauge, help: "Deliveries waiting in the outbox (pending or retrying).")
+        metrics.describe("herald_dead_letters_total", type: .counter, help: "Deliveries that ended as dead letters, by target.")
+    }
+
+    func start() {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now(), repeating: Self.pollInterval)
+        timer.setEventHandler { [weak self] in self?.poll() }
+        timer.resume()
+        self.timer = timer
+    }
+
+    /// Rows just committed: send them now rather than at the next poll.
+    func submit(_ rows: [OutboxRecord]) {
+        queue.async { [self] in rows.forEach(send) }
+    }
+
+    /// After a reload: targets disabled by 410 get another chance.
+    func reloaded() {
+        queue.async { [self] in disabledTargets.removeAll() }
+    }
+
+    private func poll() {
+        polls += 1
+        do {
+            let due = try store.dueDeliveries(now: Date(), limit: Self.pollBatch)
+            due.forEach(send)
+            if polls % 4 == 0 { metrics.set("herald_outbox_depth", to: Double(try store.outboxDepth())) }
+        } catch {
+            logger.warning("cannot read the outbox, will retry", ["error.code": error.code.rawValue, "error": error.message])
+        }
+    }
+
+    private func send(_ row: OutboxRecord) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !inFlight.contains(row.deliveryID) else { return }
+        let runtime = holder.snapshot
+        guard let destination = Destination(key: row.target), let settings = runtime.targets[destination.target],
+              let address = destination.address(in: runtime.config), let url = URL(string: address) else {
+            deadLetter(row, attempts: row.attempts, status: nil,
+                       error: "target of '\(row.target)' is no longer configured", excerpt: nil)
+            return
+        }
+        guard !disabledTargets.contains(destination.target) else { return }
+        var target = settings
+        target.url = url
+        let job = DeliveryJob(deliveryID: row.deliveryID, target: target, body: row.body, attempts: row.attempts, createdAt: row.createdAt)
+        if dispatcher.enqueue(job) { inFlight.insert(row.deliveryID) }
+    }
+
+    /// One attempt's outcome, persisted; runs on the client's callback queue.
+    private func record(_ report: DeliveryReport) {
+        queue.async { [self] in
+            inFlight.remove(report.job.deliveryID)
+            let id = report.job.deliveryID
+            let target = report.job.target.name
+            do throws(StoreError) {
+                switch report.outcome {
+                case .delivered(let status, _):
+                    _ = try store.markDelivered(deliveryID: id, status: status, at: Date())
+                    metrics.observe("herald_delivery_latency_seconds", [("target", target)], value: Date().timeIntervalSince(report.job.createdAt),
+                                    help: "Time from the notification's commit to its webhook's 2xx.")
+                case .retry(let at, let status, let error):
+                    _ = try store.recordAttempt(deliveryID: id, attempts: report.attempt, nextAttemptAt: at, lastStatus: status, lastError: error)
+                    logger.info("webhook attempt failed, will retry", ["target": target, "delivery.id": id, "attempt": report.attempt,
+                                                                       "retry.at": NotificationJSON.timestamp(at), "error": error])
+                case .deadLetter(let status, let error, let excerpt):
+                    _ = try store.moveToDeadLetter(deliveryID: id, status: status, error: error, responseExcerpt: excerpt, at: Date())
+                    metrics.increment("herald_dead_letters_total", [("target", target)])
+                    logger.warning("webhook delivery failed for good, kept as a dead letter",
+                                   ["target": target, "delivery.id": id, "status": status.map(String.init) ?? "-", "error": error])
+                case .targetDisabled(let status):
+                    disabledTargets.insert(target)
+                    _ = try store.moveToDeadLetter(deliveryID: id, status: status, error: "target answered 410 Gone; disabled until the next reload",
+                                                   responseExcerpt: nil, at: Date())
+                    metrics.increment("herald_dead_letters_total", [("target", target)])
+                    for job in dispatcher.cancelPending(target: target) { inFlight.remove(job.deliveryID) }
+                    logger.warning("target answered 410 Gone, disabled until the next reload; its deliveries wait in the outbox", ["target": target])
+                }
+            } catch {
+                // The row stays in the outbox and is sent again: at least once, never lost.
+                logger.error("cannot record a delivery outcome, the delivery will be repeated",
+                             ["delivery.id": id, "error.code": error.code.rawValue])
+            }
+        }
+    }
+
+    private func deadLetter(_ row: OutboxRecord, attempts: Int, status: Int?, error: String, excerpt: Data?) {
+        do {
+            _ = try store.moveToDeadLetter(deliveryID: row.deliveryID, status: status, error: error, responseExcerpt: excerpt, at: Date())
+            metrics.increment("herald_dead_letters_total", [("target", row.target)])
+            logger.warning("delivery kept as a dead letter", ["delivery.id": row.deliveryID, "error": error])
+        } catch {
+            logger.error("cannot move a delivery to the dead letters", ["delivery.id": row.deliveryID, "error.code": error.code.rawValue])
+        }
+    }
+
+    /// Stops polling, lets in-flight requests finish until `deadline`; everything not
+    /// finished stays in the outbox for the next start.
+    func shutdown(deadline: DispatchTime) {
+        queue.sync { timer?.cancel() }
+        _ = dispatcher.shutdown(deadline: deadline)
+        queue.sync {}
+    }
+}

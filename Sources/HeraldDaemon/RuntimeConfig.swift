@@ -1,0 +1,84 @@
+import Foundation
+import HeraldCore
+import HeraldDelivery
+
+/// A config ready to run: the validated `HeraldConfig` plus what needed I/O to
+/// prepare — signing secrets and API token hashes. Built off the hot path (start-up,
+/// SIGHUP) and swapped in whole.
+struct RuntimeConfig: Sendable {
+    let config: HeraldConfig
+    let tokens: TokenTable
+    /// Target id → delivery settings with parsed secrets (URL filled in per message).
+    let targets: [String: TargetSettings]
+    /// The file it was read from, for reload.
+    let path: String
+
+    /// Reads and validates the config file and its secrets; every problem is reported.
+    static func load(path: String, reader: SecretReader = SecretReader()) throws(RuntimeConfigError) -> RuntimeConfig {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw RuntimeConfigError(lines: ["cannot read config '\(path)': \(error.localizedDescription)"])
+        }
+        let config: HeraldConfig
+        do {
+            config = try ConfigLoader.load(data)
+        } catch {
+            throw RuntimeConfigError(lines: error.issues.map { "\(path):\($0.position == nil ? " " : "")\($0.description)" })
+        }
+        var problems: [String] = []
+        let tokens: TokenTable
+        do {
+            tokens = try TokenTable(config.server.tokens, reader: reader)
+        } catch {
+            problems.append(error.message)
+            tokens = .empty
+        }
+        var targets: [String: TargetSettings] = [:]
+        for target in config.targets {
+            do {
+                targets[target.id] = try settings(for: target, reader: reader)
+            } catch {
+                problems.append("target '\(target.id)': \(error.message)")
+            }
+        }
+        guard problems.isEmpty else { throw RuntimeConfigError(lines: problems) }
+        return RuntimeConfig(config: config, tokens: tokens, targets: targets, path: path)
+    }
+
+    private static func settings(for target: TargetDefinition, reader: SecretReader) throws(SecretError) -> TargetSettings {
+        var secrets: [WebhookSecret] = []
+        for source in target.secrets {
+            let text = try reader.read(source)
+            do {
+                secrets.append(try WebhookSecret(parsing: text))
+            } catch {
+                throw SecretError(message: "secret from \(source) is not a valid whsec_ secret (\(error.code))")
+            }
+        }
+        guard let url = URL(string: target.url) else { throw SecretError(message: "url '\(target.url)' cannot be parsed") }
+        return TargetSettings(name: target.id, url: url, headers: target.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                              secrets: secrets, timeout: target.timeout.seconds, connectTimeout: target.connectTimeout.seconds,
+                              maxConcurrent: target.maxConcurrent, maxAttempts: target.maxAttempts, maxAge: target.maxAge.seconds,
+                              schedule: target.retrySchedule.map(\.seconds))
+    }
+}
+
+/// Why a config could not be made ready; one line per problem, each with its place.
+struct RuntimeConfigError: Error, CustomStringConvertible {
+    let lines: [String]
+    var description: String { lines.joined(separator: "\n") }
+}
+
+/// Holds the current `RuntimeConfig`; readers take a snapshot, reload swaps it.
+final class ConfigHolder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: RuntimeConfig
+
+    init(_ config: RuntimeConfig) { current = config }
+
+    var snapshot: RuntimeConfig { lock.withLock { current } }
+
+    func replace(with config: RuntimeConfig) { lock.withLock { current = config } }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import HeraldCore
+
+/// Reads secrets (webhook signing keys, API tokens) from where the config says: an
+/// environment variable or a file. Relative file names are looked up in systemd's
+/// `$CREDENTIALS_DIRECTORY` (LoadCredential=). Errors name the source, never the value.
+struct SecretReader {
+    let environment: [String: String]
+
+    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    func read(_ source: SecretSource) throws(SecretError) -> String {
+        switch source {
+        case .environment(let name):
+            guard let value = environment[name], !value.isEmpty else {
+                throw SecretError(message: "environment variable '\(name)' is not set or empty")
+            }
+            return value
+        case .file(let path):
+            let resolved = path.hasPrefix("/") ? path : (environment["CREDENTIALS_DIRECTORY"].map { "\($0)/\(path)" } ?? path)
+            guard let data = FileManager.default.contents(atPath: resolved) else {
+                throw SecretError(message: "cannot read secret file '\(resolved)'")
+            }
+            // Files written by `echo` end in a newline that is not part of the secret.
+            let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !value.isEmpty else { throw SecretError(message: "secret file '\(resolved)' is empty") }
+            return value
+        }
+    }
+}
+
+/// A secret that could not be read or parsed; the message names where it came from.
+struct SecretError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

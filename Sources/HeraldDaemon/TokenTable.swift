@@ -1,0 +1,64 @@
+import Foundation
+import HeraldCore
+import HeraldDelivery
+import HeraldServer
+
+/// API bearer tokens as SHA-256 hashes with their scopes.
+///
+/// A presented token is hashed and compared with *every* known hash in constant time,
+/// so neither the comparison nor the loop's length tells an attacker how close a guess
+/// was. Tokens themselves are never kept or logged.
+struct TokenTable: TokenVerifier {
+    private struct Entry {
+        let hash: [UInt8]
+        let scopes: Set<String>
+    }
+
+    private let entries: [Entry]
+
+    var isEmpty: Bool { entries.isEmpty }
+
+    /// No tokens: every authenticated request is refused.
+    static let empty = TokenTable(entries: [])
+
+    private init(entries: [Entry]) { self.entries = entries }
+
+    init(_ tokens: [TokenDefinition], reader: SecretReader) throws(SecretError) {
+        var entries: [Entry] = []
+        for token in tokens {
+            let hash: [UInt8]
+            if let hex = token.sha256 {
+                hash = TokenTable.bytes(hex: hex)
+            } else if let source = token.source {
+                do {
+                    hash = Digest.sha256(Array(try reader.read(source).utf8))
+                } catch {
+                    throw SecretError(message: "token '\(token.id)': \(error.message)")
+                }
+            } else {
+                continue
+            }
+            entries.append(Entry(hash: hash, scopes: Set(token.scopes.map(\.rawValue))))
+        }
+        self.entries = entries
+    }
+
+    func scopes(for token: String) -> Set<String>? {
+        let presented = Digest.sha256(Array(token.utf8))
+        var found: Set<String>?
+        for entry in entries where Digest.constantTimeEquals(entry.hash, presented) {
+            found = (found ?? []).union(entry.scopes)
+        }
+        return found
+    }
+
+    static func bytes(hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return bytes
+    }
+}
