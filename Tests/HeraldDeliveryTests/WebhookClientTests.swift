@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Testing
+import HeraldTestKit
 @testable import HeraldDelivery
 
 /// The curl client against a real Python receiver on loopback. Each test starts its own

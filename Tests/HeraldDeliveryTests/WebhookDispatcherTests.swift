@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import HeraldSupport
 import Testing
+import HeraldTestKit
 @testable import HeraldDelivery
 
 /// The dispatcher end to end: sign, send to a Python receiver, classify, report.

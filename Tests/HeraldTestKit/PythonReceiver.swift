@@ -1,36 +1,43 @@
-import Foundation
+public import Foundation
 
 /// Runs `receiverScript` as a child process on a free loopback port and reads what it
 /// recorded. `stop()` (also run by `deinit`) kills the child; every wait is bounded.
-final class PythonReceiver: @unchecked Sendable {
+public final class PythonReceiver: @unchecked Sendable {
     /// Longest wait for the child to bind and report its port.
-    static let startupLimit: TimeInterval = 10
+    public static let startupLimit: TimeInterval = 10
     /// Longest wait for the child to exit after SIGTERM before SIGKILL.
-    static let exitLimit: TimeInterval = 3
+    public static let exitLimit: TimeInterval = 3
 
-    struct Request: Decodable {
-        let path: String
-        let headers: [String: String]
-        let body: String
-        let connection: Int
-        let verified_with: [Int]
-        var bodyData: Data { Data(base64Encoded: body) ?? Data() }
+    public struct Request: Decodable, Sendable {
+        public let path: String
+        public let headers: [String: String]
+        public let body: String
+        public let connection: Int
+        public let verified_with: [Int]
+        public var bodyData: Data { Data(base64Encoded: body) ?? Data() }
+        /// The body as a JSON object (webhook payloads are objects).
+        public var json: [String: Any] { (try? JSONSerialization.jsonObject(with: bodyData)) as? [String: Any] ?? [:] }
     }
 
-    let port: Int
+    public let port: Int
     private let process = Process()
     private let directory: URL
     private let logFile: URL
+    private let keepFiles: Bool
 
-    init(secrets: [String] = []) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-receiver-\(UUID().uuidString)")
+    /// Starts a receiver on `port` (0: any free port). Give the `directory` of an earlier
+    /// receiver to continue its request log (a receiver restarted on the same port).
+    public init(secrets: [String] = [], port requestedPort: Int = 0, directory reuse: URL? = nil) throws {
+        keepFiles = reuse != nil
+        directory = reuse ?? FileManager.default.temporaryDirectory.appendingPathComponent("herald-receiver-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(at: directory.appendingPathComponent("port"))
         let script = directory.appendingPathComponent("receiver.py")
         let portFile = directory.appendingPathComponent("port")
         logFile = directory.appendingPathComponent("requests.jsonl")
         try receiverScript.write(to: script, atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, portFile.path, logFile.path] + secrets
+        process.arguments = ["python3", script.path, portFile.path, logFile.path, String(requestedPort)] + secrets
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(Self.startupLimit)
@@ -46,26 +53,29 @@ final class PythonReceiver: @unchecked Sendable {
         self.port = port
     }
 
-    deinit { stop() }
+    deinit { stop(removeFiles: !keepFiles) }
 
-    func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)\(path)")! }
+    /// The directory holding the request log (to restart on the same port and log).
+    public var workDirectory: URL { directory }
+
+    public func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)\(path)")! }
 
     /// Requests recorded so far, in arrival order.
-    func requests() -> [Request] {
+    public func requests() -> [Request] {
         guard let text = try? String(contentsOf: logFile, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Request.self, from: Data($0.utf8)) }
     }
 
     /// Kills the child (SIGTERM, then SIGKILL after `exitLimit`) and removes its files.
-    func stop() {
+    public func stop(removeFiles: Bool = true) {
         if process.isRunning {
             process.terminate()
             let deadline = Date().addingTimeInterval(Self.exitLimit)
             while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
-        try? FileManager.default.removeItem(at: directory)
+        if removeFiles { try? FileManager.default.removeItem(at: directory) }
     }
 
-    enum ReceiverError: Error { case didNotStart }
+    public enum ReceiverError: Error { case didNotStart }
 }

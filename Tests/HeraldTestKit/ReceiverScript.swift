@@ -1,7 +1,7 @@
 /// A loopback webhook receiver in Python's standard library, so what Herald sends is
 /// checked by an independent HTTP server and an independent HMAC implementation.
 ///
-/// Usage: `receiver.py <port-file> <log-file> [whsec_… …]`. It binds 127.0.0.1:0, writes
+/// Usage: `receiver.py <port-file> <log-file> <port> [whsec_… …]`. It binds 127.0.0.1:<port> (0: any), writes
 /// the port to <port-file>, and appends one JSON line per POST to <log-file>:
 /// path, headers, body (base64), connection number, and which secrets (by index) a
 /// `v1,` signature in `webhook-signature` verifies with.
@@ -9,7 +9,7 @@
 /// Behaviour by path: `/ok` 200; `/flaky` 500 on its first request then 200;
 /// `/status/<code>[?retry_after=<value>]`; `/slow?ms=<n>` 200 after n ms;
 /// `/big?bytes=<n>` 200 with n bytes; `/redirect` 302 to /ok.
-let receiverScript = #"""
+public let receiverScript = #"""
 import base64, hashlib, hmac, json, os, signal, sys, threading, time
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 from urllib.parse import urlparse, parse_qs
@@ -18,7 +18,8 @@ from urllib.parse import urlparse, parse_qs
 signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
 signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
 port_file, log_file = sys.argv[1], sys.argv[2]
-secrets = [base64.b64decode(s[len("whsec_"):]) for s in sys.argv[3:]]
+bind_port = int(sys.argv[3])
+secrets = [base64.b64decode(s[len("whsec_"):]) for s in sys.argv[4:]]
 lock = threading.Lock()
 state = {"connections": 0, "counts": {}}
 
@@ -90,7 +91,8 @@ class Server(ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         pass
 
-server = Server(("127.0.0.1", 0), Handler)
+Server.allow_reuse_address = True
+server = Server(("127.0.0.1", bind_port), Handler)
 with open(port_file + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
 os.rename(port_file + ".tmp", port_file)
