@@ -4,8 +4,12 @@
 SWIFT ?= swift
 CONFIG ?= Config/example.json
 STATE_DIR ?= .herald-state
+# Development values for the example config's env-sourced secrets (never use in production).
+HERALD_TOKEN ?= dev-token-change-me
+HERALD_WEBHOOK_SECRET ?= whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+export HERALD_TOKEN HERALD_WEBHOOK_SECRET
 
-.PHONY: deps build run test release clean
+.PHONY: deps build run receiver test release clean
 
 deps:
 	@scripts/install-deps
@@ -13,10 +17,16 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# Checks the example config, explains the seed event sequence, then runs the daemon.
+# Checks the example config, explains the seed event sequence, then runs the daemon
+# on 127.0.0.1:8080 with its SQLite state in $(STATE_DIR). Ctrl-C stops it cleanly.
 run: build
 	$$($(SWIFT) build --show-bin-path)/herald check --config $(CONFIG)
 	$$($(SWIFT) build --show-bin-path)/herald explain --config $(CONFIG) --event Config/example-events.json
+	$$($(SWIFT) build --show-bin-path)/herald serve --config $(CONFIG) --state-dir $(STATE_DIR)
+
+# A loopback receiver for the example's webhook target (port 9099) that verifies signatures.
+receiver:
+	scripts/webhook-receiver 9099
 
 # The whole test suite; .ci/run calls exactly this.
 test: build
