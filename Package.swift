@@ -32,6 +32,9 @@ let package = Package(
         .target(name: "HeraldDaemon", dependencies: ["HeraldCore", "HeraldSupport", "HeraldStore", "HeraldDelivery", "HeraldServer"], swiftSettings: swiftSettings),
         .executableTarget(name: "herald", dependencies: ["HeraldDaemon", "HeraldCore"], swiftSettings: swiftSettings),
 
+        // MARK: Benchmarks (release-built programs that print figures)
+        .executableTarget(name: "herald-bench", dependencies: ["HeraldCore"], path: "Benchmarks/Sources/herald-bench", swiftSettings: swiftSettings),
+
         // MARK: Tests
         .target(name: "HeraldTestKit", dependencies: ["HeraldCore", "HeraldSupport"], path: "Tests/HeraldTestKit", swiftSettings: swiftSettings),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestKit"], swiftSettings: swiftSettings),

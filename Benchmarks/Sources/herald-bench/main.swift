@@ -1,0 +1,1 @@
+print("herald-bench: core micro-benchmarks (see Benchmarks/README)")
