@@ -86,6 +86,19 @@ import HeraldTestKit
         #expect(driver.send(3, at: 4).notices == [Notice(.resolved, 2, ["alice", "bob", "dave"])])
     }
 
+    /// Re-deriving to a lower tier must not forget the higher tiers already told in the
+    /// episode: climbing back to `high` (unchanged at 20) tells nobody a second time.
+    @Test func rederivingDownKeepsToldTiers() throws {
+        var driver = EvaluatorDriver(try EvaluatorConfig.load([RuleSpec(tiers: tiers([10, 20, 30]))]))
+        driver.send(12, at: 0)
+        #expect(driver.send(25, at: 1).notices == [Notice(.escalated, 1, ["bob", "carol"])])
+        driver.reload(try EvaluatorConfig.load([RuleSpec(tiers: tiers([11, 20, 30]))]))
+        #expect(driver.send(15, at: 2).rules.map(\.status) == [.rederived])
+        #expect(driver.ruleState()?.tier == 0)
+        #expect(driver.send(25, at: 3).notices == [], "high was told in this episode already")
+        #expect(driver.send(35, at: 4).notifications.map(\.id) == ["r/p-1/1/3-escalated-t2"])
+    }
+
     /// Thresholds changed but the subject's tier is the same under the new layout:
     /// re-derived silently too.
     @Test func changedThresholdsSameTier() throws {
