@@ -31,7 +31,7 @@ import HeraldTestKit
         }
         #expect(reported == 0, "replay a failing sequence with RandomScenario(seed:events:)")
         // The generator must reach every case the invariants talk about, or they prove little.
-        let cases = Transition.allCases.map(\.rawValue) + ["outOfOrder", "duplicate", "held", "cumulativeEscalation"]
+        let cases = Transition.allCases.map(\.rawValue) + ["outOfOrder", "duplicate", "held", "cumulativeEscalation", "rederived"]
         for name in cases {
             #expect(coverage[name, default: 0] >= 20, "only \(coverage[name, default: 0]) × \(name) in the whole run")
         }
@@ -42,6 +42,7 @@ import HeraldTestKit
         let a = try RandomScenario(seed: 42, events: 10)
         let b = try RandomScenario(seed: 42, events: 10)
         #expect(a.rulesDescription == b.rulesDescription)
+        #expect(a.steps.map(\.layout) == b.steps.map(\.layout))
         #expect(a.steps.map(\.event) == b.steps.map(\.event))
         #expect(a.steps.map(\.now) == b.steps.map(\.now))
         #expect(try RandomScenario(seed: 43, events: 10).steps.map(\.event) != a.steps.map(\.event))
@@ -51,27 +52,38 @@ import HeraldTestKit
 /// One random config (one or two rules on the same metric) and one random sequence of
 /// events for two subjects: values around the thresholds (with random signs), clock
 /// steps of 0–10 minutes, some late timestamps, some missing timestamps, some repeated ids.
+/// Half the scenarios also reload now and then between the config and a second layout
+/// of the same rules (thresholds shifted, sometimes the top tier removed).
 struct RandomScenario {
     struct Step {
         let event: MetricEvent
         let now: Date
+        /// Which layout (index into `layouts`) is loaded when the event arrives.
+        let layout: Int
     }
 
-    let rules: [RuleSpec]
-    let config: HeraldConfig
+    /// The original rules and their reloaded variant.
+    let layouts: [[RuleSpec]]
+    let configs: [HeraldConfig]
     let steps: [Step]
+
+    var rules: [RuleSpec] { layouts[0] }
 
     init(seed: UInt64, events count: Int) throws {
         var rng = SplitMix64(seed: seed)
         let rules = (0..<Int.random(in: 1...2, using: &rng)).map { Self.randomRule(id: "r\($0)", using: &rng) }
-        self.rules = rules
-        config = try EvaluatorConfig.load(rules)
+        let shifted = rules.map { Self.shifted($0, using: &rng) }
+        layouts = [rules, shifted]
+        configs = [try EvaluatorConfig.load(rules), try EvaluatorConfig.load(shifted)]
+        let reloads = Bool.random(using: &rng)
+        var layout = 0
         let start = Timeline().start
         var clock = 0.0
         var ids: [String] = []
         var steps: [Step] = []
         for n in 0..<count {
             clock += Double(Int.random(in: 0...10, using: &rng))
+            if reloads, Int.random(in: 0..<8, using: &rng) == 0 { layout = 1 - layout }
             let rule = rules.randomElement(using: &rng)!
             let threshold = rule.tiers.randomElement(using: &rng)!.threshold
             var value = threshold + [-7, -2.5, -1, -0.5, 0, 0.5, 1, 3, 8].randomElement(using: &rng)!
@@ -83,7 +95,7 @@ struct RandomScenario {
             if let id { ids.append(id) }
             let event = TestEvent.make(value: value, subject: ["p-1", "p-2"].randomElement(using: &rng)!,
                                        at: timestamp.map { start.addingTimeInterval($0 * 60) }, id: id)
-            steps.append(Step(event: event, now: start.addingTimeInterval(clock * 60)))
+            steps.append(Step(event: event, now: start.addingTimeInterval(clock * 60), layout: layout))
         }
         self.steps = steps
     }
@@ -105,25 +117,42 @@ struct RandomScenario {
                         notifyResolved: Bool.random(using: &rng), notifyDeescalated: Bool.random(using: &rng))
     }
 
-    var rulesDescription: String { rules.map(\.json).joined(separator: "\n") }
+    /// The same rule with every threshold moved by the same step (order kept) and, for
+    /// rules with several tiers, sometimes without its top tier.
+    private static func shifted(_ rule: RuleSpec, using rng: inout SplitMix64) -> RuleSpec {
+        let offset = [-4.0, -2, 2, 4].randomElement(using: &rng)!
+        var result = rule
+        result.tiers = rule.tiers.map { TierSpec(name: $0.name, threshold: $0.threshold + offset, users: $0.users) }
+        if result.tiers.count > 1, Bool.random(using: &rng) { result.tiers.removeLast() }
+        return result
+    }
+
+    var rulesDescription: String {
+        layouts.enumerated().map { "layout \($0):\n" + $1.map(\.json).joined(separator: "\n") }.joined(separator: "\n")
+    }
+
+    private func specs(_ layout: Int) -> [String: RuleSpec] {
+        Dictionary(uniqueKeysWithValues: layouts[layout].map { ($0.id, $0) })
+    }
 
     /// Runs the sequence and returns every broken invariant (empty: all hold) and how
     /// often each kind of case occurred.
     func check() -> (problems: [String], seen: [String: Int]) {
-        var checker = InvariantChecker(rules: Dictionary(uniqueKeysWithValues: rules.map { ($0.id, $0) }))
-        let evaluator = Evaluator(config: config)
+        var checker = InvariantChecker(rules: specs(0))
+        let evaluators = configs.map { Evaluator(config: $0) }
         var state = EvaluationState()
         var outcomes: [EventOutcome] = []
         for (index, step) in steps.enumerated() {
             let before = state
-            let outcome = evaluator.evaluate(step.event, state: &state, now: step.now)
+            checker.rules = specs(step.layout)
+            let outcome = evaluators[step.layout].evaluate(step.event, state: &state, now: step.now)
             checker.check(step: index, outcome, before: before, after: state, now: step.now)
             outcomes.append(outcome)
         }
 
         // Replaying the same sequence from the start gives the same outcomes and state.
         var replayed = EvaluationState()
-        let replayOutcomes = steps.map { Evaluator(config: config).evaluate($0.event, state: &replayed, now: $0.now) }
+        let replayOutcomes = steps.map { Evaluator(config: configs[$0.layout]).evaluate($0.event, state: &replayed, now: $0.now) }
         if replayed != state { checker.problems.append("state after replay differs from the state after the run") }
         if replayOutcomes != outcomes { checker.problems.append("outcomes of the replay differ from the run's") }
 
@@ -132,7 +161,7 @@ struct RandomScenario {
         let last = steps.last!.now
         var again = state
         for step in steps where step.event.id != nil {
-            let outcome = evaluator.evaluate(step.event, state: &again, now: last)
+            let outcome = evaluators[step.layout].evaluate(step.event, state: &again, now: last)
             if !outcome.duplicate { checker.problems.append("re-posted \(step.event.id!) was not a duplicate") }
         }
         if again != state { checker.problems.append("re-posting seen ids changed the state") }
@@ -142,7 +171,8 @@ struct RandomScenario {
 
 /// Checks each outcome against the invariants and an independent model of tier maths.
 struct InvariantChecker {
-    let rules: [String: RuleSpec]
+    /// The rules as currently loaded (changes at reloads).
+    var rules: [String: RuleSpec]
     var problems: [String] = []
     /// Every notification id of the run.
     private var ids: Set<String> = []
@@ -168,6 +198,10 @@ struct InvariantChecker {
             let key = RuleStateKey(ruleID: ruleOutcome.ruleID, subjectID: ruleOutcome.subjectID)
             guard let rule = rules[ruleOutcome.ruleID] else { continue }
             let where_ = "\(at) rule \(rule.id)"
+            if ruleOutcome.status == .rederived {
+                seen["rederived", default: 0] += 1
+                if !ruleOutcome.notifications.isEmpty { problems.append("\(where_): a re-derivation notified") }
+            }
             if ruleOutcome.status == .outOfOrder {
                 seen["outOfOrder", default: 0] += 1
                 if before.rules[key] != after.rules[key] || !ruleOutcome.notifications.isEmpty {
@@ -214,7 +248,9 @@ struct InvariantChecker {
         if !ids.insert(n.id).inserted { problems.append("\(at): notification id \(n.id) used twice") }
         let episode = n.episodeID
         let recipients = n.recipients.map(\.id)
-        let from = outcome.previousTier?.index
+        // The tier before the event, clamped like the evaluator does when a reload
+        // removed it (the outcome's previousTier is nil then: that tier no longer exists).
+        let from = previous?.tier.map { min($0, rule.tiers.count - 1) }
         let to = outcome.tier?.index
         if Set(recipients).count != recipients.count { problems.append("\(at): \(n.id) lists someone twice") }
         if closed.contains(episode) { problems.append("\(at): \(n.id) belongs to an episode already resolved") }

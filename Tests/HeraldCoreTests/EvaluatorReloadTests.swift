@@ -99,6 +99,20 @@ import HeraldTestKit
         #expect(driver.send(35, at: 4).notifications.map(\.id) == ["r/p-1/1/3-escalated-t2"])
     }
 
+    /// A reload that removes the top tier and a second one that restores it, both inside
+    /// one episode: the top tier was told before, so reaching it again is silent.
+    @Test func removedAndRestoredTierStaysTold() throws {
+        let full = try EvaluatorConfig.load([RuleSpec(tiers: EvaluatorConfig.threeTiers(.above))])
+        var driver = EvaluatorDriver(full)
+        #expect(driver.send(35, at: 0).notices == [Notice(.firing, 2, ["dave"])])
+        driver.reload(try EvaluatorConfig.load([RuleSpec(tiers: Array(EvaluatorConfig.threeTiers(.above).prefix(2)))]))
+        #expect(driver.send(15, at: 1).rules.map(\.status) == [.rederived])
+        driver.reload(full)
+        #expect(driver.send(15, at: 2).rules.map(\.status) == [.rederived])
+        #expect(driver.send(35, at: 3).notices == [], "critical was told in this episode already")
+        #expect(driver.send(5, at: 4).notices == [Notice(.resolved, 2, ["dave"])])
+    }
+
     /// Thresholds changed but the subject's tier is the same under the new layout:
     /// re-derived silently too.
     @Test func changedThresholdsSameTier() throws {
