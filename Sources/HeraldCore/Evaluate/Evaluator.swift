@@ -62,8 +62,10 @@ struct RuleStep {
             if previous != nil, let derived = TierMath.rawTier(event.value, in: rule) {
                 // Thresholds changed under a running episode: adopt the tier the new
                 // layout gives, as if already told, so the reload itself notifies nobody.
+                // Tiers told earlier in the episode stay told, so climbing back to one
+                // (even after a reload that removed and restored it) does not re-send it.
                 state.tier = derived
-                state.notifiedTiers = Array(0...derived)
+                state.notifiedTiers = Set(state.notifiedTiers).union(0...derived).sorted()
                 return outcome(.rederived, previous: previous, state: state, [])
             }
             if previous.map({ $0 >= rule.tiers.count }) == true { state.tier = rule.tiers.count - 1 }
