@@ -22,7 +22,7 @@ import HeraldTestKit
         let same = driver.send(13, at: 1)
         #expect(same.notices.isEmpty)
         #expect(same.rules.map(\.status) == [.unchanged])
-        #expect(driver.send(25, at: 2).notifications.map(\.id) == ["r/p-1/1/2-escalated-t1"])
+        #expect(driver.send(25, at: 2).notifications.map(\.id) == ["r/p-1/1@1800000000000/2-escalated-t1"])
         #expect(driver.send(5, at: 3).notices == [Notice(.resolved, 1, ["alice", "bob", "carol"])])
     }
 
@@ -81,7 +81,7 @@ import HeraldTestKit
         // Only the first event after the reload re-derives.
         let next = driver.send(16, at: 2)
         #expect(next.rules.map(\.status) == [.unchanged])
-        #expect(driver.send(26, at: 3).notifications.map(\.id) == ["r/p-1/1/2-escalated-t2"])
+        #expect(driver.send(26, at: 3).notifications.map(\.id) == ["r/p-1/1@1800000000000/2-escalated-t2"])
         // Resolved goes to the people actually told (carol never was).
         #expect(driver.send(3, at: 4).notices == [Notice(.resolved, 2, ["alice", "bob", "dave"])])
     }
@@ -96,7 +96,7 @@ import HeraldTestKit
         #expect(driver.send(15, at: 2).rules.map(\.status) == [.rederived])
         #expect(driver.ruleState()?.tier == 0)
         #expect(driver.send(25, at: 3).notices == [], "high was told in this episode already")
-        #expect(driver.send(35, at: 4).notifications.map(\.id) == ["r/p-1/1/3-escalated-t2"])
+        #expect(driver.send(35, at: 4).notifications.map(\.id) == ["r/p-1/1@1800000000000/3-escalated-t2"])
     }
 
     /// A reload that removes the top tier and a second one that restores it, both inside

@@ -18,7 +18,7 @@ import HeraldTestKit
         var description: String { "\(id) via \(path)" }
     }
 
-    private static let episodeID = "utilisation-variance/p-1001/1"
+    private static let episodeID = "utilisation-variance/p-1001/1@1795424400000"
     private static let earlier = "notified earlier in episode 1"
 
     private func run(_ events: [MetricEvent], config: HeraldConfig) -> (EvaluationState, [EventOutcome]) {

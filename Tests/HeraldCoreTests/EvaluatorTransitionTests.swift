@@ -242,7 +242,7 @@ private let transitionCases: [TransitionCase] = [
         }
     }
 
-    /// Ids follow `rule/subject/episode/noticeNumber-transition-tTier`; the notice number
+    /// Ids follow `rule/subject/episode@startMillis/noticeNumber-transition-tTier`; the notice number
     /// restarts with each episode, the episode number never does.
     @Test func notificationIDsFollowTheEpisode() throws {
         let rule = RuleSpec(tiers: EvaluatorConfig.threeTiers(.above))
@@ -251,8 +251,8 @@ private let transitionCases: [TransitionCase] = [
             driver.send(value, at: Double(minute)).notifications.map(\.id)
         }
         #expect(ids == [
-            ["r/p-1/1/1-firing-t0"], ["r/p-1/1/2-escalated-t1"], ["r/p-1/1/3-escalated-t2"], ["r/p-1/1/4-resolved-t2"],
-            ["r/p-1/2/1-firing-t1"], ["r/p-1/2/2-resolved-t1"],
+            ["r/p-1/1@1800000000000/1-firing-t0"], ["r/p-1/1@1800000000000/2-escalated-t1"], ["r/p-1/1@1800000000000/3-escalated-t2"], ["r/p-1/1@1800000000000/4-resolved-t2"],
+            ["r/p-1/2@1800000240000/1-firing-t1"], ["r/p-1/2@1800000240000/2-resolved-t1"],
         ])
         #expect(driver.ruleState()?.episode == 2)
     }
@@ -263,7 +263,7 @@ private let transitionCases: [TransitionCase] = [
         rule.id = "a%b"
         var driver = EvaluatorDriver(try EvaluatorConfig.load([rule]))
         let first = driver.send(12, at: 0, subject: "x/y").notifications.map(\.id)
-        #expect(first == ["a%25b/x%2Fy/1/1-firing-t0"])
+        #expect(first == ["a%25b/x%2Fy/1@1800000000000/1-firing-t0"])
     }
 
     /// Absolute direction with the sign changing from event to event: only |value| counts.
@@ -303,7 +303,7 @@ private let transitionCases: [TransitionCase] = [
         #expect(notification.tier == TierReference(index: 0, name: "warn", threshold: 10))
         #expect(notification.transition == .firing)
         #expect(notification.episode == 1)
-        #expect(notification.episodeID == "r/p-9/1")
+        #expect(notification.episodeID == "r/p-9/1@1800000180000")
         #expect(notification.event == outcome.event)
         #expect(notification.subject.id == "p-9")
         #expect(notification.occurredAt == driver.timeline.at(minutes: 3))
@@ -333,7 +333,7 @@ private let transitionCases: [TransitionCase] = [
         var driver = EvaluatorDriver(config)
         let outcome = driver.send(12, at: 0)
         #expect(outcome.rules.map(\.ruleID) == ["a", "b"])
-        #expect(outcome.notifications.map(\.id) == ["a/p-1/1/1-firing-t0", "b/p-1/1/1-firing-t0"])
+        #expect(outcome.notifications.map(\.id) == ["a/p-1/1@1800000000000/1-firing-t0", "b/p-1/1@1800000000000/1-firing-t0"])
         #expect(driver.send(12, at: 1, metric: "unknown").rules.isEmpty)
     }
 }

@@ -102,6 +102,7 @@ struct RuleStep {
 
     private func startEpisode(_ state: inout RuleState) {
         state.episode += 1
+        state.episodeStartedAt = time
         state.notices = 0
         state.notifiedTiers = []
         state.told = []
@@ -113,17 +114,23 @@ struct RuleStep {
         state.tier = k
         guard !tiers.isEmpty else { return [] }
         var resolution = config.resolver.resolve(tiers.flatMap { rule.tiers[$0].notify }, requiredRights: rule.requiredRights, event: event)
+        state.notifiedTiers = Array(Set(state.notifiedTiers).union(tiers)).sorted()
         if rule.cumulative, transition == .escalated {
             let told = Set(state.told)
+            let before = resolution.recipients.count
             resolution.recipients.removeAll { told.contains(config.directory.users[$0.user].id) }
+            // Everyone the new tiers name already knows: a notice to nobody is noise.
+            if before > 0, resolution.recipients.isEmpty { return [] }
         }
-        state.notifiedTiers = Array(Set(state.notifiedTiers).union(tiers)).sorted()
         state.lastNoticeAt = time
         return [makeNotification(transition, tier: k, resolution, &state)]
     }
 
+    /// Repeats go only to audiences already told in this episode: after de-escalating
+    /// to a tier that was skipped on the way up, its people never got a first notice.
     private func repeatNotice(tier j: Int, _ state: inout RuleState) -> [Notification] {
-        let tiers = rule.cumulative ? Array(0...j) : [j]
+        let tiers = (rule.cumulative ? Array(0...j) : [j]).filter(state.notifiedTiers.contains)
+        guard !tiers.isEmpty else { return [] }
         let resolution = config.resolver.resolve(tiers.flatMap { rule.tiers[$0].notify }, requiredRights: rule.requiredRights, event: event)
         state.lastNoticeAt = time
         return [makeNotification(.repeated, tier: j, resolution, &state)]
@@ -172,7 +179,8 @@ struct RuleStep {
     private func notification(_ transition: Transition, tier: Int, recipients: [NotifiedPerson], excluded: [ExcludedPerson],
                               _ state: inout RuleState) -> Notification {
         state.notices += 1
-        let episodeID = Notification.episodeID(rule: rule.id, subject: event.subject.id, episode: state.episode)
+        let episodeID = Notification.episodeID(rule: rule.id, subject: event.subject.id, episode: state.episode,
+                                               startedAt: state.episodeStartedAt)
         let tierRef = reference(tier)!
         return Notification(id: "\(episodeID)/\(state.notices)-\(transition.rawValue)-t\(tierRef.index)",
                             ruleID: rule.id, ruleName: rule.name, tier: tierRef, transition: transition,

@@ -69,9 +69,13 @@ public struct Notification: Sendable, Equatable, Codable {
 
     public var subject: MetricEvent.Subject { event.subject }
 
-    /// `rule/subject/episode` with `/` and `%` escaped so distinct inputs never collide.
-    static func episodeID(rule: String, subject: String, episode: Int) -> String {
-        "\(escape(rule))/\(escape(subject))/\(episode)"
+    /// `rule/subject/episode@start-ms`, with `/` and `%` escaped so distinct inputs never
+    /// collide. The start time keeps ids unique even when the episode counter starts
+    /// over (a rule removed and added back, a state row lost); replaying the same
+    /// events still yields the same id.
+    static func episodeID(rule: String, subject: String, episode: Int, startedAt: Date?) -> String {
+        let start = startedAt.map { "@\(Int64(($0.timeIntervalSince1970 * 1000).rounded()))" } ?? ""
+        return "\(escape(rule))/\(escape(subject))/\(episode)\(start)"
     }
 
     static func escape(_ part: String) -> String {

@@ -22,6 +22,8 @@ public struct RuleState: Sendable, Codable, Equatable {
     public var tier: Int?
     /// Number of the current (or last) episode; 0 before the first firing.
     public var episode: Int = 0
+    /// Time of the event that started the current (or last) episode.
+    public var episodeStartedAt: Date?
     /// Notices sent in this episode; makes each notice id unique within it.
     public var notices: Int = 0
     /// Timestamp of the last event applied; older events do not move the state.

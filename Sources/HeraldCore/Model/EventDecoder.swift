@@ -6,12 +6,20 @@ public import Foundation
 public struct EventDecoder: Sendable {
     /// Most events accepted in one batch.
     public var maxBatch: Int
+    /// Events timestamped after this are refused: one event from a clock far ahead
+    /// would make every later event of its subject look out of order. Nil: no check.
+    public var latestTimestamp: Date?
+    /// How far ahead of the receiving clock an event may be (clock skew between hosts).
+    public static let maxFutureSkew: TimeInterval = 300
     /// Longest id, metric, label or relation string; keeps rows and metrics bounded.
     public static let maxStringLength = 512
     /// Most labels or relations on one event.
     public static let maxMapEntries = 64
 
-    public init(maxBatch: Int = 1000) { self.maxBatch = maxBatch }
+    public init(maxBatch: Int = 1000, now: Date? = nil) {
+        self.maxBatch = maxBatch
+        self.latestTimestamp = now.map { $0.addingTimeInterval(EventDecoder.maxFutureSkew) }
+    }
 
     /// Decodes and validates; throws every problem found.
     public func decode(_ data: Data) throws(EventValidationError) -> [MetricEvent] {
@@ -55,6 +63,9 @@ public struct EventDecoder: Sendable {
             timestamp = EventDecoder.parseTimestamp(text)
             if timestamp == nil {
                 diagnostics.error("bad_timestamp", path.appending("timestamp"), "'\(text.prefix(64))' is not an RFC 3339 timestamp like 2026-11-23T10:15:00Z")
+            } else if let latest = latestTimestamp, let stamp = timestamp, stamp > latest {
+                diagnostics.error("future_timestamp", path.appending("timestamp"),
+                                  "'\(text.prefix(64))' is more than \(Int(EventDecoder.maxFutureSkew / 60)) minutes in the future; check the sender's clock")
             }
         }
         let relations = boundedMap(&reader, "relations", at: path, diagnostics)
