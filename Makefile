@@ -9,7 +9,10 @@ HERALD_TOKEN ?= dev-token-change-me
 HERALD_WEBHOOK_SECRET ?= whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 export HERALD_TOKEN HERALD_WEBHOOK_SECRET
 
-.PHONY: deps build run receiver test release clean
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: deps build run receiver test release install uninstall clean
 
 deps:
 	@scripts/install-deps
@@ -34,6 +37,14 @@ test: build
 
 release: deps
 	$(SWIFT) build -c release
+
+# Installs the release binary, the systemd units and (if none exists) the example config.
+install:
+	BIN=$$($(SWIFT) build -c release --show-bin-path)/herald PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install
+
+# Removes the binary and units; keeps /etc/herald and the state directory.
+uninstall:
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/uninstall
 
 clean:
 	rm -rf .build
