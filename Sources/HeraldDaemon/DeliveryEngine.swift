@@ -67,7 +67,13 @@ final class DeliveryEngine: @unchecked Sendable {
     private func poll() {
         polls += 1
         do {
-            let due = try store.dueDeliveries(now: Date(), limit: Self.pollBatch)
+            // Skip targets that cannot take more now (disabled, or their queue is full) so
+            // their backlog does not fill every poll and starve the other targets.
+            let saturated = holder.snapshot.targets.keys.filter {
+                dispatcher.pendingCount(target: $0) >= WebhookDispatcher.maxQueuedJobsPerTarget / 2
+            }
+            let due = try store.dueDeliveries(now: Date(), limit: Self.pollBatch,
+                                              excludingTargets: disabledTargets.union(saturated))
             due.forEach(send)
             if polls % 4 == 0 { metrics.set("herald_outbox_depth", to: Double(try store.outboxDepth())) }
         } catch {

@@ -29,6 +29,8 @@ extension Store {
 
     /// Deliveries due at `now` (next attempt at or before it), earliest first, skipping
     /// targets the sender is already saturating. `limit` is clamped to `1...maxDeliveriesPerFetch`.
+    /// A row's `target` may be a destination key (`target@user:id`); exclusion matches
+    /// the target id before the '@', so a saturated target's rows cannot crowd others out.
     public func dueDeliveries(now: Date, limit: Int,
                               excludingTargets: Set<String> = []) throws(StoreError) -> [OutboxRecord] {
         let excluded = String(decoding: (try? JSONEncoder().encode(excludingTargets.sorted())) ?? Data("[]".utf8),
@@ -36,7 +38,8 @@ extension Store {
         return try perform("list due deliveries") { (connection) throws(StoreError) in
             try connection.rows("""
                 SELECT \(OutboxSQL.columns) FROM outbox
-                WHERE next_attempt_at_ms <= ? AND target NOT IN (SELECT value FROM json_each(?))
+                WHERE next_attempt_at_ms <= ?
+                  AND substr(target, 1, instr(target || '@', '@') - 1) NOT IN (SELECT value FROM json_each(?))
                 ORDER BY next_attempt_at_ms, id LIMIT ?
                 """, [.integer(StoreTime.milliseconds(now)), .text(excluded), .integer(Int64(Store.clampedFetch(limit)))],
                 operation: "list due deliveries", OutboxSQL.record)

@@ -108,3 +108,17 @@ import Testing
         }
     }
 }
+
+/// Destination keys (`target@user:id`) are excluded by their target id.
+@Test func dueDeliveriesExcludeByTargetIDOfDestinationKeys() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-outbox-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let store = try Store(directory: directory)
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    let rows = ["chat@user:u-1", "chat@group:g", "chat", "sms", "sms@user:u-2"].enumerated().map { index, target in
+        OutboxRecord(deliveryID: "d\(index)", notificationID: "n", target: target, body: Data("{}".utf8), createdAt: now, nextAttemptAt: now)
+    }
+    try store.commit(CommitBatch(outbox: rows))
+    let due = try store.dueDeliveries(now: now, limit: 10, excludingTargets: ["chat"])
+    #expect(due.map(\.target) == ["sms", "sms@user:u-2"])
+}
