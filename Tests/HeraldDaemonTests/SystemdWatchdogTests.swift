@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HeraldSupport
 import Synchronization
 import Testing
 @testable import HeraldDaemon
@@ -46,7 +47,11 @@ import Testing
         let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": listener.notifySocket])
         let schedule = try #require(try WatchdogSchedule.fromEnvironment(["WATCHDOG_USEC": "200000"]))
         let healthy = Atomic<Bool>(true)
-        let watchdog = Watchdog(schedule: schedule, notifier: notifier) { healthy.load(ordering: .relaxed) }
+        let logged = Mutex<[String]>([])
+        let logger = Logger(label: "watchdog", environment: [:]) { line in logged.withLock { $0.append(line) } }
+        let watchdog = Watchdog(schedule: schedule, notifier: notifier, logger: logger) {
+            healthy.load(ordering: .relaxed)
+        }
 
         watchdog.start()
         watchdog.start() // a second start must not add a second timer
@@ -68,5 +73,11 @@ import Testing
         let sentAfterStop = watchdog.pingCounts.sent
         #expect(listener.drain(forMilliseconds: 300).isEmpty)
         #expect(watchdog.pingCounts.sent == sentAfterStop)
+
+        // One line when pings stop and one when they resume, not one per tick.
+        let lines = logged.withLock { $0 }
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.first?.contains("level=warning") == true && lines.first?.contains("withholding") == true)
+        #expect(lines.last?.contains("level=notice") == true && lines.last?.contains("resumed") == true)
     }
 }

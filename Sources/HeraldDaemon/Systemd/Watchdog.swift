@@ -22,9 +22,14 @@ public final class Watchdog: Sendable {
     /// The running timer. Held here, not in a local: in release builds a source only
     /// Dispatch refers to can be freed early and then never fires (SYSLIBS.md).
     private let timer = Mutex<DispatchSourceTimer?>(nil)
-    /// Whether the last tick withheld its ping; only touched on `queue`.
-    private let withholding = Mutex<Bool>(false)
-    private let counts = Mutex<(sent: Int, withheld: Int)>((0, 0))
+    /// Ping counts, and whether the last tick withheld its ping (to log transitions only).
+    private let tally = Mutex<Tally>(Tally())
+
+    private struct Tally {
+        var sent = 0
+        var withheld = 0
+        var lastWithheld = false
+    }
 
     /// `notifier` sends the pings; `logger` records when pings stop and resume.
     public init(schedule: WatchdogSchedule,
@@ -69,7 +74,7 @@ public final class Watchdog: Sendable {
 
     /// How many pings were sent and withheld so far (for metrics and tests).
     public var pingCounts: (sent: Int, withheld: Int) {
-        counts.withLock { $0 }
+        tally.withLock { ($0.sent, $0.withheld) }
     }
 
     /// One timer tick: ask `progress`, ping or withhold, and log only the transitions.
@@ -79,10 +84,10 @@ public final class Watchdog: Sendable {
         if healthy {
             notifier.watchdog()
         }
-        counts.withLock { healthy ? ($0.sent += 1) : ($0.withheld += 1) }
-        let wasWithholding = withholding.withLock { state in
-            defer { state = !healthy }
-            return state
+        let wasWithholding = tally.withLock { tally in
+            defer { tally.lastWithheld = !healthy }
+            if healthy { tally.sent += 1 } else { tally.withheld += 1 }
+            return tally.lastWithheld
         }
         if !healthy && !wasWithholding {
             logger?.warning("pipeline is not making progress, withholding watchdog ping; systemd restarts the daemon if this lasts",
