@@ -12,7 +12,7 @@ export HERALD_TOKEN HERALD_WEBHOOK_SECRET
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: deps build run receiver test release install uninstall clean
+.PHONY: deps build run receiver test release install uninstall check-units clean
 
 deps:
 	@scripts/install-deps
@@ -45,6 +45,10 @@ install:
 # Removes the binary and units; keeps /etc/herald and the state directory.
 uninstall:
 	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/uninstall
+
+# systemd-analyze verify + security rating of systemd/herald.service (also run by the tests).
+check-units:
+	scripts/check-units
 
 clean:
 	rm -rf .build

@@ -17,6 +17,8 @@ public final class Daemon: @unchecked Sendable {
     static let deliveryDrainSeconds: TimeInterval = 5
     /// How often event ids older than the idempotency window are forgotten.
     static let pruneInterval: DispatchTimeInterval = .seconds(60)
+    /// How often STATUS= is refreshed for `systemctl status`.
+    static let statusInterval: DispatchTimeInterval = .seconds(10)
 
     let options: DaemonOptions
     let logger: Logger
@@ -27,14 +29,19 @@ public final class Daemon: @unchecked Sendable {
     private let engine: DeliveryEngine
     private let server: HTTPServer
     private let reloadQueue = DispatchQueue(label: "herald.reload")
+    private let notifier: SystemdNotifier
+    private var watchdog: Watchdog?
+    /// The last reload's outcome, for STATUS=.
+    private var reloadNote = ""
     /// Signal sources and timers must be held: only the kernel refers to them otherwise.
     private var sources: [DispatchSourceProtocol] = []
     private var stopping = false
 
     /// Builds every stage; throws a message naming what could not start.
-    init(options: DaemonOptions, logger: Logger) throws(DaemonStartError) {
+    init(options: DaemonOptions, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DaemonStartError) {
         self.options = options
         self.logger = logger
+        self.notifier = SystemdNotifier(environment: environment, logger: logger)
         let runtime: RuntimeConfig
         do {
             runtime = try RuntimeConfig.load(path: options.configPath)
@@ -58,16 +65,31 @@ public final class Daemon: @unchecked Sendable {
         }
         let routes = ApiRoutes(pipeline: pipeline, store: store, holder: holder, metrics: metrics, logger: logger)
         do {
-            server = HTTPServer(configuration: try Daemon.serverConfiguration(config.server, listen: options.listen),
+            let inherited = try Daemon.activationSocket(environment: environment)
+            server = HTTPServer(configuration: try Daemon.serverConfiguration(config.server, listen: options.listen, inherited: inherited),
                                 handler: routes.router(), logger: logger, metrics: metrics)
-        } catch {
+        } catch let error as HTTPServerError {
             throw DaemonStartError(lines: ["invalid listen address: \(error.message)"])
+        } catch {
+            throw DaemonStartError(lines: ["socket activation: \(error)"])
         }
         pipeline.onCommitted = { [engine] rows in engine.submit(rows) }
     }
 
-    static func serverConfiguration(_ settings: ServerSettings, listen: String?) throws(HTTPServerError) -> HTTPServerConfiguration {
+    /// The socket systemd passed (herald.socket), if any: then Herald serves on it
+    /// instead of binding `server.listen`.
+    static func activationSocket(environment: [String: String]) throws -> Int32? {
+        let descriptors = try SocketActivation.listenFileDescriptors(environment: environment, unsetEnvironment: true)
+        guard let first = descriptors.first else { return nil }
+        guard SocketActivation.isListeningStreamSocket(first) else {
+            throw SystemdError(.malformedVariable, "LISTEN_FDS passed descriptor \(first), which is not a listening TCP socket")
+        }
+        return first
+    }
+
+    static func serverConfiguration(_ settings: ServerSettings, listen: String?, inherited: Int32? = nil) throws(HTTPServerError) -> HTTPServerConfiguration {
         var configuration = try HTTPServerConfiguration(listen: listen ?? settings.listen)
+        if let inherited { configuration.listener = .inheritedSocket(fileDescriptor: inherited) }
         configuration.connectionLimit = settings.maxConnections
         configuration.connectionMemoryLimitBytes = settings.connectionMemoryLimit
         configuration.connectionTimeoutSeconds = max(1, Int(settings.connectionTimeout.seconds.rounded()))
@@ -92,6 +114,40 @@ public final class Daemon: @unchecked Sendable {
         if runtime.tokens.isEmpty { logger.warning("no API tokens configured: every /v1 request will be refused with 401") }
         if runtime.config.targets.isEmpty { logger.warning("no webhook targets configured: notifications are recorded in the audit log only") }
         schedulePruning()
+        startWatchdog()
+        notifier.ready(status: status())
+        scheduleStatus()
+    }
+
+    /// WATCHDOG=1 at half of `$WATCHDOG_USEC`, only while the evaluation queue answers:
+    /// a wedged pipeline stops the pings and systemd restarts the service.
+    private func startWatchdog() {
+        do {
+            guard let schedule = try WatchdogSchedule.fromEnvironment() else { return }
+            let pipeline = self.pipeline
+            let timeout = Double(schedule.pingIntervalMicroseconds) / 2_000_000
+            let watchdog = Watchdog(schedule: schedule, notifier: notifier, logger: logger) { pipeline.isResponsive(timeout: timeout) }
+            watchdog.start()
+            self.watchdog = watchdog
+        } catch {
+            logger.warning("ignoring a malformed watchdog setting", ["error": error.description])
+        }
+    }
+
+    /// The short live summary systemd shows in `systemctl status`.
+    private func status() -> String {
+        let accepted = Int(metrics.value("herald_events_accepted_total") ?? 0)
+        let outbox = Int(metrics.value("herald_outbox_depth") ?? 0)
+        return "\(accepted) events accepted, \(pipeline.queuedEvents) queued, \(outbox) deliveries pending\(reloadNote)"
+    }
+
+    private func scheduleStatus() {
+        guard notifier.isEnabled else { return }
+        let timer = DispatchSource.makeTimerSource(queue: reloadQueue)
+        timer.schedule(deadline: .now() + Self.statusInterval, repeating: Self.statusInterval)
+        timer.setEventHandler { [self] in notifier.status(status()) }
+        timer.resume()
+        sources.append(timer)
     }
 
     /// The port actually bound (useful with port 0).
@@ -116,6 +172,8 @@ public final class Daemon: @unchecked Sendable {
                 for line in error.lines { logger.error("config reload refused: \(line)") }
                 logger.error("config reload failed, still running the previous config", ["errors": error.lines.count])
                 metrics.increment("herald_config_reloads_total", [("result", "failure")], help: "Config reloads by result.")
+                reloadNote = "; last reload FAILED (\(error.lines.count) errors), running the previous config"
+                notifier.ready(status: status())
                 completion?(false)
                 return
             }
@@ -129,6 +187,8 @@ public final class Daemon: @unchecked Sendable {
             }
             logger.notice("config reloaded", ["changes": ConfigDiff.summary(from: old.config, to: next.config), "summary": next.config.summary])
             metrics.increment("herald_config_reloads_total", [("result", "success")], help: "Config reloads by result.")
+            reloadNote = ""
+            notifier.ready(status: status())
             completion?(true)
         }
     }
@@ -138,6 +198,8 @@ public final class Daemon: @unchecked Sendable {
     func shutdown() {
         guard !stopping else { return }
         stopping = true
+        notifier.stopping()
+        watchdog?.stop()
         logger.notice("herald stopping")
         server.stop(drainTimeout: Self.httpDrainSeconds)
         pipeline.drain()
@@ -147,7 +209,7 @@ public final class Daemon: @unchecked Sendable {
 
     /// Runs until SIGTERM or SIGINT; SIGHUP reloads. Returns the exit status.
     public static func run(_ options: DaemonOptions) -> Int32 {
-        let logger = Logger(label: "herald", minimumLevel: options.logLevel)
+        let logger = Logger(label: "herald", minimumLevel: options.logLevel, environment: JournalStream.loggerEnvironment())
         signal(SIGPIPE, SIG_IGN)
         for signalNumber in [SIGTERM, SIGINT, SIGHUP] { signal(signalNumber, SIG_IGN) }
         let daemon: Daemon
@@ -169,6 +231,7 @@ public final class Daemon: @unchecked Sendable {
             source.setEventHandler { [self] in
                 if action == "reload" {
                     logger.notice("SIGHUP: reloading the config")
+                    notifier.reloading()
                     reload()
                 } else {
                     shutdown()

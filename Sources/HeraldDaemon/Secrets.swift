@@ -18,6 +18,13 @@ struct SecretReader {
                 throw SecretError(message: "environment variable '\(name)' is not set or empty")
             }
             return value
+        case .environmentOrFile(let name, let path):
+            if let value = environment[name], !value.isEmpty { return value }
+            do {
+                return try read(.file(path))
+            } catch {
+                throw SecretError(message: "environment variable '\(name)' is not set and \(error.message)")
+            }
         case .file(let path):
             let resolved = path.hasPrefix("/") ? path : (environment["CREDENTIALS_DIRECTORY"].map { "\($0)/\(path)" } ?? path)
             guard let data = FileManager.default.contents(atPath: resolved) else {

@@ -64,8 +64,9 @@ extension ConfigDecoder {
         switch (env, file) {
         case (let name?, nil): return .environment(name)
         case (nil, let path?): return .file(path)
+        case (let name?, let path?): return .environmentOrFile(name, path)
         default:
-            diagnostics.error("bad_secret", path, "a secret source needs exactly one of 'env' or 'file'")
+            diagnostics.error("bad_secret", path, "a secret source needs 'env', 'file' or both (the variable wins when set)")
             return nil
         }
     }
@@ -103,11 +104,14 @@ extension ConfigDecoder {
             diagnostics.error("bad_value", path.appending("sha256"), "'sha256' must be 64 hex digits (the SHA-256 of the token)")
         }
         var source: SecretSource?
-        if let env = reader.string("env") { source = .environment(env) }
-        if let file = reader.string("file") { source = source == nil ? .file(file) : nil }
-        let kinds = [hash != nil, reader.members["env"] != nil, reader.members["file"] != nil].filter { $0 }.count
-        if kinds != 1 {
-            diagnostics.error("bad_secret", path, "a token needs exactly one of 'sha256', 'env' or 'file'")
+        switch (reader.string("env"), reader.string("file")) {
+        case (let name?, nil): source = .environment(name)
+        case (nil, let file?): source = .file(file)
+        case (let name?, let file?): source = .environmentOrFile(name, file)
+        default: source = nil
+        }
+        if (hash == nil) == (source == nil) {
+            diagnostics.error("bad_secret", path, "a token needs either 'sha256', or 'env' and/or 'file'")
         }
         let scopes = reader.strings("scopes").compactMap { scopePath, text -> TokenDefinition.Scope? in
             guard let scope = TokenDefinition.Scope(rawValue: text) else {

@@ -106,11 +106,15 @@ public struct GroupDefinition: Sendable, Equatable {
 public enum SecretSource: Sendable, Equatable, CustomStringConvertible {
     case environment(String)
     case file(String)
+    /// The variable when it is set, else the file: one config serves `make run`
+    /// (environment) and systemd (`LoadCredential=` files) alike.
+    case environmentOrFile(String, String)
 
     public var description: String {
         switch self {
         case .environment(let name): "env:\(name)"
         case .file(let path): "file:\(path)"
+        case .environmentOrFile(let name, let path): "env:\(name) or file:\(path)"
         }
     }
 }
