@@ -35,6 +35,9 @@ let package = Package(
         // MARK: Benchmarks (release-built programs that print figures)
         .executableTarget(name: "herald-bench", dependencies: ["HeraldCore"], path: "Benchmarks/Sources/herald-bench", swiftSettings: swiftSettings),
 
+        // MARK: Fuzzing (libFuzzer harnesses; a plain build replays a corpus)
+        .executableTarget(name: "herald-fuzz", dependencies: ["HeraldCore"], path: "Fuzz/Sources/herald-fuzz", swiftSettings: swiftSettings),
+
         // MARK: Tests
         .target(name: "HeraldTestKit", dependencies: ["HeraldCore", "HeraldSupport"], path: "Tests/HeraldTestKit", swiftSettings: swiftSettings),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestKit"], swiftSettings: swiftSettings),

@@ -1,0 +1,1 @@
+print("herald-fuzz: replays a corpus (see Fuzz/README.md)")
