@@ -94,6 +94,48 @@ struct ApiReadTests {
         #expect(unknown.json["error"] as? String == "unknown_user")
     }
 
+    /// A permanent refusal (400) makes a dead letter at once; the admin retry puts it back
+    /// and the same bytes go out again under the same `webhook-id`.
+    @Test func deadLettersAreListedAndRetrySendsTheSameMessage() throws {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        let receiver = try PythonReceiver(secrets: [secret])
+        let target: [String: Any] = ["id": "refusing", "url": receiver.url("/status/400").absoluteString, "mode": "batch",
+                                     "maxAttempts": 1, "secrets": [["env": "HERALD_WEBHOOK_SECRET"]]]
+        let herald = try HeraldProcess(config: F.config(targets: [target]),
+                                       environment: F.environment.merging(["HERALD_WEBHOOK_SECRET": secret]) { _, new in new })
+        #expect(try F.postEvents(herald, F.event(id: "dl-1", value: 12)).json["notifications"] as? Int == 1)
+
+        var page: [[String: Any]] = []
+        #expect(Poll.until(timeout: 10) {
+            page = (try? HTTPClient.get(herald.url("/v1/dead-letters"), token: F.readerToken))?.json["deadLetters"] as? [[String: Any]] ?? []
+            return !page.isEmpty
+        })
+        let dead = try #require(page.first)
+        let deliveryID = try #require(dead["deliveryId"] as? String)
+        #expect(dead["lastStatus"] as? Int == 400)
+        #expect(dead["attempts"] as? Int == 1)
+        #expect(dead["destination"] as? String == "refusing")
+        #expect((dead["payload"] as? [String: Any])?["type"] as? String == "herald.notification.firing")
+        let notificationID = try #require(try F.audit(herald).first?["id"] as? String)
+        #expect(dead["notificationId"] as? String == notificationID)
+
+        let retry = try HTTPClient.send("POST", herald.url("/v1/dead-letters/\(deliveryID)/retry"), token: F.writerToken)
+        #expect(retry.status == 202)
+        #expect(retry.json["requeued"] as? String == deliveryID)
+        #expect(Poll.until(timeout: 10) { receiver.requests().count >= 2 })
+        let sent = receiver.requests()
+        #expect(sent.map { $0.headers["webhook-id"] } == [deliveryID, deliveryID])
+        #expect(sent.count == 2 && sent[0].body == sent[1].body, "the same bytes")
+        #expect(sent.allSatisfy { $0.verified_with == [0] })
+        // Refused again: a dead letter again, still one row for the delivery.
+        #expect(Poll.until(timeout: 10) {
+            ((try? HTTPClient.get(herald.url("/v1/dead-letters"), token: F.readerToken))?.json["deadLetters"] as? [Any])?.count == 1
+        })
+        let unknown = try HTTPClient.send("POST", herald.url("/v1/dead-letters/msg_nope/retry"), token: F.writerToken)
+        #expect(unknown.status == 404)
+        #expect(unknown.json["error"] as? String == "unknown_dead_letter")
+    }
+
     @Test func healthReadinessAndMetrics() throws {
         let herald = try F.start()
         let health = try HTTPClient.get(herald.url("/healthz"))
