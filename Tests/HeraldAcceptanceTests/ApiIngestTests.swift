@@ -114,6 +114,42 @@ struct ApiIngestTests {
         #expect(herald.stop() == 0)
     }
 
+    /// Concurrent clients against a small queue: every request is either committed (202)
+    /// or refused whole (429), and the audit holds exactly what the 202s reported. With
+    /// `queueDepth: 2` only one 2-event request fits at a time, so overlapping requests
+    /// are refused (most of them, on this machine).
+    @Test func concurrentRequestsAreCommittedOrRefusedWhole() throws {
+        let herald = try F.start(server: ["queueDepth": 2])
+        let clients = 8, requestsPerClient = 6
+        let results = ResultsBox()
+        DispatchQueue.concurrentPerform(iterations: clients) { client in
+            for request in 0..<requestsPerClient {
+                // Two subjects per request, each crossing into the first tier: 2 notices.
+                let events = (0..<2).map { F.event(id: "cc-\(client)-\(request)-\($0)", value: 12, subject: "p-\(client)-\(request)-\($0)") }
+                let response = try? F.postEvents(herald, F.batch(events))
+                results.append(response.map { ($0.status, $0.json["accepted"] as? Int ?? -1, $0.header("Retry-After")) })
+            }
+        }
+        let all = results.values
+        #expect(all.count == clients * requestsPerClient)
+        #expect(all.allSatisfy { result in
+            guard let (status, accepted, retryAfter) = result else { return false }
+            return (status == 202 && accepted == 2) || (status == 429 && retryAfter != nil)
+        }, "only whole 202s and 429s with Retry-After")
+        let acceptedEvents = all.compactMap { $0 }.filter { $0.0 == 202 }.count * 2
+        #expect(acceptedEvents > 0)
+        #expect(try F.audit(herald).count == acceptedEvents, "one firing per accepted event, none for refused ones")
+        #expect(try F.metrics(herald)["herald_queue_depth"] == 0, "every admitted event released its place")
+    }
+
+    /// Collects results from concurrent clients.
+    final class ResultsBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: [(Int, Int, String?)?] = []
+        func append(_ value: (Int, Int, String?)?) { lock.withLock { stored.append(value) } }
+        var values: [(Int, Int, String?)?] { lock.withLock { stored } }
+    }
+
     @Test func crashAfterAcceptedLosesNothing() throws {
         let herald = try F.start()
         let response = try F.postEvents(herald, F.batch([
