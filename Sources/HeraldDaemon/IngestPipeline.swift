@@ -47,7 +47,7 @@ final class IngestPipeline: @unchecked Sendable {
 
     init(config: HeraldConfig, state: EvaluationState, store: Store, metrics: MetricsRegistry, logger: Logger) {
         self.store = store
-        self.committer = GroupCommitter(store: store, metrics: metrics)
+        self.committer = GroupCommitter(store: store, metrics: metrics, latchFailures: true)
         self.metrics = metrics
         self.logger = logger
         self.state = state
@@ -140,6 +140,7 @@ final class IngestPipeline: @unchecked Sendable {
         do {
             state = try IngestPipeline.loadState(from: store, config: evaluator.config, now: Date(), logger: logger)
             needsResync = false
+            committer.reset()
             logger.notice("evaluation state reloaded from the store after a failed commit")
             return nil
         } catch {

@@ -47,13 +47,19 @@ public final class GroupCommitter: @unchecked Sendable {
     private var inFlight = 0
     private var timerArmed = false
     private var transactions = 0
+    /// With `latchFailures`, the first failed commit; every later batch fails with it,
+    /// uncommitted, until `reset()`.
+    private var latched: StoreError?
+    private let latchFailures: Bool
 
     /// - Parameters:
     ///   - metrics: receives `herald_commit_batch_size`, `herald_commit_seconds` and
     ///     `herald_store_errors_total{code="overloaded"}`; commit failures themselves are
     ///     counted by the `Store` when it was given the same registry.
     public init(store: Store, metrics: MetricsRegistry, maxBatches: Int = defaultMaxBatches,
-                maxDelay: DispatchTimeInterval = defaultMaxDelay, maxPending: Int = defaultMaxPending) {
+                maxDelay: DispatchTimeInterval = defaultMaxDelay, maxPending: Int = defaultMaxPending,
+                latchFailures: Bool = false) {
+        self.latchFailures = latchFailures
         precondition(maxBatches >= 1 && maxPending >= maxBatches, "maxPending must hold at least one full group")
         self.store = store
         self.metrics = metrics
@@ -98,6 +104,15 @@ public final class GroupCommitter: @unchecked Sendable {
     }
 
     /// Batches waiting or being written right now.
+    /// Clears a latched failure: the caller has re-read its state from the store, so
+    /// batches evaluated from now on no longer build on effects that were never written.
+    public func reset() {
+        lock.withLock { latched = nil }
+    }
+
+    /// The latched failure, if any.
+    public var latchedFailure: StoreError? { lock.withLock { latched } }
+
     public var pendingCount: Int { lock.withLock { waiting.count + inFlight } }
 
     /// Transactions this committer has run (successful or not): with many concurrent
@@ -147,6 +162,13 @@ public final class GroupCommitter: @unchecked Sendable {
             return taken
         }
         guard !group.isEmpty else { return false }
+        // Batches behind a failed one may build on its unwritten effects (an evaluator
+        // keeps state in memory): with the latch they fail too until the caller resets.
+        if let latched = lock.withLock({ latched }) {
+            lock.withLock { inFlight = 0 }
+            for entry in group { entry.completion(.failure(latched)) }
+            return true
+        }
         let started = DispatchTime.now()
         let result: Result<Void, StoreError>
         do throws(StoreError) {
@@ -154,6 +176,7 @@ public final class GroupCommitter: @unchecked Sendable {
             result = .success(())
         } catch {
             result = .failure(error)
+            if latchFailures { lock.withLock { latched = error } }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         metrics.observe("herald_commit_batch_size", value: Double(group.count), buckets: GroupCommitter.batchSizeBuckets)

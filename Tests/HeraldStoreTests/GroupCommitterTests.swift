@@ -135,3 +135,45 @@ private func eventBatch(_ n: Int) -> CommitBatch {
         }
     }
 }
+
+/// With `latchFailures`, a failed commit fails every later batch, uncommitted, until
+/// `reset()`: batches evaluated after the failure may build on its unwritten effects.
+@Test func latchedFailureFailsLaterBatchesUntilReset() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-latch-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let store = try Store(directory: directory)
+    let committer = GroupCommitter(store: store, metrics: MetricsRegistry(), latchFailures: true)
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    func row(_ id: String) -> OutboxRecord {
+        OutboxRecord(deliveryID: id, notificationID: "n", target: "t", body: Data(), createdAt: now, nextAttemptAt: now)
+    }
+    try store.commit(CommitBatch(outbox: [row("taken")]))
+    let results = ResultsBox()
+    try committer.submit(CommitBatch(outbox: [row("taken")])) { results.add("dup", $0) }   // constraint failure
+    committer.flush()
+    try committer.submit(CommitBatch(outbox: [row("later")])) { results.add("later", $0) }
+    committer.flush()
+    #expect(results.codes == ["dup": .constraint, "later": .constraint])
+    #expect(try store.outboxDepth() == 1, "the later batch was not written")
+    committer.reset()
+    try committer.submit(CommitBatch(outbox: [row("after-reset")])) { results.add("after", $0) }
+    committer.flush()
+    #expect(results.codes["after"] == nil && results.succeeded.contains("after"))
+    #expect(try store.outboxDepth() == 2)
+}
+
+private final class ResultsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var failures: [String: StoreError.Code] = [:]
+    private var successes: Set<String> = []
+    func add(_ name: String, _ result: Result<Void, StoreError>) {
+        lock.withLock {
+            switch result {
+            case .success: successes.insert(name)
+            case .failure(let error): failures[name] = error.code
+            }
+        }
+    }
+    var codes: [String: StoreError.Code] { lock.withLock { failures } }
+    var succeeded: Set<String> { lock.withLock { successes } }
+}
