@@ -94,5 +94,19 @@ extension DeliveryTests {
             #expect(herald.stop() == 0)
         }
 
+        @Test func goneStopsSendingToTheTargetAtOnce() throws {
+            let receiver = try PythonReceiver(secrets: [DeliveryKit.secret])
+            let herald = try DeliveryKit.start(DeliveryKit.config(targets: [
+                DeliveryKit.target("ops", url: receiver.url("/status/410"), extra: DeliveryKit.fastRetries + #", "maxConcurrent": 1"#),
+            ]))
+            // Three messages queued at once, one in flight at a time: after the first 410
+            // the other two must not be sent, and stay in the outbox rather than die.
+            try DeliveryKit.fire(herald, subjects: ["p-1", "p-2", "p-3"])
+            #expect(Poll.until(timeout: DeliveryKit.patience) { herald.logText().contains("410 Gone") })
+            Thread.sleep(forTimeInterval: 1)
+            #expect(receiver.requests().count == 1, "sent to a gone target after its 410")
+            #expect(try DeliveryKit.deadLetters(herald).count == 1)
+            #expect(herald.stop() == 0)
+        }
     }
 }
