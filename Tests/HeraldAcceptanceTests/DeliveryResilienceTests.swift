@@ -123,5 +123,28 @@ extension DeliveryTests {
             try? FileManager.default.removeItem(at: down.directory)
             herald.crash()
         }
+
+        /// A disabled (410) target's rows wait in the outbox, all due; more of them than
+        /// one outbox read returns must not hide another target's retry that fell due.
+        @Test func backlogOfADisabledTargetDoesNotStarveAnotherTargetsRetries() throws {
+            let gone = try PythonReceiver(secrets: [DeliveryKit.secret])
+            let fast = try PythonReceiver(secrets: [DeliveryKit.secret])
+            let herald = try DeliveryKit.start(DeliveryKit.config(
+                targets: [DeliveryKit.target("gone", url: gone.url("/status/410"), extra: Self.patientRetries + #", "maxConcurrent": 1"#),
+                          DeliveryKit.target("fast", url: fast.url("/flaky"), extra: Self.patientRetries)],
+                rules: [DeliveryKit.rule("to-gone", metric: "load", targets: ["gone"]),
+                        DeliveryKit.rule("to-fast", metric: "queue", targets: ["fast"])]))
+            try DeliveryKit.fire(herald, subjects: ["p-0"])
+            #expect(Poll.until(timeout: DeliveryKit.patience) { herald.logText().contains("410 Gone") })
+            // More waiting rows than the engine's outbox read (1000) returns.
+            try DeliveryKit.fire(herald, subjects: (1...1000).map { "p-\($0)" })
+            try DeliveryKit.fire(herald, subjects: (1001...1100).map { "p-\($0)" })
+            try DeliveryKit.fire(herald, subjects: ["q-1"], metric: "queue")
+            // /flaky answers 500 first; the retry is due within 200 ms and read at the next poll.
+            let retried = Poll.until(timeout: 5) { fast.requests().count >= 2 }
+            #expect(retried, "the fast target's retry never went out: \(fast.requests().count) request(s)")
+            #expect(gone.requests().count == 1)
+            herald.crash()
+        }
     }
 }
