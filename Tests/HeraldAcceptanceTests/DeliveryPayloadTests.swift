@@ -86,5 +86,32 @@ extension DeliveryTests {
             #expect(received[0].headers["webhook-signature"]?.split(separator: " ").count == 2)
             #expect(herald.stop() == 0)
         }
+
+        @Test func configuredHeadersAreSentButCannotSpoofSignatureHeaders() throws {
+            let receiver = try PythonReceiver(secrets: [DeliveryKit.secret])
+            let herald = try DeliveryKit.start(DeliveryKit.config(targets: [
+                DeliveryKit.target("ops", url: receiver.url("/ok"), extra: DeliveryKit.fastRetries +
+                    #", "headers": {"X-Gateway": "herald", "webhook-id": "msg_spoofed", "User-Agent": "evil"}"#),
+            ]))
+            try DeliveryKit.fire(herald, subjects: ["p-1"])
+            let received = DeliveryKit.waitForRequests(receiver, count: 1)
+            try #require(received.count == 1)
+            #expect(received[0].headers["x-gateway"] == "herald")
+            #expect(received[0].headers["webhook-id"] != "msg_spoofed")
+            #expect(received[0].headers["user-agent"]?.hasPrefix("Herald/") == true)
+            #expect(received[0].verified_with == [0])
+            #expect(herald.stop() == 0)
+        }
+
+        @Test func redirectIsNotFollowedAndEndsAsDeadLetter() throws {
+            let receiver = try PythonReceiver(secrets: [DeliveryKit.secret])
+            let herald = try DeliveryKit.start(DeliveryKit.config(targets: [DeliveryKit.target("ops", url: receiver.url("/redirect"))]))
+            try DeliveryKit.fire(herald, subjects: ["p-1"])
+            #expect(Poll.until(timeout: DeliveryKit.patience) { ((try? DeliveryKit.deadLetters(herald)) ?? []).count == 1 })
+            Thread.sleep(forTimeInterval: 0.5)
+            #expect(receiver.requests().map(\.path) == ["/redirect"], "the signed body must not follow a redirect")
+            #expect(try DeliveryKit.deadLetters(herald).first?["lastStatus"] as? Int == 302)
+            #expect(herald.stop() == 0)
+        }
     }
 }

@@ -146,5 +146,30 @@ extension DeliveryTests {
             #expect(gone.requests().count == 1)
             herald.crash()
         }
+
+        /// SIGTERM lets a webhook in flight finish and records it, so the next start does
+        /// not send it again; what was not started waits in the outbox and goes out then.
+        @Test func gracefulStopFinishesWhatIsInFlightAndKeepsTheRest() throws {
+            let receiver = try PythonReceiver(secrets: [DeliveryKit.secret])
+            let herald = try DeliveryKit.start(DeliveryKit.config(targets: [
+                DeliveryKit.target("ops", url: URL(string: receiver.url("/slow").absoluteString + "?ms=1000")!,
+                                   extra: Self.patientRetries + #", "timeout": "10s", "maxConcurrent": 1"#),
+            ]))
+            let subjects = Self.subjects(3)
+            try DeliveryKit.fire(herald, subjects: subjects)
+            #expect(Poll.until(timeout: DeliveryKit.patience) { receiver.requests().count >= 1 })
+            #expect(herald.stop() == 0)
+            let beforeRestart = receiver.requests()
+            #expect(beforeRestart.count == 1, "no new work is started while stopping")
+            try herald.start()
+            _ = Poll.until(timeout: DeliveryKit.patience) {
+                Set(receiver.requests().map(DeliveryKit.notificationID)).count >= subjects.count
+            }
+            Thread.sleep(forTimeInterval: 1.5)
+            let received = receiver.requests()
+            Self.expectAllDelivered(received, subjects: subjects)
+            #expect(received.count == subjects.count, "the delivery finished during the stop was sent again")
+            #expect(herald.stop() == 0)
+        }
     }
 }

@@ -108,5 +108,36 @@ extension DeliveryTests {
             #expect(try DeliveryKit.deadLetters(herald).count == 1)
             #expect(herald.stop() == 0)
         }
+
+        @Test func exhaustedRetriesEndAsDeadLetterWithTheLastResponse() throws {
+            let receiver = try PythonReceiver(secrets: [DeliveryKit.secret])
+            let herald = try DeliveryKit.start(DeliveryKit.config(targets: [DeliveryKit.target("ops", url: receiver.url("/status/503"))]))
+            try DeliveryKit.fire(herald, subjects: ["p-1"])
+            #expect(Poll.until(timeout: DeliveryKit.patience) { ((try? DeliveryKit.deadLetters(herald)) ?? []).count == 1 })
+            Thread.sleep(forTimeInterval: 0.5)
+            #expect(receiver.requests().count == 3, "maxAttempts 3")
+            let dead = try #require(try DeliveryKit.deadLetters(herald).first)
+            #expect(dead["attempts"] as? Int == 3)
+            #expect(dead["lastStatus"] as? Int == 503)
+            #expect(dead["responseExcerpt"] as? String == "status 503")
+            #expect(herald.stop() == 0)
+        }
+
+        @Test func maxAgeEndsRetriesOfAReceiverThatStaysDown() throws {
+            let down = try DeliveryKit.downReceiver()
+            defer { try? FileManager.default.removeItem(at: down.directory) }
+            let herald = try DeliveryKit.start(DeliveryKit.config(targets: [
+                DeliveryKit.target("ops", url: DeliveryKit.url(port: down.port, "/ok"),
+                                   extra: #""retrySchedule": ["0s", "200ms", "400ms"], "maxAttempts": 100, "maxAge": "1s""#),
+            ]))
+            let start = Date()
+            try DeliveryKit.fire(herald, subjects: ["p-1"])
+            #expect(Poll.until(timeout: DeliveryKit.patience) { ((try? DeliveryKit.deadLetters(herald)) ?? []).count == 1 })
+            #expect(Date().timeIntervalSince(start) < 5)
+            let dead = try #require(try DeliveryKit.deadLetters(herald).first)
+            #expect((dead["attempts"] as? Int ?? 0) < 100)
+            #expect((dead["lastError"] as? String)?.contains("max age") == true, "lastError: \(dead["lastError"] ?? "-")")
+            #expect(herald.stop() == 0)
+        }
     }
 }
