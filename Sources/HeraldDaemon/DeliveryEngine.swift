@@ -28,7 +28,10 @@ final class DeliveryEngine: @unchecked Sendable {
     private var timer: DispatchSourceTimer?
 
     // Confined to `queue`.
-    private var inFlight: Set<String> = []
+    /// Delivery id → target id of every row handed to the dispatcher and not yet reported.
+    private var inFlight: [String: String] = [:]
+    /// Rows in `inFlight` per target id.
+    private var inFlightPerTarget: [String: Int] = [:]
     /// Targets that answered 410 Gone; their rows wait in the outbox until a reload.
     private var disabledTargets: Set<String> = []
     private var polls = 0
@@ -67,13 +70,7 @@ final class DeliveryEngine: @unchecked Sendable {
     private func poll() {
         polls += 1
         do {
-            // Skip targets that cannot take more now (disabled, or their queue is full) so
-            // their backlog does not fill every poll and starve the other targets.
-            let saturated = holder.snapshot.targets.keys.filter {
-                dispatcher.pendingCount(target: $0) >= WebhookDispatcher.maxQueuedJobsPerTarget / 2
-            }
-            let due = try store.dueDeliveries(now: Date(), limit: Self.pollBatch,
-                                              excludingTargets: disabledTargets.union(saturated))
+            let due = try store.dueDeliveries(now: Date(), limit: Self.pollBatch, excludingTargets: targetsToSkip())
             due.forEach(send)
             if polls % 4 == 0 { metrics.set("herald_outbox_depth", to: Double(try store.outboxDepth())) }
         } catch {
@@ -81,9 +78,32 @@ final class DeliveryEngine: @unchecked Sendable {
         }
     }
 
+    /// Targets whose rows the poll must not read: those disabled by 410 and those that
+    /// already have their share of the read in flight. Their rows are due but cannot be
+    /// sent now; read first (oldest first), a backlog of them would fill every poll and
+    /// hide other targets' due retries for as long as it lasts. The store matches the
+    /// target id of destination keys (`target@user:id`).
+    private func targetsToSkip() -> Set<String> {
+        dispatchPrecondition(condition: .onQueue(queue))
+        // Below this share, the rows in flight of all targets together leave room in the read.
+        let share = max(1, Self.pollBatch / (holder.snapshot.config.targets.count + 1))
+        return disabledTargets.union(inFlightPerTarget.filter { $0.value >= share }.keys)
+    }
+
+    private func markInFlight(_ deliveryID: String, target: String) {
+        inFlight[deliveryID] = target
+        inFlightPerTarget[target, default: 0] += 1
+    }
+
+    private func clearInFlight(_ deliveryID: String) {
+        guard let target = inFlight.removeValue(forKey: deliveryID) else { return }
+        inFlightPerTarget[target, default: 1] -= 1
+        if inFlightPerTarget[target] == 0 { inFlightPerTarget[target] = nil }
+    }
+
     private func send(_ row: OutboxRecord) {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard !inFlight.contains(row.deliveryID) else { return }
+        guard inFlight[row.deliveryID] == nil else { return }
         let runtime = holder.snapshot
         guard let destination = Destination(key: row.target), let settings = runtime.targets[destination.target],
               let address = destination.address(in: runtime.config), let url = URL(string: address) else {
@@ -95,13 +115,13 @@ final class DeliveryEngine: @unchecked Sendable {
         var target = settings
         target.url = url
         let job = DeliveryJob(deliveryID: row.deliveryID, target: target, body: row.body, attempts: row.attempts, createdAt: row.createdAt)
-        if dispatcher.enqueue(job) { inFlight.insert(row.deliveryID) }
+        if dispatcher.enqueue(job) { markInFlight(row.deliveryID, target: destination.target) }
     }
 
     /// One attempt's outcome, persisted; runs on the client's callback queue.
     private func record(_ report: DeliveryReport) {
         queue.async { [self] in
-            inFlight.remove(report.job.deliveryID)
+            clearInFlight(report.job.deliveryID)
             let id = report.job.deliveryID
             let target = report.job.target.name
             do throws(StoreError) {
@@ -124,7 +144,7 @@ final class DeliveryEngine: @unchecked Sendable {
                     _ = try store.moveToDeadLetter(deliveryID: id, status: status, error: "target answered 410 Gone; disabled until the next reload",
                                                    responseExcerpt: nil, at: Date())
                     metrics.increment("herald_dead_letters_total", [("target", target)])
-                    for job in dispatcher.cancelPending(target: target) { inFlight.remove(job.deliveryID) }
+                    for job in dispatcher.cancelPending(target: target) { clearInFlight(job.deliveryID) }
                     logger.warning("target answered 410 Gone, disabled until the next reload; its deliveries wait in the outbox", ["target": target])
                 }
             } catch {

@@ -128,9 +128,14 @@ public final class WebhookDispatcher: Sendable {
     private func finished(_ job: DeliveryJob, _ response: WebhookResponse) {
         let outcome = Self.outcome(for: response, job: job, now: now(), random: random)
         metrics.finished(target: job.target.name, outcome: outcome, duration: response.duration)
+        // After a 410 the next job must not go out to the gone endpoint: its pending jobs
+        // wait for the owner's `cancelPending` and stay in the owner's outbox.
+        var targetGone = false
+        if case .targetDisabled = outcome { targetGone = true }
         let started = state.withLock { state in
             state.targets[job.target.name]?.finishOne()
-            let started = state.accepting ? (state.targets[job.target.name]?.takeStartable() ?? []) : []
+            let mayStartMore = state.accepting && !targetGone
+            let started = mayStartMore ? (state.targets[job.target.name]?.takeStartable() ?? []) : []
             metrics.inflight(target: job.target.name, count: state.targets[job.target.name]?.inflight ?? 0)
             return started
         }
