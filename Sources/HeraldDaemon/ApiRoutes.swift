@@ -46,8 +46,10 @@ struct ApiRoutes: Sendable {
         do {
             events = try EventDecoder(maxBatch: config.server.maxBatchEvents).decode(request.body)
         } catch {
-            metrics.increment("herald_events_rejected_total", [("reason", error.kind.rawValue)])
-            return respond(Self.response(for: error))
+            let response = Self.response(for: error)
+            // The metric's reason is the API error code, so a graph and a client log agree.
+            metrics.increment("herald_events_rejected_total", [("reason", Self.code(for: error))])
+            return respond(response)
         }
         metrics.increment("herald_events_received_total", by: Double(events.count))
         pipeline.submit(events) { result in
@@ -64,6 +66,14 @@ struct ApiRoutes: Sendable {
                 respond(.error(status: 503, code: "unavailable", message: "\(why); nothing was accepted, retry later",
                                headers: [("Retry-After", "5")]))
             }
+        }
+    }
+
+    static func code(for error: EventValidationError) -> String {
+        switch error.kind {
+        case .malformed: "malformed_json"
+        case .tooMany: "batch_too_large"
+        case .invalid: "invalid_event"
         }
     }
 

@@ -148,21 +148,44 @@ struct ApiErrorTests {
         #expect(postHealth.header("Allow") == "GET, HEAD")
     }
 
-    /// Why a batch of 2 with `queueDepth: 1` is a 429: admission counts *events*, and a
-    /// request is admitted only if all its events fit (`depth + count <= queueDepth`),
-    /// so two events never fit a queue of one, however idle the daemon is. This makes
-    /// the full-queue answer deterministic without racing real load.
+    /// The queue fills deterministically: another process holds SQLite's write lock, so
+    /// the first request's 2 events wait in the queue (`queueDepth: 2`) for their commit;
+    /// a second request finds no room and gets 429. When the lock is released the first
+    /// request commits and gets its 202.
     @Test func fullQueueIs429WithRetryAfter() throws {
-        let herald = try F.start(server: ["queueDepth": 1])
-        let response = try F.postEvents(herald, F.batch([F.event(id: "q-1", value: 12), F.event(id: "q-2", value: 25)]))
+        let herald = try F.start(server: ["queueDepth": 2, "maxBatchEvents": 2])
+        let database = herald.stateDirectory.appendingPathComponent("herald.sqlite").path
+        let lock = Process()
+        lock.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        lock.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+            c.execute("BEGIN EXCLUSIVE"); print("locked", flush=True); sys.stdin.read()
+            """, database]
+        let input = Pipe(), output = Pipe()
+        lock.standardInput = input
+        lock.standardOutput = output
+        try lock.run()
+        defer { if lock.isRunning { lock.terminate() }; lock.waitUntilExit() }
+        #expect(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).hasPrefix("locked"))
+
+        let first = PendingResponse()
+        DispatchQueue.global().async {
+            first.set(try? F.postEvents(herald, F.batch([F.event(id: "q-1", value: 12), F.event(id: "q-2", value: 25)])))
+        }
+        #expect(Poll.until(timeout: 5) { (try? F.metrics(herald)["herald_queue_depth"]) == 2 })
+        let response = try F.postEvents(herald, F.event(id: "q-3", value: 12, subject: "p-2"))
         Self.expectError(response, 429, "overloaded")
         let retryAfter = try #require(response.header("Retry-After"))
         #expect((Int(retryAfter) ?? 0) >= 1)
-        // Refused means not accepted: no notice, and the ids are unseen.
-        #expect(try F.audit(herald).isEmpty)
-        let single = try F.postEvents(herald, F.event(id: "q-1", value: 12))
-        #expect(single.json as NSDictionary == ["accepted": 1, "duplicates": 0, "notifications": 1] as NSDictionary)
-        #expect(try F.metrics(herald)["herald_events_rejected_total{reason=\"overloaded\"}"] == 2)
+
+        try input.fileHandleForWriting.close()   // release the lock
+        #expect(Poll.until(timeout: 10) { first.value != nil })
+        #expect(first.value?.status == 202)
+        // Refused means not accepted: q-3 is unseen and caused no notice.
+        let again = try F.postEvents(herald, F.event(id: "q-3", value: 12, subject: "p-2"))
+        #expect(again.json as NSDictionary == ["accepted": 1, "duplicates": 0, "notifications": 1] as NSDictionary)
+        #expect(try F.metrics(herald)["herald_events_rejected_total{reason=\"overloaded\"}"] == 1)
     }
 
     @Test func badAuditQueriesAre400NamingTheParameter() throws {
@@ -203,4 +226,12 @@ struct ApiErrorTests {
         }
         #expect(!log.contains(F.readerTokenSHA256), "token hashes stay out of the log too")
     }
+}
+
+/// A response that arrives on another thread.
+final class PendingResponse: @unchecked Sendable {
+    private let lock = NSLock()
+    private var response: HTTPClient.Response?
+    func set(_ value: HTTPClient.Response?) { lock.withLock { response = value } }
+    var value: HTTPClient.Response? { lock.withLock { response } }
 }

@@ -165,7 +165,7 @@ struct ApiReadTests {
         #expect(moved("herald_events_received_total") == 3)
         #expect(moved("herald_events_accepted_total") == 2)
         #expect(moved("herald_events_duplicate_total") == 1)
-        #expect(moved("herald_events_rejected_total{reason=\"malformed\"}") == 1)
+        #expect(moved("herald_events_rejected_total{reason=\"malformed_json\"}") == 1)
         #expect(moved(#"herald_notifications_total{rule="utilisation-variance",tier="10%",transition="firing"}"#) == 1)
         #expect(moved(#"herald_notifications_total{rule="utilisation-variance",tier="20%",transition="escalated"}"#) == 1)
         // Requests by route pattern (never the raw path) and status.

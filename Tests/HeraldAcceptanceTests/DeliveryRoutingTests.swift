@@ -109,33 +109,5 @@ extension DeliveryTests {
             #expect(rulesByPath["/status/201"] == ["load-high", "queue-sms-only"])
             #expect(herald.stop() == 0)
         }
-
-        /// The config does not check a person's address on a target; an unusable one ends
-        /// that person's message as a dead letter that says what is wrong, and nobody
-        /// else's message is affected.
-        @Test func unusableRecipientAddressIsDeadLetteredWithAClearError() throws {
-            let receiver = try PythonReceiver(secrets: [DeliveryKit.secret])
-            let herald = try DeliveryKit.start(DeliveryKit.config(
-                users: """
-                    {"id": "owner", "name": "Owner", "owner": true},
-                    {"id": "u-a", "name": "Ann Archer", "contact": {"addresses": {"chat": "not a url"}}},
-                    {"id": "u-b", "name": "Ben Baker", "contact": {"addresses": {"chat": "ftp://127.0.0.1:\(receiver.port)/x"}}},
-                    {"id": "u-c", "name": "Cat Cole"}
-                    """,
-                targets: [DeliveryKit.target("chat", url: receiver.url("/ok"), mode: "per-recipient")],
-                rules: [DeliveryKit.rule(notify: #"[{"user": "u-a"}, {"user": "u-b"}, {"user": "u-c"}]"#)]))
-            try DeliveryKit.fire(herald, subjects: ["p-1"])
-            #expect(Poll.until(timeout: DeliveryKit.patience) { ((try? DeliveryKit.deadLetters(herald)) ?? []).count == 2 })
-            let dead = Dictionary(uniqueKeysWithValues: try DeliveryKit.deadLetters(herald).map {
-                ($0["destination"] as? String ?? "", $0["lastError"] as? String ?? "")
-            })
-            #expect(Set(dead.keys) == ["chat@user:u-a", "chat@user:u-b"])
-            for (destination, error) in dead {
-                #expect(error.lowercased().contains("url") || error.lowercased().contains("protocol"), "\(destination): \(error)")
-                #expect(!error.contains("no longer configured"), "\(destination): the target is configured")
-            }
-            #expect(DeliveryKit.waitForRequests(receiver, count: 1).map(DeliveryKit.recipientIDs) == [["u-c"]])
-            #expect(herald.stop() == 0)
-        }
     }
 }

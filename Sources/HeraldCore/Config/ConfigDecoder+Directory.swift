@@ -66,7 +66,8 @@ extension ConfigDecoder {
         guard var contact = reader.object("contact") else { return Contact() }
         let addresses = contact.stringMap("addresses")
         for target in addresses.keys.sorted() {
-            _ = reference(target, kind: "target", known: targetIDs, at: path.appending("contact").appending("addresses").appending(target))
+            let addressPath = path.appending("contact").appending("addresses").appending(target)
+            if reference(target, kind: "target", known: targetIDs, at: addressPath) { checkURL(addresses[target]!, at: addressPath) }
         }
         let result = Contact(email: contact.string("email"), phone: contact.string("phone"), addresses: addresses)
         contact.finish()
@@ -84,7 +85,9 @@ extension ConfigDecoder {
         if var channelReader = reader.object("channel") {
             if let target = channelReader.string("target", required: true),
                reference(target, kind: "target", known: targetIDs, at: path.appending("channel").appending("target")) {
-                channel = GroupChannel(target: target, address: channelReader.string("address"))
+                let address = channelReader.string("address")
+                if let address { checkURL(address, at: path.appending("channel").appending("address")) }
+                channel = GroupChannel(target: target, address: address)
             }
             channelReader.finish()
         }

@@ -47,7 +47,7 @@ extension ConfigDecoder {
     }
 
     /// Webhooks go to http(s) URLs with a host; anything else is a typo or a risk.
-    private func checkURL(_ text: String, at path: JSONPath) {
+    func checkURL(_ text: String, at path: JSONPath) {
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else {
             diagnostics.error("bad_url", path, "'\(text)' is not an http or https URL")
@@ -84,6 +84,11 @@ extension ConfigDecoder {
         let tokens = reader.array("tokens") ?? []
         _ = collectTokenIDs(tokens)
         server.tokens = tokens.compactMap { decodeToken($1, at: $0) }
+        if server.queueDepth < server.maxBatchEvents {
+            // Admission counts events: a full-size batch could never fit and would get 429 forever.
+            diagnostics.error("out_of_range", reader.path.appending("queueDepth"),
+                              "'queueDepth' (\(server.queueDepth)) must be at least 'maxBatchEvents' (\(server.maxBatchEvents)), or a full batch could never be queued")
+        }
         reader.finish()
         return server
     }
