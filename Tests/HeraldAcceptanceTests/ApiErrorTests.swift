@@ -154,21 +154,7 @@ struct ApiErrorTests {
     /// request commits and gets its 202.
     @Test func fullQueueIs429WithRetryAfter() throws {
         let herald = try F.start(server: ["queueDepth": 2, "maxBatchEvents": 2])
-        let database = herald.stateDirectory.appendingPathComponent("herald.sqlite").path
-        let lock = Process()
-        lock.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        lock.arguments = ["python3", "-c", """
-            import sqlite3, sys
-            c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
-            c.execute("BEGIN EXCLUSIVE"); print("locked", flush=True); sys.stdin.read()
-            """, database]
-        let input = Pipe(), output = Pipe()
-        lock.standardInput = input
-        lock.standardOutput = output
-        try lock.run()
-        defer { if lock.isRunning { lock.terminate() }; lock.waitUntilExit() }
-        #expect(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).hasPrefix("locked"))
-
+        let lock = try SQLiteWriteLock(database: herald.stateDirectory.appendingPathComponent("herald.sqlite"))
         let first = PendingResponse()
         DispatchQueue.global().async {
             first.set(try? F.postEvents(herald, F.batch([F.event(id: "q-1", value: 12), F.event(id: "q-2", value: 25)])))
@@ -179,7 +165,7 @@ struct ApiErrorTests {
         let retryAfter = try #require(response.header("Retry-After"))
         #expect((Int(retryAfter) ?? 0) >= 1)
 
-        try input.fileHandleForWriting.close()   // release the lock
+        lock.release()
         #expect(Poll.until(timeout: 10) { first.value != nil })
         #expect(first.value?.status == 202)
         // Refused means not accepted: q-3 is unseen and caused no notice.

@@ -119,7 +119,7 @@ struct ApiIngestTests {
     /// `queueDepth: 2` only one 2-event request fits at a time, so overlapping requests
     /// are refused (most of them, on this machine).
     @Test func concurrentRequestsAreCommittedOrRefusedWhole() throws {
-        let herald = try F.start(server: ["queueDepth": 2])
+        let herald = try F.start(server: ["queueDepth": 2, "maxBatchEvents": 2])
         let clients = 8, requestsPerClient = 6
         let results = ResultsBox()
         DispatchQueue.concurrentPerform(iterations: clients) { client in

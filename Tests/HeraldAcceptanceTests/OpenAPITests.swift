@@ -82,7 +82,7 @@ struct OpenAPITests {
             ["id": id, "url": receiver.url(path).absoluteString, "mode": "batch", "maxAttempts": attempts,
              "secrets": [["env": "HERALD_WEBHOOK_SECRET"]]]
         }
-        let config = try F.config(server: ["maxBatchEvents": 5, "queueDepth": 3],
+        let config = try F.config(server: ["maxBatchEvents": 5, "queueDepth": 5],
                                   targets: [hook("ok-hook", "/ok", 8), hook("refusing-hook", "/status/400", 1)])
         let herald = try HeraldProcess(config: config, environment: F.environment.merging(["HERALD_WEBHOOK_SECRET": secret]) { _, new in new })
         var observed = Observations()
@@ -101,7 +101,19 @@ struct OpenAPITests {
         _ = try record("POST", "/v1/events", "/v1/events", body: "{not json")
         _ = try record("POST", "/v1/events", "/v1/events", body: #"{"events": [{"metric": "m", "value": "x", "subject": {"id": "p"}}]}"#)
         _ = try record("POST", "/v1/events", "/v1/events", body: F.batch((1...6).map { F.event(value: Double($0)) }))
-        #expect(try record("POST", "/v1/events", "/v1/events", body: F.batch((1...4).map { F.event(value: Double($0)) })).status == 429)
+        // A full queue: another process holds SQLite's write lock, a 5-event batch waits
+        // for its commit, and the next request finds no room.
+        let lock = try SQLiteWriteLock(database: herald.stateDirectory.appendingPathComponent("herald.sqlite"))
+        let waiting = DispatchGroup()
+        waiting.enter()
+        DispatchQueue.global().async {
+            _ = try? HTTPClient.post(herald.url("/v1/events"), json: F.batch((1...5).map { F.event(id: "full-\($0)", value: 1, subject: "p-full") }), token: F.writerToken)
+            waiting.leave()
+        }
+        #expect(Poll.until(timeout: 5) { (try? F.metrics(herald)["herald_queue_depth"]) == 5 })
+        #expect(try record("POST", "/v1/events", "/v1/events", body: F.event(value: 1)).status == 429)
+        lock.release()
+        #expect(waiting.wait(timeout: .now() + 10) == .success)
         _ = try record("POST", "/v1/events", "/v1/events", body: F.event(value: 1), contentType: "text/plain")
         _ = try record("POST", "/v1/events", "/v1/events", body: F.event(value: 1), token: nil)
         _ = try record("POST", "/v1/events", "/v1/events", body: F.event(value: 1), token: "wrong")
@@ -200,7 +212,7 @@ struct OpenAPITests {
             let outputFile = directory.appendingPathComponent("output.txt")
             try openAPIChecker.write(to: script, atomically: true, encoding: .utf8)
             try input.write(to: inputFile)
-            FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
             let output = try FileHandle(forWritingTo: outputFile)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -67,7 +67,9 @@ extension ConfigDecoder {
         let addresses = contact.stringMap("addresses")
         for target in addresses.keys.sorted() {
             let addressPath = path.appending("contact").appending("addresses").appending(target)
-            if reference(target, kind: "target", known: targetIDs, at: addressPath) { checkURL(addresses[target]!, at: addressPath) }
+            if reference(target, kind: "target", known: targetIDs, at: addressPath), perRecipientTargets.contains(target) {
+                checkURL(addresses[target]!, at: addressPath)
+            }
         }
         let result = Contact(email: contact.string("email"), phone: contact.string("phone"), addresses: addresses)
         contact.finish()

@@ -9,6 +9,9 @@ struct ConfigDecoder {
     var userIDs: Set<String> = []
     var groupIDs: Set<String> = []
     var targetIDs: Set<String> = []
+    /// Per-recipient targets POST to a user's own address, which must then be a URL; on
+    /// batch targets an address is only listed in the payload (a phone number, a handle).
+    var perRecipientTargets: Set<String> = []
 
     init(diagnostics: ConfigDiagnostics) { self.diagnostics = diagnostics }
 
@@ -34,6 +37,7 @@ struct ConfigDecoder {
         checkGroupIDsAgainstRoles(groupsJSON)
 
         let targets = targetsJSON.compactMap { decodeTarget($1, at: $0) }
+        perRecipientTargets = Set(targets.filter { $0.mode == .perRecipient }.map(\.id))
         let users = usersJSON.compactMap { decodeUser($1, at: $0, roles: roles) }
         let groups = groupsJSON.compactMap { decodeGroup($1, at: $0) }
         let rules = decodeRules(rulesJSON)
