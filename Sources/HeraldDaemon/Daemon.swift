@@ -28,6 +28,8 @@ public final class Daemon: @unchecked Sendable {
     private let pipeline: IngestPipeline
     private let engine: DeliveryEngine
     private let server: HTTPServer
+    /// The listening socket systemd passed, if any.
+    private let inheritedSocket: Int32?
     private let reloadQueue = DispatchQueue(label: "herald.reload")
     private let notifier: SystemdNotifier
     private var watchdog: Watchdog?
@@ -66,6 +68,7 @@ public final class Daemon: @unchecked Sendable {
         let routes = ApiRoutes(pipeline: pipeline, store: store, holder: holder, metrics: metrics, logger: logger)
         do {
             let inherited = try Daemon.activationSocket(environment: environment)
+            inheritedSocket = inherited
             server = HTTPServer(configuration: try Daemon.serverConfiguration(config.server, listen: options.listen, inherited: inherited),
                                 handler: routes.router(), logger: logger, metrics: metrics)
         } catch let error as HTTPServerError {
@@ -107,7 +110,7 @@ public final class Daemon: @unchecked Sendable {
         engine.start()
         let runtime = holder.snapshot
         metrics.set("herald_build_info", [("version", HeraldVersion.string)], to: 1, help: "Herald's version; always 1.")
-        logger.notice("herald started", ["version": HeraldVersion.string, "listen": "port \(server.boundPort)",
+        logger.notice("herald started", ["version": HeraldVersion.string, "listen": listenDescription, "port": server.boundPort,
                                          "config": runtime.path, "summary": runtime.config.summary,
                                          "state.dir": options.resolvedStateDirectory()])
         for warning in runtime.config.warnings { logger.warning("config warning: \(warning.description)") }
@@ -148,6 +151,11 @@ public final class Daemon: @unchecked Sendable {
         timer.setEventHandler { [self] in notifier.status(status()) }
         timer.resume()
         sources.append(timer)
+    }
+
+    /// Where the listener came from, for the start-up log.
+    private var listenDescription: String {
+        inheritedSocket == nil ? (options.listen ?? holder.snapshot.config.server.listen) : "socket from systemd"
     }
 
     /// The port actually bound (useful with port 0).
