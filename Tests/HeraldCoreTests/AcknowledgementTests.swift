@@ -107,6 +107,17 @@ import HeraldTestKit
         #expect(other.message == "episode 'r/p-1/1@1800000000000' was acknowledged by 'alice' already")
     }
 
+    /// `repeatAfter` reminders pause while the episode is acknowledged and resume
+    /// once it is given back.
+    @Test func noRemindersWhileAcknowledged() throws {
+        var driver = EvaluatorDriver(try EscalationConfig.load(extra: #", "repeatAfter": "30m""#))
+        driver.send(12, at: 0)
+        _ = driver.acknowledge(.user("alice"), at: 1)
+        #expect(driver.send(12, at: 40).notices.isEmpty)
+        _ = driver.unacknowledge(.user("alice"), at: 41)
+        #expect(driver.send(12, at: 42).notices == [Notice(.repeated, 0, ["alice"])])
+    }
+
     /// Ids that name no episode, an ended episode, or an earlier one.
     @Test func unknownAndEndedEpisodes() throws {
         var driver = EvaluatorDriver(try EscalationConfig.load())
@@ -119,8 +130,10 @@ import HeraldTestKit
         #expect(driver.acknowledge(.operator("t"), at: 0, episode: "r/p-9/1@1800000000000").failure?.code == .unknownEpisode)
         driver.send(0, at: 5)
         #expect(driver.acknowledge(.user("alice"), at: 6, episode: first).failure?.code == .episodeEnded)
+        #expect(driver.state.key(forEpisode: first) == RuleStateKey(ruleID: "r", subjectID: "p-1"), "ended but still the current one")
         driver.send(12, at: 10)
         #expect(driver.episodeID != first)
+        #expect(driver.state.key(forEpisode: first) == nil, "an earlier episode")
         #expect(driver.acknowledge(.user("alice"), at: 11, episode: first).failure?.code == .episodeEnded)
         #expect(driver.acknowledge(.user("alice"), at: 11).value != nil)
     }

@@ -56,6 +56,18 @@ import HeraldTestKit
         #expect(driver.tickEvery(1, through: 0...300) == testCase.firings)
     }
 
+    /// Timeout notices number their firing in the chain, repeats counted, and the
+    /// webhook JSON carries it.
+    @Test func timeoutNoticesCarryTheirStepNumber() throws {
+        var driver = EvaluatorDriver(try EscalationConfig.load(repeatCount: 1))
+        #expect(driver.send(12, at: 0).notifications.first?.escalationStep == nil)
+        var fired: [HeraldNotification] = []
+        for minute in 0...200 { fired += driver.tick(at: Double(minute)).notifications }
+        #expect(fired.map(\.escalationStep) == [1, 2, 3, 4])
+        #expect(NotificationJSON.object(fired[2])["escalationStep"] as? Int == 3)
+        #expect(NotificationJSON.object(fired[2])["reason"] as? String == "timeout")
+    }
+
     /// Reaching a higher tier by value restarts the clock for that tier: the warn
     /// chain's 15m step never fires; the critical chain's 10m step fires 10m after the climb.
     @Test func valueEscalationRestartsTheClock() throws {

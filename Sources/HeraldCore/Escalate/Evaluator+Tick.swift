@@ -40,7 +40,8 @@ extension Evaluator {
             return []
         }
         let event = state.episodeEvent(key, rule: rule)
-        let notices = EpisodeNotices(rule: rule, subjectID: key.subjectID, event: event, time: now, config: config, reason: .timeout)
+        let notices = EpisodeNotices(rule: rule, subjectID: key.subjectID, event: event, time: now, config: config,
+                                     reason: .timeout, escalationStep: fired + 1)
         let resolution = config.resolver.resolve(selectors(for: step.audience, in: rule), requiredRights: rule.requiredRights, event: event)
         let notification = notices.tell(resolution, .escalated, tier: tier, &state)
         state.escalationStep = fired + 1

@@ -14,6 +14,7 @@ struct EpisodeNotices {
     let config: HeraldConfig
     var reason: NotificationReason = .value
     var actor: String?
+    var escalationStep: Int?
 
     /// A notice to the people `resolution` found; they join the episode's `told`.
     func tell(_ resolution: Resolution, _ transition: Transition, tier: Int, _ state: inout RuleState) -> Notification {
@@ -65,7 +66,7 @@ struct EpisodeNotices {
         return Notification(id: "\(episodeID)/\(state.notices)-\(transition.rawValue)-t\(tierRef.index)",
                             ruleID: rule.id, ruleName: rule.name, tier: tierRef, transition: transition,
                             episode: state.episode, episodeID: episodeID, event: event,
-                            recipients: recipients, excluded: excluded, occurredAt: time, reason: reason, actor: actor)
+                            recipients: recipients, excluded: excluded, occurredAt: time, reason: reason, actor: actor, escalationStep: escalationStep)
     }
 
     func reference(_ tier: Int?) -> TierReference? {

@@ -10,7 +10,12 @@ public import Foundation
 ///   not told again.
 /// - tier j → lower k: `deescalated` to everyone told, only if the rule asks.
 /// - tier → none: `resolved` to everyone told in the episode, if the rule asks.
-/// - same tier, `repeatAfter` since the last notice: `repeated`.
+/// - same tier, `repeatAfter` since the last notice: `repeated` (not while acknowledged).
+///
+/// Time-based escalation and manual actions live in `Escalate/`: `tick` fires due
+/// escalation timers, `acknowledge` / `unacknowledge` / `resolve` act on an episode by
+/// hand. All of them, like `evaluate`, take the time as an argument and only change
+/// the `EvaluationState` they are given.
 public struct Evaluator: Sendable {
     public let config: HeraldConfig
 
@@ -102,7 +107,8 @@ struct RuleStep {
             if rule.notifyResolved { notifications += notices.toTold(.resolved, tier: j, &state).map { [$0] } ?? [] }
             EscalationClock.endEpisode(&state)
         case (let j?, _):
-            if let repeatAfter = rule.repeatAfter, let last = state.lastNoticeAt,
+            // Someone has taken an acknowledged episode on: reminders would be noise.
+            if !state.isAcknowledged, let repeatAfter = rule.repeatAfter, let last = state.lastNoticeAt,
                time.timeIntervalSince(last) >= repeatAfter.seconds {
                 notifications += repeatNotice(tier: j, &state)
             }

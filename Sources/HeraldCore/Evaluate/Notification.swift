@@ -83,6 +83,9 @@ public struct Notification: Sendable, Equatable, Codable {
     public let reason: NotificationReason?
     /// Who acted, for manual notices (a user id, or `operator:<token>`).
     public let actor: String?
+    /// For timeout notices: which firing of the tier's escalation chain this is,
+    /// from 1, repeats counted (a 2-step chain repeated once fires 1, 2, 3, 4).
+    public let escalationStep: Int?
 
     public var subject: MetricEvent.Subject { event.subject }
 

@@ -88,10 +88,12 @@ public struct EvaluationState: Sendable, Equatable, Codable {
         rules.values.compactMap(\.escalationDueAt).min()
     }
 
-    /// The state holding episode `episodeID`: a scan, since episode ids are only looked
-    /// up when a person acts on one.
+    /// The state whose *current* episode is `episodeID` (ended or not), found by
+    /// parsing the id rather than scanning; nil for an earlier or unknown episode.
     public func key(forEpisode episodeID: String) -> RuleStateKey? {
-        rules.first { $0.value.episode > 0 && $0.value.episodeID(for: $0.key) == episodeID }?.key
+        guard let parts = EpisodeIDParts(episodeID), let state = rules[parts.key], state.episode > 0,
+              state.episodeID(for: parts.key) == episodeID else { return nil }
+        return parts.key
     }
 
     /// Drops the state of rules the config no longer has (after a reload).

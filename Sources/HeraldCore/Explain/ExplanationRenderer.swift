@@ -149,11 +149,13 @@ public enum ExplanationRenderer {
 /// The JSON shape of a notification, shared by explain, the audit log and webhooks.
 public enum NotificationJSON {
     /// `reason` is left out for notices stored before reasons existed; `actor` is only
-    /// present on manual notices (acknowledged, resolved by hand).
+    /// present on manual notices (acknowledged, resolved by hand), `escalationStep` on
+    /// timeout notices.
     public static func object(_ n: Notification) -> [String: Any] {
         var object = fields(n)
         if let reason = n.reason { object["reason"] = reason.rawValue }
         if let actor = n.actor { object["actor"] = actor }
+        if let step = n.escalationStep { object["escalationStep"] = step }
         return object
     }
 
