@@ -2,6 +2,8 @@ import Foundation
 
 /// A user's quiet hours: `{"timeZone": "<IANA name>", "windows": [{"days"?, "start", "end"}]}`.
 extension ConfigDecoder {
+    /// Decodes `quietHours` if present; nil when absent or unusable (errors reported
+    /// with their paths, every window checked).
     func decodeQuietHours(_ reader: inout ObjectReader, at path: JSONPath) -> QuietHours? {
         guard var quiet = reader.object("quietHours") else { return nil }
         let quietPath = path.appending("quietHours")

@@ -23,6 +23,7 @@ public struct Silence: Sendable, Equatable, Codable {
         /// A matcher with no field matches everything: refused by `validate`.
         public var isEmpty: Bool { ruleID == nil && subjectID == nil && subjectType == nil && labels.isEmpty }
 
+        /// Whether every field given matches the notice (time is not considered here).
         public func matches(_ notification: Notification) -> Bool {
             (ruleID.map { $0 == notification.ruleID } ?? true)
                 && (subjectID.map { $0 == notification.subject.id } ?? true)
@@ -31,6 +32,8 @@ public struct Silence: Sendable, Equatable, Codable {
         }
 
         private enum CodingKeys: String, CodingKey { case ruleID, subjectID, subjectType, labels }
+
+        /// `labels` may be left out of the JSON (the API and the store write it so).
 
         public init(from decoder: Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
