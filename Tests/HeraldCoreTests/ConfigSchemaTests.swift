@@ -8,7 +8,7 @@ import HeraldTestKit
 /// are refused by both. The schema side runs Python's `jsonschema` (Debian
 /// python3-jsonschema, installed by scripts/install-deps).
 struct ConfigSchemaTests {
-    static let examples = ["Config/example.json", "Config/examples/role-templates.json"]
+    static let examples = ["Config/example.json", "Config/examples/role-templates.json", "Config/examples/escalation.json"]
 
     /// Structural mistakes the schema can express; each must fail in both.
     static let broken: [String] = [
@@ -24,6 +24,17 @@ struct ConfigSchemaTests {
         #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "https://x/y", "mode": "fanout"}]}"#,
         #"{"users": [{"id": "o", "owner": true}], "server": {"tokens": [{"id": "t", "scopes": ["read"]}]}}"#,
         #"{"users": [{"id": "o", "owner": true}], "server": {"maxBatchEvents": 0}}"#,
+        // Escalation and quiet hours (issue 8).
+        #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"owner": true}], "escalation": {"repeat": 1}}]}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"owner": true}], "escalation": {"steps": []}}]}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "tiers": [{"name": "a", "threshold": 1, "notify": [{"owner": true}], "escalation": {"steps": [{"after": "1m", "tier": "a", "notify": [{"owner": true}]}]}}]}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "tiers": [{"name": "a", "threshold": 1, "notify": [{"owner": true}], "escalation": {"steps": [{"tier": "a"}]}}]}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "tiers": [{"name": "a", "threshold": 1, "notify": [{"owner": true}], "escalation": {"steps": [{"after": "1m", "tier": "a"}], "repeat": -1}}]}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "critical": "yes", "notify": [{"owner": true}]}]}]}"#,
+        #"{"users": [{"id": "o", "owner": true, "quietHours": {"timeZone": "UTC", "windows": [{"days": ["monday"], "start": "22:00", "end": "07:00"}]}}]}"#,
+        #"{"users": [{"id": "o", "owner": true, "quietHours": {"timeZone": "UTC", "windows": [{"start": "7:00", "end": "09:00"}]}}]}"#,
+        #"{"users": [{"id": "o", "owner": true, "quietHours": {"timeZone": "UTC", "windows": []}}]}"#,
+        #"{"users": [{"id": "o", "owner": true, "quietHours": {"windows": [{"start": "22:00", "end": "07:00"}]}}]}"#,
     ]
 
     @Test(arguments: examples)

@@ -116,6 +116,80 @@ struct ConfigValidationTests {
              path: "server.tokens[0].scopes[0]", message: "unknown scope 'raed' (did you mean 'read'?); use one of events:write, read, admin, ack"),
     ]
 
+    /// A rule whose tier carries the given escalation JSON.
+    static func escalation(_ chain: String) -> String {
+        config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"name": "warn", "threshold": 1, "notify": [{"owner": true}], "escalation": \#(chain)}, {"name": "critical", "threshold": 2, "notify": [{"owner": true}]}]}]"#)
+    }
+
+    /// A user (the owner) with the given quiet hours JSON.
+    static func quietHours(_ hours: String) -> String {
+        config(users: #"[{"id": "o", "owner": true, "quietHours": \#(hours)}]"#)
+    }
+
+    /// Acknowledgement, escalation and quiet hours (issue 8).
+    static let escalationCases: [Case] = [
+        Case(name: "escalation without steps", json: escalation(#"{"repeat": 1}"#),
+             path: "rules[0].tiers[0].escalation.steps", message: "missing required key 'steps'"),
+        Case(name: "escalation with no step", json: escalation(#"{"steps": []}"#),
+             path: "rules[0].tiers[0].escalation.steps", message: "an escalation needs at least one step"),
+        Case(name: "escalation with too many steps",
+             json: escalation(#"{"steps": ["# + Array(repeating: #"{"after": "1m", "tier": "critical"}"#, count: 21).joined(separator: ", ") + "]}"),
+             path: "rules[0].tiers[0].escalation.steps", message: "an escalation may have at most 20 steps, found 21"),
+        // A step must say who it tells: a selector list or another tier, not both.
+        Case(name: "step with neither notify nor tier", json: escalation(#"{"steps": [{"after": "15m"}]}"#),
+             path: "rules[0].tiers[0].escalation.steps[0]", message: "an escalation step needs exactly one of 'notify' or 'tier', found none"),
+        Case(name: "step with both notify and tier", json: escalation(#"{"steps": [{"after": "15m", "tier": "critical", "notify": [{"owner": true}]}]}"#),
+             path: "rules[0].tiers[0].escalation.steps[0]", message: "an escalation step needs exactly one of 'notify' or 'tier', found both"),
+        Case(name: "step without after", json: escalation(#"{"steps": [{"tier": "critical"}]}"#),
+             path: "rules[0].tiers[0].escalation.steps[0].after", message: "missing required key 'after'"),
+        Case(name: "step after zero", json: escalation(#"{"steps": [{"after": "0s", "tier": "critical"}]}"#),
+             path: "rules[0].tiers[0].escalation.steps[0].after", message: "'after' must be longer than zero"),
+        Case(name: "step after not a duration", json: escalation(#"{"steps": [{"after": "later", "tier": "critical"}]}"#),
+             path: "rules[0].tiers[0].escalation.steps[0].after", message: "'later' is not a duration; use a number with a unit, like '30s', '15m', '4h' or '1d'"),
+        Case(name: "step names an unknown tier", json: escalation(#"{"steps": [{"after": "15m", "tier": "critcal"}]}"#),
+             path: "rules[0].tiers[0].escalation.steps[0].tier", message: "undefined tier 'critcal' (did you mean 'critical'?) (a step names a tier of the same rule)"),
+        Case(name: "step notifies nobody", json: escalation(#"{"steps": [{"after": "15m", "notify": []}]}"#),
+             path: "rules[0].tiers[0].escalation.steps[0].notify", message: "an escalation step must notify someone"),
+        Case(name: "step selector names an unknown user", json: escalation(#"{"steps": [{"after": "15m", "notify": [{"user": "nobody"}]}]}"#),
+             path: "rules[0].tiers[0].escalation.steps[0].notify[0].user", message: "undefined user 'nobody'"),
+        Case(name: "repeat out of range", json: escalation(#"{"steps": [{"after": "15m", "tier": "critical"}], "repeat": 101}"#),
+             path: "rules[0].tiers[0].escalation.repeat", message: "'repeat' must be a whole number from 0 to 100, found 101"),
+        Case(name: "typo in an escalation key", json: escalation(#"{"steps": [{"after": "15m", "tier": "critical"}], "repeats": 1}"#),
+             path: "rules[0].tiers[0].escalation.repeats", message: "unknown key 'repeats' (did you mean 'repeat'?)"),
+        Case(name: "critical is not a boolean", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "critical": "yes", "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].tiers[0].critical", message: "expected a boolean, found string"),
+        Case(name: "notifyAcknowledged is not a boolean", json: config(#""rules": [{"id": "r", "metric": "m", "notifyAcknowledged": 1, "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].notifyAcknowledged", message: "expected a boolean, found number"),
+        Case(name: "acknowledgeRights is not a list", json: config(#""rules": [{"id": "r", "metric": "m", "acknowledgeRights": "alerts.ack", "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].acknowledgeRights", message: "expected an array, found string"),
+        // Quiet hours: IANA zones as Foundation knows them, day names, HH:MM times.
+        Case(name: "quiet hours in an unknown time zone", json: quietHours(#"{"timeZone": "Australia/Sidney", "windows": [{"start": "22:00", "end": "07:00"}]}"#),
+             path: "users[0].quietHours.timeZone", message: "unknown time zone 'Australia/Sidney' (did you mean 'Australia/Sydney'?); use an IANA name like 'Australia/Sydney'"),
+        Case(name: "quiet hours without a time zone", json: quietHours(#"{"windows": [{"start": "22:00", "end": "07:00"}]}"#),
+             path: "users[0].quietHours.timeZone", message: "missing required key 'timeZone'"),
+        Case(name: "quiet hours without windows", json: quietHours(#"{"timeZone": "UTC", "windows": []}"#),
+             path: "users[0].quietHours.windows", message: "quiet hours need at least one window"),
+        Case(name: "unknown day", json: quietHours(#"{"timeZone": "UTC", "windows": [{"days": ["mon", "tues"], "start": "22:00", "end": "07:00"}]}"#),
+             path: "users[0].quietHours.windows[0].days[1]", message: "unknown day 'tues' (did you mean 'tue'?); use one of mon, tue, wed, thu, fri, sat, sun"),
+        Case(name: "empty day list", json: quietHours(#"{"timeZone": "UTC", "windows": [{"days": [], "start": "22:00", "end": "07:00"}]}"#),
+             path: "users[0].quietHours.windows[0].days", message: "'days' must name at least one day (leave it out for every day)"),
+        Case(name: "time without two-digit hour", json: quietHours(#"{"timeZone": "UTC", "windows": [{"start": "22:00", "end": "7:00"}]}"#),
+             path: "users[0].quietHours.windows[0].end", message: "'7:00' is not a time of day; use HH:MM from 00:00 to 23:59 (24:00 for the end of a day)"),
+        Case(name: "time past the end of the day", json: quietHours(#"{"timeZone": "UTC", "windows": [{"start": "24:30", "end": "07:00"}]}"#),
+             path: "users[0].quietHours.windows[0].start", message: "'24:30' is not a time of day; use HH:MM from 00:00 to 23:59 (24:00 for the end of a day)"),
+        Case(name: "window starting at 24:00", json: quietHours(#"{"timeZone": "UTC", "windows": [{"start": "24:00", "end": "07:00"}]}"#),
+             path: "users[0].quietHours.windows[0].start", message: "a window cannot start at 24:00; use 00:00"),
+        Case(name: "window of no length", json: quietHours(#"{"timeZone": "UTC", "windows": [{"start": "22:00", "end": "22:00"}]}"#),
+             path: "users[0].quietHours.windows[0].end", message: "a window must end at a different time than it starts, found 22:00 for both"),
+        Case(name: "window without an end", json: quietHours(#"{"timeZone": "UTC", "windows": [{"start": "22:00"}]}"#),
+             path: "users[0].quietHours.windows[0].end", message: "missing required key 'end'"),
+    ]
+
+    @Test(arguments: escalationCases)
+    func rejectsEscalationAndQuietHoursMistakesWithPreciseMessage(_ testCase: Case) {
+        rejectsWithPreciseMessage(testCase)
+    }
+
     @Test(arguments: cases)
     func rejectsWithPreciseMessage(_ testCase: Case) {
         let issues = TestConfig.issues(testCase.json).filter { $0.severity == .error }

@@ -41,3 +41,41 @@ struct ConfigWarningsTests {
         #expect(try Fixtures.exampleConfig().warnings.isEmpty)
     }
 }
+
+/// `check` warns when an escalation chain ends in nobody.
+struct EscalationWarningsTests {
+    func warnings(_ json: String) throws -> [ConfigIssue] {
+        try TestConfig.load(json).warnings
+    }
+
+    @Test func chainWhoseLastStepReachesOnlyInactivePeople() throws {
+        let json = """
+        {"users": [{"id": "o", "owner": true}, {"id": "gone", "active": false}],
+         "rules": [{"id": "r", "metric": "m", "tiers": [{"name": "hi", "threshold": 1, "notify": [{"owner": true}],
+                    "escalation": {"steps": [{"after": "5m", "notify": [{"owner": true}]}, {"after": "5m", "notify": [{"user": "gone"}]}]}}]}]}
+        """
+        let issues = try warnings(json)
+        #expect(issues.map(\.code) == ["empty_escalation"])
+        #expect(issues.first?.path.description == "rules[0].tiers[0].escalation.steps[1]")
+        #expect(issues.first?.message == "the escalation of tier 'hi' of rule 'r' ends in nobody: every selected user is inactive or lacks the rule's required rights")
+    }
+
+    @Test func chainEndingInATierNobodyWithTheRightsHolds() throws {
+        let json = """
+        {"users": [{"id": "o", "owner": true}, {"id": "a", "roles": ["admin"]}],
+         "roles": [{"id": "admin", "recommendedRights": ["x.view"]}, {"id": "staff"}], "defaultRole": "staff",
+         "groups": [{"id": "g"}],
+         "rules": [{"id": "r", "metric": "m", "requiredRights": ["x.view"], "tiers": [
+                    {"name": "lo", "threshold": 1, "notify": [{"user": "a"}], "escalation": {"steps": [{"after": "5m", "notify": [{"group": "g"}]}]}},
+                    {"name": "hi", "threshold": 2, "notify": [{"user": "a"}], "escalation": {"steps": [{"after": "5m", "tier": "lo"}]}}]}]}
+        """
+        // lo's chain ends in an empty group; hi's ends in lo's audience, which is fine.
+        let issues = try warnings(json)
+        #expect(issues.map(\.path.description) == ["rules[0].tiers[0].escalation.steps[0]"])
+        #expect(issues.first?.message == "the escalation of tier 'lo' of rule 'r' ends in nobody: its selectors match no users")
+    }
+
+    @Test func theEscalationExampleHasNoWarnings() throws {
+        #expect(try ConfigLoader.load(try Fixtures.data("Config/examples/escalation.json")).warnings.isEmpty)
+    }
+}

@@ -55,9 +55,10 @@ extension ConfigDecoder {
             copyFrom = source
         }
         let contact = decodeContact(&reader, at: path)
+        let quietHours = decodeQuietHours(&reader, at: path)
         let user = UserDefinition(id: id, name: reader.string("name"), contact: contact, active: reader.bool("active") ?? true,
                                   roles: userRoles, groups: groups, grantedRights: granted, revokedRights: revoked,
-                                  copyRightsFrom: copyFrom, isOwner: reader.bool("owner") ?? false)
+                                  copyRightsFrom: copyFrom, isOwner: reader.bool("owner") ?? false, quietHours: quietHours)
         reader.finish()
         return user
     }

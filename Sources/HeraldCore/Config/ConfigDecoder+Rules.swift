@@ -23,7 +23,9 @@ extension ConfigDecoder {
                         direction: direction, tiers: tiers ?? [], requiredRights: reader.strings("requiredRights").map(\.1),
                         targets: targets, cumulative: reader.bool("cumulative") ?? false, hysteresis: max(0, hysteresis),
                         repeatAfter: repeatAfter, notifyResolved: reader.bool("notifyResolved") ?? true,
-                        notifyDeescalated: reader.bool("notifyDeescalated") ?? false)
+                        notifyDeescalated: reader.bool("notifyDeescalated") ?? false,
+                        acknowledgeRights: reader.strings("acknowledgeRights").map(\.1),
+                        notifyAcknowledged: reader.bool("notifyAcknowledged") ?? true)
         reader.finish()
         guard metric != nil, tiers != nil else { return nil }
         return rule
@@ -50,6 +52,7 @@ extension ConfigDecoder {
         }
         var tiers: [Tier] = []
         var names: Set<String> = []
+        var references: [TierReferenceToCheck] = []
         for (tierPath, item) in items {
             guard var tierReader = ObjectReader(item, at: tierPath, diagnostics) else { continue }
             let threshold = tierReader.number("threshold", required: true)
@@ -58,6 +61,9 @@ extension ConfigDecoder {
                 diagnostics.error("duplicate_id", tierPath.appending("name"), "duplicate tier name '\(name)'")
             }
             let selectors = decodeSelectors(&tierReader, at: tierPath)
+            let critical = tierReader.bool("critical") ?? false
+            let escalation = decodeEscalation(&tierReader, at: tierPath)
+            references += escalation?.1 ?? []
             tierReader.finish()
             guard let threshold else { continue }
             if direction == .absolute, threshold < 0 {
@@ -71,15 +77,17 @@ extension ConfigDecoder {
                                       "threshold \(JSONNumber.format(threshold)) must be \(direction == .below ? "below" : "above") the previous tier's \(JSONNumber.format(previous.threshold)) (tiers go from least to most severe)")
                 }
             }
-            tiers.append(Tier(name: name, threshold: threshold, notify: selectors))
+            tiers.append(Tier(name: name, threshold: threshold, notify: selectors, critical: critical, escalation: escalation?.0))
         }
+        checkTierReferences(references, names: names)
         return tiers
     }
 
-    private mutating func decodeSelectors(_ reader: inout ObjectReader, at path: JSONPath) -> [RecipientSelector] {
+    /// A `notify` list; `owner` names what it belongs to in the empty-list message.
+    mutating func decodeSelectors(_ reader: inout ObjectReader, at path: JSONPath, owner: String = "a tier") -> [RecipientSelector] {
         guard let items = reader.array("notify", required: true) else { return [] }
         if items.isEmpty {
-            diagnostics.error("empty_value", path.appending("notify"), "a tier must notify someone")
+            diagnostics.error("empty_value", path.appending("notify"), "\(owner) must notify someone")
         }
         return items.compactMap { decodeSelector($1, at: $0) }
     }

@@ -59,10 +59,12 @@ public struct UserDefinition: Sendable, Equatable {
     /// Another user whose effective rights are added to this user's (seed 000).
     public let copyRightsFrom: String?
     public let isOwner: Bool
+    /// When non-critical notices to this user are held back.
+    public let quietHours: QuietHours?
 
     public init(id: String, name: String? = nil, contact: Contact = Contact(), active: Bool = true, roles: [String] = [],
                 groups: [String] = [], grantedRights: [String] = [], revokedRights: [String] = [],
-                copyRightsFrom: String? = nil, isOwner: Bool = false) {
+                copyRightsFrom: String? = nil, isOwner: Bool = false, quietHours: QuietHours? = nil) {
         self.id = id
         self.name = name ?? id
         self.contact = contact
@@ -73,6 +75,7 @@ public struct UserDefinition: Sendable, Equatable {
         self.revokedRights = revokedRights
         self.copyRightsFrom = copyRightsFrom
         self.isOwner = isOwner
+        self.quietHours = quietHours
     }
 }
 

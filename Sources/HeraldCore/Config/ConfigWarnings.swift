@@ -14,6 +14,9 @@ struct ConfigWarnings {
                 let tierPath = rulePath.appending("tiers").appending(t)
                 issues += selectorWarnings(tier, at: tierPath)
                 issues += audienceWarnings(rule, tier, resolver.resolve(tier.notify, requiredRights: rule.requiredRights, event: nil), at: tierPath)
+                if let chain = tier.escalation {
+                    issues += escalationWarnings(rule, tier, chain, resolver: resolver, at: tierPath.appending("escalation"))
+                }
             }
         }
         return issues

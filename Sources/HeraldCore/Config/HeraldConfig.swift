@@ -10,6 +10,7 @@ public struct HeraldConfig: Sendable {
     /// Warnings: valid but almost certainly not what the operator meant.
     public let warnings: [ConfigIssue]
     private let rulesByMetric: [String: [Int]]
+    private let rulesByID: [String: Int]
 
     public var rules: [Rule] { document.rules }
     public var server: ServerSettings { document.server }
@@ -21,6 +22,7 @@ public struct HeraldConfig: Sendable {
         self.resolver = RecipientResolver(directory: directory)
         self.warnings = warnings
         self.rulesByMetric = Dictionary(grouping: document.rules.indices, by: { document.rules[$0].metric })
+        self.rulesByID = Dictionary(document.rules.indices.map { (document.rules[$0].id, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Builds a config from already-decoded definitions (tests, generators).
@@ -36,6 +38,9 @@ public struct HeraldConfig: Sendable {
     public func rules(matching event: MetricEvent) -> [Rule] {
         (rulesByMetric[event.metric] ?? []).map { document.rules[$0] }.filter { $0.matches(event) }
     }
+
+    /// The rule with this id, if the config has one.
+    public func rule(id: String) -> Rule? { rulesByID[id].map { document.rules[$0] } }
 
     /// One-line summary for `herald check` and start-up logs.
     public var summary: String {

@@ -24,6 +24,8 @@ public struct Directory: Sendable {
         /// Custom groups the user was put in directly.
         public let customGroups: [Int]
         public let rights: RightSet
+        /// When non-critical notices to this user are held back.
+        public let quietHours: QuietHours?
     }
 
     /// A group: role-derived (one per role, follows the role) or custom.

@@ -73,7 +73,7 @@ struct DirectoryBuilder {
         var names = Set<String>()
         for role in document.roles { names.formUnion(role.recommendedRights); names.formUnion(role.additionalRights) }
         for user in document.users { names.formUnion(user.grantedRights); names.formUnion(user.revokedRights) }
-        for rule in document.rules { names.formUnion(rule.requiredRights) }
+        for rule in document.rules { names.formUnion(rule.requiredRights); names.formUnion(rule.acknowledgeRights) }
         return names
     }
 
@@ -110,7 +110,8 @@ struct DirectoryBuilder {
         let effective = copiedRights(own, userIndex: userIndex)
         return document.users.enumerated().map { u, user in
             Directory.User(id: user.id, name: user.name, contact: user.contact, active: user.active, isOwner: user.isOwner,
-                           roles: roleLists[u], customGroups: user.groups.compactMap { groupIndex[$0] }, rights: effective[u])
+                           roles: roleLists[u], customGroups: user.groups.compactMap { groupIndex[$0] }, rights: effective[u],
+                           quietHours: user.quietHours)
         }
     }
 

@@ -10,7 +10,12 @@ public import Foundation
 ///   not told again.
 /// - tier j → lower k: `deescalated` to everyone told, only if the rule asks.
 /// - tier → none: `resolved` to everyone told in the episode, if the rule asks.
-/// - same tier, `repeatAfter` since the last notice: `repeated`.
+/// - same tier, `repeatAfter` since the last notice: `repeated` (not while acknowledged).
+///
+/// Time-based escalation and manual actions live in `Escalate/`: `tick` fires due
+/// escalation timers, `acknowledge` / `unacknowledge` / `resolve` act on an episode by
+/// hand. All of them, like `evaluate`, take the time as an argument and only change
+/// the `EvaluationState` they are given.
 public struct Evaluator: Sendable {
     public let config: HeraldConfig
 
@@ -45,11 +50,20 @@ public struct Evaluator: Sendable {
 }
 
 /// One rule applied to one event: the transition table above, for a single state.
+///
+/// Escalation clock (see `EscalationClock`): firing arms the tier's chain; climbing to a
+/// tier new in this episode clears any acknowledgement (its people have not seen the
+/// episode) and re-arms; climbing back to a tier already reached re-arms unless
+/// acknowledged; de-escalation disarms; resolving clears everything.
 struct RuleStep {
     let rule: Rule
     let event: MetricEvent
     let time: Date
     let config: HeraldConfig
+
+    private var notices: EpisodeNotices {
+        EpisodeNotices(rule: rule, subjectID: event.subject.id, event: event, time: time, config: config)
+    }
 
     func apply(to state: inout RuleState) -> RuleOutcome {
         let previous = state.tier
@@ -66,6 +80,7 @@ struct RuleStep {
                 // (even after a reload that removed and restored it) does not re-send it.
                 state.tier = derived
                 state.notifiedTiers = Set(state.notifiedTiers).union(0...derived).sorted()
+                state.lastEvent = event
                 return outcome(.rederived, previous: previous, state: state, [])
             }
             if previous.map({ $0 >= rule.tiers.count }) == true { state.tier = rule.tiers.count - 1 }
@@ -78,24 +93,28 @@ struct RuleStep {
         case (nil, let k?):
             startEpisode(&state)
             notifications += notifyTiers(rule.cumulative ? Array(0...k) : [k], at: k, .firing, &state)
+            EscalationClock.arm(&state, tier: k, of: rule, at: time)
         case (let j?, let k?) where k > j:
+            if !state.notifiedTiers.contains(k) { EscalationClock.clearAcknowledgement(&state) }
             let pending = (rule.cumulative ? Array(0...k) : [k]).filter { !state.notifiedTiers.contains($0) }
             notifications += notifyTiers(pending, at: k, .escalated, &state)
+            EscalationClock.arm(&state, tier: k, of: rule, at: time)
         case (let j?, let k?) where k < j:
             state.tier = k
-            if rule.notifyDeescalated { notifications += notifyTold(.deescalated, tier: k, &state) }
+            if rule.notifyDeescalated { notifications += notices.toTold(.deescalated, tier: k, &state).map { [$0] } ?? [] }
+            EscalationClock.disarm(&state, at: time)
         case (let j?, nil):
-            if rule.notifyResolved { notifications += notifyTold(.resolved, tier: j, &state) }
-            state.tier = nil
-            state.notifiedTiers = []
-            state.told = []
+            if rule.notifyResolved { notifications += notices.toTold(.resolved, tier: j, &state).map { [$0] } ?? [] }
+            EscalationClock.endEpisode(&state)
         case (let j?, _):
-            if let repeatAfter = rule.repeatAfter, let last = state.lastNoticeAt,
+            // Someone has taken an acknowledged episode on: reminders would be noise.
+            if !state.isAcknowledged, let repeatAfter = rule.repeatAfter, let last = state.lastNoticeAt,
                time.timeIntervalSince(last) >= repeatAfter.seconds {
                 notifications += repeatNotice(tier: j, &state)
             }
         }
         state.tier = next
+        state.lastEvent = next == nil ? nil : event
         let changed = previous != next || !notifications.isEmpty
         return outcome(changed ? .changed : .unchanged, previous: previous, state: state, notifications)
     }
@@ -106,6 +125,7 @@ struct RuleStep {
         state.notices = 0
         state.notifiedTiers = []
         state.told = []
+        EscalationClock.clearAcknowledgement(&state)
     }
 
     /// Tells the audience of `tiers` (one notice, reported at tier `k`). For cumulative
@@ -123,7 +143,7 @@ struct RuleStep {
             if before > 0, resolution.recipients.isEmpty { return [] }
         }
         state.lastNoticeAt = time
-        return [makeNotification(transition, tier: k, resolution, &state)]
+        return [notices.tell(resolution, transition, tier: k, &state)]
     }
 
     /// Repeats go only to audiences already told in this episode: after de-escalating
@@ -133,68 +153,11 @@ struct RuleStep {
         guard !tiers.isEmpty else { return [] }
         let resolution = config.resolver.resolve(tiers.flatMap { rule.tiers[$0].notify }, requiredRights: rule.requiredRights, event: event)
         state.lastNoticeAt = time
-        return [makeNotification(.repeated, tier: j, resolution, &state)]
-    }
-
-    /// `resolved` / `deescalated` go to everyone told in the episode who can still be
-    /// reached: people removed from the directory or made inactive since are listed as
-    /// excluded.
-    private func notifyTold(_ transition: Transition, tier: Int, _ state: inout RuleState) -> [Notification] {
-        guard !state.told.isEmpty else { return [] }
-        let directory = config.directory
-        var recipients: [NotifiedPerson] = []
-        var excluded: [ExcludedPerson] = []
-        let path = "notified earlier in episode \(state.episode)"
-        for id in state.told {
-            guard let u = directory.user(id) else {
-                excluded.append(ExcludedPerson(id: id, name: nil, path: path, reason: "no longer in the directory"))
-                continue
-            }
-            let user = directory.users[u]
-            if user.active {
-                recipients.append(NotifiedPerson(id: user.id, name: user.name, path: path))
-            } else {
-                excluded.append(ExcludedPerson(id: user.id, name: user.name, path: path, reason: ExclusionReason.inactive.description))
-            }
-        }
-        return [notification(transition, tier: tier, recipients: recipients, excluded: excluded, &state)]
-    }
-
-    private func makeNotification(_ transition: Transition, tier: Int, _ resolution: Resolution, _ state: inout RuleState) -> Notification {
-        let directory = config.directory
-        let recipients = resolution.recipients.map { r in
-            NotifiedPerson(id: directory.users[r.user].id, name: directory.users[r.user].name,
-                           path: r.path.render(in: directory, user: r.user), viaGroup: r.path.group.map { directory.groups[$0].id })
-        }
-        let excluded = resolution.excluded.map { e in
-            ExcludedPerson(id: e.userID, name: e.user.map { directory.users[$0].name },
-                           path: e.user.map { e.path.render(in: directory, user: $0) } ?? e.path.render(in: directory, user: 0),
-                           reason: e.reason.description)
-        }
-        var known = Set(state.told)
-        for person in recipients where known.insert(person.id).inserted { state.told.append(person.id) }
-        return notification(transition, tier: tier, recipients: recipients, excluded: excluded, &state)
-    }
-
-    private func notification(_ transition: Transition, tier: Int, recipients: [NotifiedPerson], excluded: [ExcludedPerson],
-                              _ state: inout RuleState) -> Notification {
-        state.notices += 1
-        let episodeID = Notification.episodeID(rule: rule.id, subject: event.subject.id, episode: state.episode,
-                                               startedAt: state.episodeStartedAt)
-        let tierRef = reference(tier)!
-        return Notification(id: "\(episodeID)/\(state.notices)-\(transition.rawValue)-t\(tierRef.index)",
-                            ruleID: rule.id, ruleName: rule.name, tier: tierRef, transition: transition,
-                            episode: state.episode, episodeID: episodeID, event: event,
-                            recipients: recipients, excluded: excluded, occurredAt: time)
-    }
-
-    private func reference(_ tier: Int?) -> TierReference? {
-        guard let tier, tier < rule.tiers.count else { return nil }
-        return TierReference(index: tier, name: rule.tiers[tier].name, threshold: rule.tiers[tier].threshold)
+        return [notices.tell(resolution, .repeated, tier: j, &state)]
     }
 
     private func outcome(_ status: RuleOutcome.Status, previous: Int?, state: RuleState?, _ notifications: [Notification]) -> RuleOutcome {
-        RuleOutcome(ruleID: rule.id, subjectID: event.subject.id, status: status, previousTier: reference(previous),
-                    tier: state.map { reference($0.tier) } ?? reference(previous), notifications: notifications, state: state)
+        RuleOutcome(ruleID: rule.id, subjectID: event.subject.id, status: status, previousTier: notices.reference(previous),
+                    tier: state.map { notices.reference($0.tier) } ?? notices.reference(previous), notifications: notifications, state: state)
     }
 }

@@ -12,6 +12,18 @@ public enum Transition: String, Sendable, Codable, CaseIterable {
     case resolved
     /// The tier lasted `repeatAfter` since the last notice.
     case repeated
+    /// Someone took the episode on; escalation timers stop.
+    case acknowledged
+}
+
+/// What caused a notice: the metric's value, an escalation timer, or a person.
+public enum NotificationReason: String, Sendable, Codable, CaseIterable {
+    /// An event's value moved the tier (or kept it long enough to repeat).
+    case value
+    /// Nobody acknowledged before an escalation step fell due.
+    case timeout
+    /// A person acknowledged or resolved the episode by hand.
+    case manual
 }
 
 /// A person a notification goes to, with the path that selected them.
@@ -64,8 +76,16 @@ public struct Notification: Sendable, Equatable, Codable {
     public let event: MetricEvent
     public let recipients: [NotifiedPerson]
     public let excluded: [ExcludedPerson]
-    /// The event's timestamp, or when Herald received it.
+    /// The event's timestamp, or when Herald received it; for timeouts and manual
+    /// actions, when the timer fired or the person acted.
     public let occurredAt: Date
+    /// Nil only in notices stored before reasons existed.
+    public let reason: NotificationReason?
+    /// Who acted, for manual notices (a user id, or `operator:<token>`).
+    public let actor: String?
+    /// For timeout notices: which firing of the tier's escalation chain this is,
+    /// from 1, repeats counted (a 2-step chain repeated once fires 1, 2, 3, 4).
+    public let escalationStep: Int?
 
     public var subject: MetricEvent.Subject { event.subject }
 

@@ -37,7 +37,33 @@ public struct RuleState: Sendable, Codable, Equatable {
     /// The rule's tier layout when this state was written (see `Rule.tierSignature`).
     public var tierSignature: String
 
+    // Acknowledgement and time-based escalation. All optional so states stored before
+    // these existed still decode (as "not acknowledged, no timer").
+
+    /// Who acknowledged the current episode (a user id, or `operator:<token>`).
+    public var acknowledgedBy: String?
+    public var acknowledgedAt: Date?
+    /// When the episode reached its current tier; the escalation clock starts here.
+    public var tierEnteredAt: Date?
+    /// Escalation steps of the current tier's chain already fired (repeats counted), so
+    /// the next to fire is `chain.step(escalationStep)`.
+    public var escalationStep: Int?
+    /// When the next escalation step fires; nil when no timer runs (no chain,
+    /// acknowledged, exhausted, or no episode).
+    public var escalationDueAt: Date?
+    /// The last event applied in the current episode: timeouts, acknowledgements and
+    /// manual resolves carry it (and resolve relations from it) like value notices do.
+    public var lastEvent: MetricEvent?
+
     public init(tierSignature: String) { self.tierSignature = tierSignature }
+
+    /// Whether someone has acknowledged the current episode.
+    public var isAcknowledged: Bool { acknowledgedBy != nil }
+
+    /// The id notifications of the current (or last) episode carry.
+    public func episodeID(for key: RuleStateKey) -> String {
+        Notification.episodeID(rule: key.ruleID, subject: key.subjectID, episode: episode, startedAt: episodeStartedAt)
+    }
 }
 
 /// All evaluation state: tier state per (rule, subject) and recently seen event ids.
@@ -54,6 +80,20 @@ public struct EvaluationState: Sendable, Equatable, Codable {
     /// Forgets event ids first seen before `cutoff` (outside the idempotency window).
     public mutating func pruneSeenEvents(before cutoff: Date) {
         seenEvents = seenEvents.filter { $0.value >= cutoff }
+    }
+
+    /// The earliest pending escalation timer, so the daemon can sleep until then
+    /// instead of polling (nil when no timer runs).
+    public var nextEscalationDue: Date? {
+        rules.values.compactMap(\.escalationDueAt).min()
+    }
+
+    /// The state whose *current* episode is `episodeID` (ended or not), found by
+    /// parsing the id rather than scanning; nil for an earlier or unknown episode.
+    public func key(forEpisode episodeID: String) -> RuleStateKey? {
+        guard let parts = EpisodeIDParts(episodeID), let state = rules[parts.key], state.episode > 0,
+              state.episodeID(for: parts.key) == episodeID else { return nil }
+        return parts.key
     }
 
     /// Drops the state of rules the config no longer has (after a reload).

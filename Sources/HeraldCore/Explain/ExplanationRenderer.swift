@@ -16,12 +16,16 @@ public enum ExplanationRenderer {
             }
             if step.outcome.rules.isEmpty { out += "  no rule matches metric '\(event.metric)'\n" }
             for rule in step.labelMismatches { out += "  rule \(rule): labels do not match\n" }
-            for rule in step.outcome.rules { out += ruleText(rule) }
+            for rule in step.outcome.rules {
+                out += ruleText(rule, holds: step.holds)
+                let key = RuleStateKey(ruleID: rule.ruleID, subjectID: rule.subjectID)
+                if let forecast = step.forecasts.first(where: { $0.key == key }) { out += forecastText(forecast, holds: step.holds) }
+            }
         }
         return out
     }
 
-    private static func ruleText(_ rule: RuleOutcome) -> String {
+    private static func ruleText(_ rule: RuleOutcome, holds: [String: Explanation.NoticeHolds]) -> String {
         var out = "  rule \(rule.ruleID): "
         switch rule.status {
         case .outOfOrder:
@@ -36,15 +40,37 @@ public enum ExplanationRenderer {
         if rule.notifications.isEmpty { out += "    no notice (the rule does not ask for one)\n" }
         for notification in rule.notifications {
             out += "    \(notification.transition.rawValue) (tier \(notification.tier.name), episode \(notification.episode), id \(notification.id))\n"
-            if notification.recipients.isEmpty { out += "      nobody to notify\n" }
-            for person in notification.recipients {
-                out += "      notify \(person.name) <\(person.id)> via \(person.path)\n"
-            }
-            for person in notification.excluded {
-                let who = person.name.map { "\($0) <\(person.id ?? "?")>" } ?? person.id ?? "(nobody)"
-                out += "      exclude \(who) via \(person.path): \(person.reason)\n"
-            }
+            out += recipientsText(notification, holds: holds[notification.id], indent: "      ")
         }
+        return out
+    }
+
+    private static func recipientsText(_ notification: Notification, holds: Explanation.NoticeHolds?, indent: String) -> String {
+        var out = ""
+        if let silence = holds?.silence {
+            out += "\(indent)suppressed by silence \(silence.id) (\(silence.author): \(silence.comment)) until \(NotificationJSON.timestamp(silence.endsAt))\n"
+        }
+        if notification.recipients.isEmpty { out += "\(indent)nobody to notify\n" }
+        let quiet = Dictionary((holds?.quiet ?? []).map { ($0.userID, $0.until) }, uniquingKeysWith: { a, _ in a })
+        for person in notification.recipients {
+            out += "\(indent)notify \(person.name) <\(person.id)> via \(person.path)"
+            if let until = quiet[person.id] { out += ", held by quiet hours until \(NotificationJSON.timestamp(until))" }
+            out += "\n"
+        }
+        for person in notification.excluded {
+            let who = person.name.map { "\($0) <\(person.id ?? "?")>" } ?? person.id ?? "(nobody)"
+            out += "\(indent)exclude \(who) via \(person.path): \(person.reason)\n"
+        }
+        return out
+    }
+
+    private static func forecastText(_ forecast: Explanation.EscalationForecast, holds: [String: Explanation.NoticeHolds]) -> String {
+        var out = "    if nobody acknowledges:\n"
+        for notification in forecast.notifications {
+            out += "      at \(NotificationJSON.timestamp(notification.occurredAt)): escalated (timeout, tier \(notification.tier.name))\n"
+            out += recipientsText(notification, holds: holds[notification.id], indent: "        ")
+        }
+        if forecast.more > 0 { out += "      … and \(forecast.more) more step(s)\n" }
         return out
     }
 
@@ -67,7 +93,16 @@ public enum ExplanationRenderer {
                 "event": eventJSON(step.outcome.event),
                 "duplicate": step.outcome.duplicate,
                 "labelMismatches": step.labelMismatches,
-                "rules": step.outcome.rules.map(ruleJSON),
+                "rules": step.outcome.rules.map { rule -> [String: Any] in
+                    var object = ruleJSON(rule)
+                    object["notifications"] = rule.notifications.map { noticeJSON($0, step.holds) }
+                    let key = RuleStateKey(ruleID: rule.ruleID, subjectID: rule.subjectID)
+                    if let forecast = step.forecasts.first(where: { $0.key == key }) {
+                        object["escalationForecast"] = ["notifications": forecast.notifications.map { noticeJSON($0, step.holds) },
+                                                        "more": forecast.more] as [String: Any]
+                    }
+                    return object
+                },
             ]
         }, "outOfOrder": explanation.outOfOrderCount]
     }
@@ -81,6 +116,19 @@ public enum ExplanationRenderer {
             "tier": tierJSON(rule.tier),
             "notifications": rule.notifications.map(NotificationJSON.object),
         ]
+    }
+
+    /// A notice with what would hold it: `suppressedBy` (silence id) and `heldUntil`
+    /// (user id → end of their quiet hours).
+    static func noticeJSON(_ notification: Notification, _ holds: [String: Explanation.NoticeHolds]) -> [String: Any] {
+        var object = NotificationJSON.object(notification)
+        if let hold = holds[notification.id] {
+            if let silence = hold.silence { object["suppressedBy"] = silence.id }
+            if !hold.quiet.isEmpty {
+                object["heldUntil"] = Dictionary(hold.quiet.map { ($0.userID, NotificationJSON.timestamp($0.until)) }, uniquingKeysWith: { a, _ in a })
+            }
+        }
+        return object
     }
 
     static func tierJSON(_ tier: TierReference?) -> Any {
@@ -100,7 +148,18 @@ public enum ExplanationRenderer {
 
 /// The JSON shape of a notification, shared by explain, the audit log and webhooks.
 public enum NotificationJSON {
+    /// `reason` is left out for notices stored before reasons existed; `actor` is only
+    /// present on manual notices (acknowledged, resolved by hand), `escalationStep` on
+    /// timeout notices.
     public static func object(_ n: Notification) -> [String: Any] {
+        var object = fields(n)
+        if let reason = n.reason { object["reason"] = reason.rawValue }
+        if let actor = n.actor { object["actor"] = actor }
+        if let step = n.escalationStep { object["escalationStep"] = step }
+        return object
+    }
+
+    private static func fields(_ n: Notification) -> [String: Any] {
         [
             "id": n.id,
             "rule": ["id": n.ruleID, "name": n.ruleName],

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where one webhook of a notification goes, and for whom.
 ///
@@ -18,6 +18,16 @@ public struct PlannedDelivery: Sendable, Equatable {
     public let target: String
     public let audience: Audience
     public let recipients: [NotifiedPerson]
+    /// When the delivery may go: nil for now, else the end of the recipient's quiet
+    /// hours (held deliveries always have one recipient; see `DeliveryPlanner`).
+    public let heldUntil: Date?
+
+    public init(target: String, audience: Audience, recipients: [NotifiedPerson], heldUntil: Date? = nil) {
+        self.target = target
+        self.audience = audience
+        self.recipients = recipients
+        self.heldUntil = heldUntil
+    }
 
     /// Unique within the notification; stored as the outbox row's destination.
     public var destination: String { Destination(target: target, audience: audience).key }
@@ -74,19 +84,53 @@ public struct Destination: Sendable, Equatable {
     }
 }
 
+/// One recipient whose notice waits for the end of their quiet hours.
+public struct QuietHold: Sendable, Equatable {
+    public let userID: String
+    public let until: Date
+}
+
 /// Splits a notification into webhooks: for each target the rule may use, one message
 /// per recipient (per-recipient mode) or one for all (batch mode), except that people
 /// chosen through a group with a channel on that target share one message.
+///
+/// With a time, people inside their quiet hours are held (unless the notice's tier is
+/// critical): each held person gets a delivery of their own (`target@user:id`, even
+/// on a batch target) carrying `heldUntil`, while everyone else's delivery goes now.
+/// A group channel is never held: it is a shared room, not a person.
 public enum DeliveryPlanner {
+    /// Plans without quiet hours (everything goes now).
     public static func plan(_ notification: Notification, config: HeraldConfig) -> [PlannedDelivery] {
-        guard !notification.recipients.isEmpty, let rule = config.rules.first(where: { $0.id == notification.ruleID }) else {
-            return []
-        }
-        let targets = config.targets.filter { rule.targets.isEmpty || rule.targets.contains($0.id) }
-        return targets.flatMap { plan(notification.recipients, on: $0, config: config) }
+        plan(notification, config: config, holds: [:])
     }
 
-    private static func plan(_ recipients: [NotifiedPerson], on target: TargetDefinition, config: HeraldConfig) -> [PlannedDelivery] {
+    /// Plans for sending at `now`, holding people who are in quiet hours then.
+    public static func plan(_ notification: Notification, config: HeraldConfig, now: Date) -> [PlannedDelivery] {
+        let holds = quietHolds(for: notification, config: config, at: now)
+        return plan(notification, config: config, holds: Dictionary(holds.map { ($0.userID, $0.until) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// Recipients of `notification` in quiet hours at `date`, in recipient order, with
+    /// when their hours end; empty when the notice's tier is critical.
+    public static func quietHolds(for notification: Notification, config: HeraldConfig, at date: Date) -> [QuietHold] {
+        guard let rule = config.rule(id: notification.ruleID) else { return [] }
+        let tier = notification.tier.index
+        if tier >= 0, tier < rule.tiers.count, rule.tiers[tier].critical { return [] }
+        return notification.recipients.compactMap { person in
+            guard let u = config.directory.user(person.id),
+                  let until = config.directory.users[u].quietHours?.heldUntil(at: date) else { return nil }
+            return QuietHold(userID: person.id, until: until)
+        }
+    }
+
+    private static func plan(_ notification: Notification, config: HeraldConfig, holds: [String: Date]) -> [PlannedDelivery] {
+        guard !notification.recipients.isEmpty, let rule = config.rule(id: notification.ruleID) else { return [] }
+        let targets = config.targets.filter { rule.targets.isEmpty || rule.targets.contains($0.id) }
+        return targets.flatMap { plan(notification.recipients, on: $0, config: config, holds: holds) }
+    }
+
+    private static func plan(_ recipients: [NotifiedPerson], on target: TargetDefinition, config: HeraldConfig,
+                             holds: [String: Date]) -> [PlannedDelivery] {
         var channels: [String: [NotifiedPerson]] = [:]
         var channelOrder: [String] = []
         var individuals: [NotifiedPerson] = []
@@ -100,13 +144,16 @@ public enum DeliveryPlanner {
             }
         }
         var planned = channelOrder.map { PlannedDelivery(target: target.id, audience: .group($0), recipients: channels[$0]!) }
+        let alone = { (person: NotifiedPerson) in
+            PlannedDelivery(target: target.id, audience: .user(person.id), recipients: [person], heldUntil: holds[person.id])
+        }
         switch target.mode {
-        case .batch where !individuals.isEmpty:
-            planned.append(PlannedDelivery(target: target.id, audience: .batch, recipients: individuals))
+        case .batch:
+            let now = individuals.filter { holds[$0.id] == nil }
+            if !now.isEmpty { planned.append(PlannedDelivery(target: target.id, audience: .batch, recipients: now)) }
+            planned += individuals.filter { holds[$0.id] != nil }.map(alone)
         case .perRecipient:
-            planned += individuals.map { PlannedDelivery(target: target.id, audience: .user($0.id), recipients: [$0]) }
-        default:
-            break
+            planned += individuals.map(alone)
         }
         return planned
     }

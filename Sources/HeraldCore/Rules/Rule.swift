@@ -37,11 +37,18 @@ public struct Tier: Sendable, Equatable {
     public let name: String
     public let threshold: Double
     public let notify: [RecipientSelector]
+    /// Critical tiers reach people even inside their quiet hours.
+    public let critical: Bool
+    /// Who is told, and when, if nobody acknowledges an episode in this tier.
+    public let escalation: EscalationChain?
 
-    public init(name: String, threshold: Double, notify: [RecipientSelector]) {
+    public init(name: String, threshold: Double, notify: [RecipientSelector], critical: Bool = false,
+                escalation: EscalationChain? = nil) {
         self.name = name
         self.threshold = threshold
         self.notify = notify
+        self.critical = critical
+        self.escalation = escalation
     }
 }
 
@@ -69,11 +76,17 @@ public struct Rule: Sendable, Equatable {
     public let notifyResolved: Bool
     /// Send `deescalated` to everyone told when the value falls to a lower tier.
     public let notifyDeescalated: Bool
+    /// Holders of any of these rights may acknowledge, unacknowledge or resolve any
+    /// episode of the rule, besides the people it notified.
+    public let acknowledgeRights: [String]
+    /// Send `acknowledged` to everyone told when someone acknowledges.
+    public let notifyAcknowledged: Bool
 
     public init(id: String, name: String? = nil, metric: String, labels: [String: String] = [:],
                 direction: Direction = .above, tiers: [Tier], requiredRights: [String] = [],
                 targets: [String] = [], cumulative: Bool = false, hysteresis: Double = 0,
-                repeatAfter: Duration? = nil, notifyResolved: Bool = true, notifyDeescalated: Bool = false) {
+                repeatAfter: Duration? = nil, notifyResolved: Bool = true, notifyDeescalated: Bool = false,
+                acknowledgeRights: [String] = [], notifyAcknowledged: Bool = true) {
         self.id = id
         self.name = name ?? id
         self.metric = metric
@@ -87,7 +100,12 @@ public struct Rule: Sendable, Equatable {
         self.repeatAfter = repeatAfter
         self.notifyResolved = notifyResolved
         self.notifyDeescalated = notifyDeescalated
+        self.acknowledgeRights = acknowledgeRights
+        self.notifyAcknowledged = notifyAcknowledged
     }
+
+    /// The index of the tier named `name`, if the rule has one.
+    public func tierIndex(named name: String) -> Int? { tiers.firstIndex { $0.name == name } }
 
     /// Whether an event's metric and labels select this rule.
     public func matches(_ event: MetricEvent) -> Bool {
