@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Who acts on an episode by hand.
 public enum EpisodeActor: Sendable, Equatable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The escalation timer of one (rule, subject), kept in its `RuleState` so it is as
 /// durable as the tier itself: the daemon persists the state, and a restart finds the
