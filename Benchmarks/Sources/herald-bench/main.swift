@@ -53,6 +53,7 @@ for path in configs {
     }
     ResolveBench(config: config, budget: budget, maxIterations: BenchSettings.maxIterations).run(into: &table)
     EvaluateBench(config: config, budget: budget, maxIterations: BenchSettings.maxIterations).run(into: &table)
+    CommitRowsBench(config: config, budget: budget, maxIterations: BenchSettings.maxIterations).run(into: &table)
 }
 if let jsonPath {
     do {
