@@ -50,6 +50,26 @@ def compile_tools(workdir):
     return bins
 
 
+def int_keys(value):
+    """JSON turned the int keys (batch sizes, user counts) into strings: turn them back."""
+    if isinstance(value, dict):
+        return {(int(k) if isinstance(k, str) and k.isdigit() else k): int_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [int_keys(v) for v in value]
+    return value
+
+
+def render_only(path, out):
+    results = int_keys(json.load(open(path)))
+    text = report.render(results, os.path.join(BENCH, "limits.md"))
+    if out != "-":
+        with open(out, "w") as f:
+            f.write(text)
+        print(f"wrote {out}")
+    else:
+        print(text)
+
+
 def on_signal(number, _frame):
     raise SystemExit(128 + number)
 
@@ -60,29 +80,39 @@ def main():
     parser.add_argument("--only", default=",".join(PHASES), help=f"comma-separated subset of {','.join(PHASES)}")
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build", "release"), help="directory with herald and herald-bench")
     parser.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"), help="report to write ('-' for none)")
+    parser.add_argument("--state-root", help="where Herald's SQLite state goes (default: the work directory under $TMPDIR); "
+                        "e.g. /dev/shm to see the CPU cost without the disk's flush latency (not durable)")
+    parser.add_argument("--render", metavar="RESULTS_JSON", help="only re-render the report from a run's results.json")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, configs, state)")
     args = parser.parse_args()
+    if args.render:
+        return render_only(args.render, args.out)
     settings = dict(QUICK if args.quick else FULL)
     only = [p for p in args.only.split(",") if p]
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
 
     workdir = tempfile.mkdtemp(prefix="herald-bench-")
+    state_root = tempfile.mkdtemp(prefix="herald-bench-state-", dir=args.state_root) if args.state_root else workdir
     processes = procs.Processes(workdir)
     started = time.monotonic()
     results = {"settings": settings, "quick": args.quick, "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-               "command": "Benchmarks/run" + (" --quick" if args.quick else ""), "reference_users": REFERENCE_USERS,
+               "command": "Benchmarks/run" + (" --quick" if args.quick else "") + (f" --state-root {args.state_root}" if args.state_root else ""), "reference_users": REFERENCE_USERS,
                "load_start": procs.load_average(), "machine": report.machine()}
     print(f"herald benchmarks ({'quick' if args.quick else 'full'}), work directory {workdir}, load {results['load_start']:.2f}", flush=True)
     ok = False
     try:
         bins = compile_tools(workdir)
-        bins["herald"] = os.path.join(args.bin, "herald")
-        bins["herald-bench"] = os.path.join(args.bin, "herald-bench")
+        for name in ("herald", "herald-bench"):
+            # A copy, so a rebuild during the run cannot change what is measured.
+            bins[name] = os.path.join(workdir, name)
+            shutil.copy2(os.path.join(args.bin, name), bins[name])
+        results["disk_flush"] = phases.disk_flush(state_root)
+        print(f"fdatasync in {state_root}: p50 {results['disk_flush']['p50_us']:.0f} µs, p99 {results['disk_flush']['p99_us']:.0f} µs", flush=True)
         nginx = Nginx(processes, workdir, os.path.join(BENCH, "config", "nginx.conf.in"))
         sink = TimestampSink(processes, bins["sink"])
         run = phases.Run(settings, processes, workdir, bins, nginx, sink, os.path.join(BENCH, "wrk", "events.lua"),
-                         os.path.join(BENCH, "config", "alertmanager.yml.in"))
+                         os.path.join(BENCH, "config", "alertmanager.yml.in"), state_root)
         if "micro" in only:
             print("== core micro-benchmarks", flush=True)
             paths = []
@@ -108,6 +138,8 @@ def main():
         results["seconds"] = time.monotonic() - started
         with open(os.path.join(workdir, "results.json"), "w") as f:
             json.dump(results, f, indent=1, default=str)
+        if state_root != workdir:
+            shutil.rmtree(state_root, ignore_errors=True)
         if ok and not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
@@ -116,6 +148,8 @@ def main():
     if args.out != "-":
         with open(args.out, "w") as f:
             f.write(text)
+        with open(os.path.join(BENCH, "results", "latest.json"), "w") as f:
+            json.dump(results, f, indent=1, default=str)
         print(f"wrote {args.out}")
     print()
     print(report.render(results, None))

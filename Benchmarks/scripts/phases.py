@@ -34,8 +34,9 @@ WEBHOOK_HEADERS = ["webhook-id: msg_0123456789abcdef0123456789abcdef", "webhook-
 class Run:
     """What every phase needs: settings, tools, the shared nginx and timestamp sink."""
 
-    def __init__(self, settings, processes, workdir, bins, nginx, sink, lua, am_template):
+    def __init__(self, settings, processes, workdir, bins, nginx, sink, lua, am_template, state_root):
         self.settings = settings
+        self.state_root = state_root
         self.processes = processes
         self.workdir = workdir
         self.bins = bins
@@ -53,6 +54,29 @@ class Run:
 
     def log(self, message):
         print(f"  [{time.strftime('%H:%M:%S')} load {procs.load_average():.2f}] {message}", flush=True)
+
+
+def disk_flush(directory, count=200):
+    """fdatasync latency of 4 KiB appends where Herald keeps its state: the floor under
+    every answer that waits for a durable commit (202) and the ceiling of single-event
+    ingest at a given concurrency (connections / flush latency)."""
+    path = os.path.join(directory, "fsync-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    times = []
+    try:
+        for _ in range(count):
+            os.write(fd, b"x" * 4096)
+            start = time.perf_counter()
+            os.fdatasync(fd)
+            times.append((time.perf_counter() - start) * 1e6)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    times.sort()
+    p50 = times[len(times) // 2]
+    return {"p50_us": p50, "p99_us": times[int(0.99 * (len(times) - 1))], "directory": directory,
+            # A flush under 10 µs is no flush (tmpfs): then the disk bounds nothing.
+            "single_ingest_ceiling": WRK_CONNECTIONS / (p50 / 1e6) if p50 >= 10 else None}
 
 
 def wrk(run, url, fmt, batch, tag):
@@ -78,7 +102,7 @@ def ingest(run, sizes):
     for batch in (1, BATCH):
         out["nginx"][batch] = wrk(run, run.nginx.baseline_url, "herald", batch, f"n{batch}")
     for users in sizes:
-        herald = Herald(run.processes, run.bins["herald"], run.workdir, users, run.nginx.sink_url, f"ingest-{users}")
+        herald = Herald(run.processes, run.bins["herald"], run.workdir, users, run.nginx.sink_url, f"ingest-{users}", state_root=run.state_root)
         run.log(f"herald ready with {users} users in {herald.start_seconds:.2f} s")
         per_size = {"start_s": herald.start_seconds}
         for batch in (1, BATCH):
@@ -128,7 +152,7 @@ def end_to_end(run, users):
     count, warmup = run.settings["e2e_count"], run.settings["e2e_warmup"]
     out = {}
     run.sink.dump()
-    herald = Herald(run.processes, run.bins["herald"], run.workdir, users, run.sink.url(), "e2e")
+    herald = Herald(run.processes, run.bins["herald"], run.workdir, users, run.sink.url(), "e2e", state_root=run.state_root)
     paced(run, herald.url(), HERALD_E2E, [herald.auth], warmup, "hw")
     sender, latencies = paced(run, herald.url(), HERALD_E2E, [herald.auth], count, "hm")
     out["herald"] = dict(summarize(latencies, count), sender=sender)
@@ -181,7 +205,7 @@ def burst(run, users):
     """10,000 notifications at once to nginx-204: Herald, plain libcurl, Alertmanager."""
     count = run.settings["burst_count"]
     out = {}
-    herald = Herald(run.processes, run.bins["herald"], run.workdir, users, run.nginx.sink_url, "burst")
+    herald = Herald(run.processes, run.bins["herald"], run.workdir, users, run.nginx.sink_url, "burst", state_root=run.state_root)
     events = ",".join(HERALD_E2E.replace("@TAG@", f"b{j}").replace('"sent_ns":"{{ns}}"', '"burst":"1"') for j in range(BATCH))
     out["herald"] = _burst(run, herald.proc.pid, herald.url(), '{"events":[' + events + "]}", [herald.auth], count)
     out["herald"]["delivered_metric"] = herald.delivered()

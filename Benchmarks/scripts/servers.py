@@ -102,10 +102,10 @@ class TimestampSink:
 class Herald:
     """`herald serve` (release build) with a generated config and a fresh state dir."""
 
-    def __init__(self, processes, binary, workdir, users, sink_url, tag):
+    def __init__(self, processes, binary, workdir, users, sink_url, tag, state_root=None):
         self.processes = processes
         self.port = procs.free_port()
-        self.state_dir = os.path.join(workdir, f"state-{tag}")
+        self.state_dir = os.path.join(state_root or workdir, f"state-{tag}")
         os.makedirs(self.state_dir, exist_ok=True)
         self.config_path = os.path.join(workdir, f"herald-{tag}.json")
         with open(self.config_path, "w") as f:

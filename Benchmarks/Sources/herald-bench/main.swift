@@ -7,6 +7,7 @@ import HeraldCore
 ///
 ///     herald-bench [--quick] [--json FILE] CONFIG...
 ///     herald-bench load CONFIG        (child mode: one load, figures as JSON)
+///     herald-bench profile resolve-10k|decode|load CONFIG [N]   (one loop, for callgrind)
 enum BenchSettings {
     /// Time budget per figure: long enough for stable medians, short enough for a run.
     static let budgetSeconds = 2.0
@@ -21,6 +22,9 @@ func usage() -> Never {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "profile" {
+    exit(ProfileMode.run(Array(arguments.dropFirst())))
+}
 if arguments.first == "load" {
     guard arguments.count == 2 else { usage() }
     exit(LoadBench.child(path: arguments[1]))
