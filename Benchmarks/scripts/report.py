@@ -89,11 +89,14 @@ def targets(results):
         load = micro_figure(micro, "config load", "load + index", 100_000)
         rss = micro_figure(micro, "config load", "RSS after load", 100_000)
         group = micro_figure(micro, "resolve", "10000-member group + rights filter p50", 100_000)
+        group_users = 100_000
+        if group is None:  # the 10k-user config's g0 also has 10,000 members
+            group, group_users = micro_figure(micro, "resolve", "10000-member group + rights filter p50", 10_000), 10_000
         rows.append(("100k-user config: load + index < 1 s", f"{f(load)} ms" if load else "not measured (quick run)",
                      verdict(None if load is None else load < 1000)))
         rows.append(("100k-user config: RSS < 300 MB", f"{f(rss)} MiB" if rss else "not measured (quick run)",
                      verdict(None if rss is None else rss < 300)))
-        rows.append(("10k-member group + rights filter ≤ 100 µs", f"{f(group, 1)} µs (p50)" if group else "not measured (quick run)",
+        rows.append(("10k-member group + rights filter ≤ 100 µs", f"{f(group, 1)} µs (p50, {group_users:,}-user config)" if group else "not measured",
                      verdict(None if group is None else group <= 100)))
     return rows
 
