@@ -18,8 +18,7 @@ struct CommitPlanner {
 
     /// Audit and outbox rows for one notification committed at `now`.
     func rows(for notification: HeraldCore.Notification, now: Date) -> (AuditRecord, [OutboxRecord]) {
-        let payload = (try? JSONSerialization.data(withJSONObject: NotificationJSON.object(notification),
-                                                   options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let payload = NotificationJSON.data(notification)
         let audit = AuditRecord(notificationID: notification.id, ruleID: notification.ruleID, subjectID: notification.subject.id,
                                 transition: notification.transition.rawValue, tier: notification.tier.name,
                                 createdAt: now, payload: payload)

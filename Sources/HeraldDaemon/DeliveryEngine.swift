@@ -17,6 +17,8 @@ final class DeliveryEngine: @unchecked Sendable {
     static let pollInterval: DispatchTimeInterval = .milliseconds(250)
     /// Most rows read per poll; the dispatcher's per-target queues bound the rest.
     static let pollBatch = 1000
+    /// Delivery ids remembered as finished, to drop stale pushes (see `submit`).
+    static let recentlyFinishedLimit = 20_000
 
     private let queue = DispatchQueue(label: "herald.deliver")
     private let store: Store
@@ -34,7 +36,15 @@ final class DeliveryEngine: @unchecked Sendable {
     private var inFlightPerTarget: [String: Int] = [:]
     /// Targets that answered 410 Gone; their rows wait in the outbox until a reload.
     private var disabledTargets: Set<String> = []
+    /// Attempts that ended recently (see `submit`), and their order for forgetting.
+    private var recentlyFinished: Set<String> = []
+    private var finishedOrder: [String] = []
     private var polls = 0
+    /// 2xx outcomes not yet recorded; their ids stay in `inFlight` until they are, so a
+    /// poll cannot send them again.
+    private var delivered: [(report: DeliveryReport, status: Int?, at: Date)] = []
+    /// Most 2xx outcomes recorded in one transaction.
+    static let maxDeliveredPerTransaction = 512
 
     init(store: Store, holder: ConfigHolder, metrics: MetricsRegistry, logger: Logger) throws(TransportError) {
         self.store = store
@@ -57,9 +67,25 @@ final class DeliveryEngine: @unchecked Sendable {
         self.timer = timer
     }
 
-    /// Rows just committed: send them now rather than at the next poll.
+    /// Rows just committed: send them now rather than at the next poll. A poll may have
+    /// read, sent and finished a row before this push arrives; such a stale copy is
+    /// skipped, or the webhook would go out twice.
     func submit(_ rows: [OutboxRecord]) {
-        queue.async { [self] in rows.forEach(send) }
+        queue.async { [self] in
+            for row in rows where !recentlyFinished.contains(row.deliveryID) { send(row) }
+        }
+    }
+
+    /// Remembers attempts that ended, bounded (the oldest are forgotten first): long
+    /// enough for a pushed batch to reach the queue, small in memory.
+    private func rememberFinished(_ deliveryID: String) {
+        guard recentlyFinished.insert(deliveryID).inserted else { return }
+        finishedOrder.append(deliveryID)
+        if finishedOrder.count > Self.recentlyFinishedLimit {
+            let forget = finishedOrder.count - Self.recentlyFinishedLimit / 2
+            for id in finishedOrder.prefix(forget) { recentlyFinished.remove(id) }
+            finishedOrder.removeFirst(forget)
+        }
     }
 
     /// After a reload: targets disabled by 410 get another chance.
@@ -96,6 +122,7 @@ final class DeliveryEngine: @unchecked Sendable {
     }
 
     private func clearInFlight(_ deliveryID: String) {
+        rememberFinished(deliveryID)
         guard let target = inFlight.removeValue(forKey: deliveryID) else { return }
         inFlightPerTarget[target, default: 1] -= 1
         if inFlightPerTarget[target] == 0 { inFlightPerTarget[target] = nil }
@@ -121,15 +148,21 @@ final class DeliveryEngine: @unchecked Sendable {
     /// One attempt's outcome, persisted; runs on the client's callback queue.
     private func record(_ report: DeliveryReport) {
         queue.async { [self] in
+            if case .delivered(let status, _) = report.outcome {
+                // Group commit for outcomes: every 2xx that arrives while the queue is busy
+                // is recorded by one transaction queued behind them (one fsync, not one each).
+                delivered.append((report, status, Date()))
+                if delivered.count == 1 { queue.async { [self] in recordDelivered() } }
+                if delivered.count >= Self.maxDeliveredPerTransaction { recordDelivered() }
+                return
+            }
             clearInFlight(report.job.deliveryID)
             let id = report.job.deliveryID
             let target = report.job.target.name
             do throws(StoreError) {
                 switch report.outcome {
-                case .delivered(let status, _):
-                    _ = try store.markDelivered(deliveryID: id, status: status, at: Date())
-                    metrics.observe("herald_delivery_latency_seconds", [("target", target)], value: Date().timeIntervalSince(report.job.createdAt),
-                                    help: "Time from the notification's commit to its webhook's 2xx.")
+                case .delivered:
+                    break
                 case .retry(let at, let status, let error):
                     _ = try store.recordAttempt(deliveryID: id, attempts: report.attempt, nextAttemptAt: at, lastStatus: status, lastError: error)
                     logger.info("webhook attempt failed, will retry", ["target": target, "delivery.id": id, "attempt": report.attempt,
@@ -155,6 +188,28 @@ final class DeliveryEngine: @unchecked Sendable {
         }
     }
 
+    /// Records the waiting 2xx outcomes in one transaction. On failure the rows stay in
+    /// the outbox and are sent again (at least once, never lost).
+    private func recordDelivered() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !delivered.isEmpty else { return }
+        let batch = delivered
+        delivered = []
+        for entry in batch { clearInFlight(entry.report.job.deliveryID) }
+        do {
+            try store.markDelivered(batch.map { Store.Delivered(deliveryID: $0.report.job.deliveryID, status: $0.status, at: $0.at) })
+        } catch {
+            logger.error("cannot record delivery outcomes, the deliveries will be repeated",
+                         ["deliveries": batch.count, "error.code": error.code.rawValue])
+            return
+        }
+        for entry in batch {
+            metrics.observe("herald_delivery_latency_seconds", [("target", entry.report.job.target.name)],
+                            value: entry.at.timeIntervalSince(entry.report.job.createdAt),
+                            help: "Time from the notification's commit to its webhook's 2xx.")
+        }
+    }
+
     private func deadLetter(_ row: OutboxRecord, attempts: Int, status: Int?, error: String, excerpt: Data?) {
         do {
             _ = try store.moveToDeadLetter(deliveryID: row.deliveryID, status: status, error: error, responseExcerpt: excerpt, at: Date())
@@ -170,6 +225,6 @@ final class DeliveryEngine: @unchecked Sendable {
     func shutdown(deadline: DispatchTime) {
         queue.sync { timer?.cancel() }
         _ = dispatcher.shutdown(deadline: deadline)
-        queue.sync {}
+        queue.sync { recordDelivered() }
     }
 }

@@ -90,7 +90,10 @@ public final class GroupCommitter: @unchecked Sendable {
         if count == maxBatches {
             writer.async { self.drain() }
         } else if armTimer {
-            writer.asyncAfter(deadline: .now() + maxDelay) { self.timerFired() }
+            // Commit as soon as the writer is free: a lone batch does not wait for company
+            // (that only added up to `maxDelay` to every answer at low load); batches that
+            // arrive while a transaction is being written wait for it and share the next.
+            writer.async { self.timerFired() }
         }
     }
 

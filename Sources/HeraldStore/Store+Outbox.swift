@@ -85,6 +85,37 @@ extension Store {
         }
     }
 
+    /// A delivered delivery, for `markDelivered(_:)`.
+    public struct Delivered: Sendable {
+        public let deliveryID: String
+        public let status: Int?
+        public let at: Date
+
+        public init(deliveryID: String, status: Int?, at: Date) {
+            self.deliveryID = deliveryID
+            self.status = status
+            self.at = at
+        }
+    }
+
+    /// `markDelivered(deliveryID:status:at:)` for many deliveries in one transaction:
+    /// one fsync for a whole burst of 2xx answers instead of one per webhook. Returns how
+    /// many were still in the outbox.
+    @discardableResult
+    public func markDelivered(_ deliveries: [Delivered]) throws(StoreError) -> Int {
+        try performTransaction("mark delivered") { (connection) throws(StoreError) in
+            var marked = 0
+            for item in deliveries {
+                guard let delivery = try Store.outboxRecord(item.deliveryID, connection) else { continue }
+                try Store.recordOutcome(.delivered, delivery, attempts: delivery.attempts + 1, status: item.status,
+                                        error: nil, at: item.at, connection)
+                try Store.deleteFromOutbox(item.deliveryID, connection)
+                marked += 1
+            }
+            return marked
+        }
+    }
+
     /// Number of deliveries waiting in the outbox (the `herald_outbox_depth` gauge).
     public func outboxDepth() throws(StoreError) -> Int {
         try perform("count outbox") { (connection) throws(StoreError) in

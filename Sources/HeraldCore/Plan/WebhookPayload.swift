@@ -8,23 +8,23 @@ public import Foundation
 public enum WebhookPayload {
     /// `type` is `herald.notification.<transition>`, in the Standard Webhooks style.
     public static func body(_ notification: Notification, delivery: PlannedDelivery, config: HeraldConfig, notifiedAt: Date) -> Data {
-        var object = NotificationJSON.object(notification)
-        object["type"] = "herald.notification.\(notification.transition.rawValue)"
-        object["notifiedAt"] = NotificationJSON.timestamp(notifiedAt)
-        object["target"] = delivery.target
-        if case .group(let id) = delivery.audience { object["group"] = id }
-        object["recipients"] = delivery.recipients.map { person -> [String: Any] in
-            var entry: [String: Any] = ["id": person.id, "name": person.name, "path": person.path]
+        var document = NotificationDocument(notification)
+        document.type = "herald.notification.\(notification.transition.rawValue)"
+        document.notifiedAt = NotificationJSON.timestamp(notifiedAt)
+        document.target = delivery.target
+        if case .group(let id) = delivery.audience { document.group = id }
+        document.recipients = delivery.recipients.map { person in
+            var entry = NotificationDocument.Person(id: person.id, name: person.name, path: person.path)
             if let u = config.directory.user(person.id) {
                 let contact = config.directory.users[u].contact
-                if let address = contact.addresses[delivery.target] { entry["address"] = address }
-                if let email = contact.email { entry["email"] = email }
-                if let phone = contact.phone { entry["phone"] = phone }
+                entry.address = contact.addresses[delivery.target]
+                entry.email = contact.email
+                entry.phone = contact.phone
             }
             return entry
         }
         // Excluded people are for the audit log and explain, not for the receiver.
-        object["excluded"] = nil
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        document.excluded = nil
+        return document.data()
     }
 }
