@@ -12,7 +12,7 @@ export HERALD_TOKEN HERALD_WEBHOOK_SECRET
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: deps build run receiver test release install uninstall check-units clean
+.PHONY: deps build run receiver test release install uninstall check-units bench bench-quick clean
 
 deps:
 	@scripts/install-deps
@@ -49,6 +49,15 @@ uninstall:
 # systemd-analyze verify + security rating of systemd/herald.service (also run by the tests).
 check-units:
 	scripts/check-units
+
+# Benchmark suite: installs wrk/nginx/Alertmanager if missing, builds release, runs on
+# loopback (every run bounded), prints figures and rewrites BENCHMARKS.md.
+bench: deps
+	Benchmarks/run
+
+# A short sanity run of the same suite (about a minute); prints, writes nothing.
+bench-quick: deps
+	Benchmarks/run --quick --out -
 
 clean:
 	rm -rf .build
