@@ -64,3 +64,17 @@ struct RecipientResolverTests {
         #expect(result.excluded == ["o lacks right 'secret.files'"])
     }
 }
+
+/// Exclusions are listed up to a bound and counted beyond it, so a big group whose
+/// members mostly lack a right keeps resolution fast and audit rows small.
+@Test func exclusionsBeyondTheBoundAreCounted() throws {
+    let users = (0..<250).map { #"{"id": "u\#($0)"\#($0 == 0 ? #", "owner": true"# : "")\#($0 % 2 == 0 ? #", "roles": ["manager"]"# : "")}"# }
+    let config = try TestConfig.load("""
+    {"roles": [{"id": "manager", "recommendedRights": ["x.view"]}, {"id": "staff"}], "defaultRole": "staff",
+     "users": [\(users.joined(separator: ","))], "groups": [{"id": "all", "roles": ["manager", "staff"]}]}
+    """)
+    let resolution = config.resolver.resolve([.group("all")], requiredRights: ["x.view"], event: nil)
+    #expect(resolution.recipients.count == 125)
+    #expect(resolution.excluded.count == RecipientResolver.maxListedExclusions)
+    #expect(resolution.excludedOmitted == 25)
+}

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Builds the notices of one episode of one rule: turns a resolution (or the people
 /// already told) into a `Notification` with its deterministic id, and records who was
@@ -23,10 +23,14 @@ struct EpisodeNotices {
             NotifiedPerson(id: directory.users[r.user].id, name: directory.users[r.user].name,
                            path: r.path.render(in: directory, user: r.user), viaGroup: r.path.group.map { directory.groups[$0].id })
         }
-        let excluded = resolution.excluded.map { e in
+        var excluded = resolution.excluded.map { e in
             ExcludedPerson(id: e.userID, name: e.user.map { directory.users[$0].name },
                            path: e.user.map { e.path.render(in: directory, user: $0) } ?? e.path.render(in: directory, user: 0),
                            reason: e.reason.description)
+        }
+        if resolution.excludedOmitted > 0 {
+            excluded.append(ExcludedPerson(id: nil, name: nil, path: "(more)",
+                                           reason: "\(resolution.excludedOmitted) more people excluded, not listed"))
         }
         var known = Set(state.told)
         for person in recipients where known.insert(person.id).inserted { state.told.append(person.id) }

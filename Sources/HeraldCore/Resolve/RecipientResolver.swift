@@ -7,6 +7,11 @@
 public struct RecipientResolver: Sendable {
     public let directory: Directory
 
+    /// Exclusions listed per resolution; the rest are counted. A 10,000-member group
+    /// whose members mostly lack a right would otherwise put thousands of records
+    /// (hundreds of KB) into every audit row, and building them dominates resolution.
+    public static let maxListedExclusions = 100
+
     public init(directory: Directory) { self.directory = directory }
 
     /// Resolves `selectors` for `event`; `required` are the rule's required rights.
@@ -87,6 +92,14 @@ public struct RecipientResolver: Sendable {
             guard decided[word] & bit == 0 else { return }
             decided[word] |= bit
             let record = directory.users[user]
+            if resolution.excluded.count >= RecipientResolver.maxListedExclusions {
+                if record.active, unknownRequired == nil, record.rights.isSuperset(of: required) {
+                    resolution.recipients.append(Recipient(user: user, path: path))
+                } else {
+                    resolution.excludedOmitted += 1
+                }
+                return
+            }
             if !record.active {
                 resolution.excluded.append(Exclusion(user: user, userID: record.id, path: path, reason: .inactive))
             } else if let unknownRequired {

@@ -81,7 +81,10 @@ public struct Exclusion: Sendable, Hashable {
 /// order) and who is not, each with the path that named them.
 public struct Resolution: Sendable, Equatable {
     public var recipients: [Recipient] = []
+    /// The first `RecipientResolver.maxListedExclusions` people not told, with reasons.
     public var excluded: [Exclusion] = []
+    /// People not told beyond those listed.
+    public var excludedOmitted = 0
 
     public init(recipients: [Recipient] = [], excluded: [Exclusion] = []) {
         self.recipients = recipients
