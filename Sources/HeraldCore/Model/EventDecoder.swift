@@ -115,8 +115,10 @@ public struct EventDecoder: Sendable {
 
     /// RFC 3339 with or without fractional seconds.
     public static func parseTimestamp(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle())
+        // Try the form the text has first: a failed parse costs as much as a good one.
+        let fractional = text.contains(".")
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: fractional)) { return date }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: !fractional))
     }
 }
 
