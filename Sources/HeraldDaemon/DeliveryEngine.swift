@@ -57,9 +57,13 @@ final class DeliveryEngine: @unchecked Sendable {
         self.timer = timer
     }
 
-    /// Rows just committed: send them now rather than at the next poll.
+    /// Rows just committed: send them now rather than at the next poll. Rows not yet
+    /// due (held for quiet hours) are left to the poll that finds them due.
     func submit(_ rows: [OutboxRecord]) {
-        queue.async { [self] in rows.forEach(send) }
+        queue.async { [self] in
+            let now = Date()
+            rows.filter { $0.nextAttemptAt <= now }.forEach(send)
+        }
     }
 
     /// After a reload: targets disabled by 410 get another chance.
