@@ -18,6 +18,8 @@ struct ApiRoutes: Sendable {
         static let eventsWrite = "events:write"
         static let read = "read"
         static let admin = "admin"
+        /// Acknowledge, unacknowledge or resolve an episode on behalf of a named user.
+        static let ack = "ack"
     }
 
     func router() -> Router {
@@ -34,6 +36,16 @@ struct ApiRoutes: Sendable {
         router.add("GET", "/v1/directory/users/{id}", auth.requiring(Scope.read, ClosureHandler(directoryUser)))
         router.add("GET", "/v1/dead-letters", auth.requiring(Scope.read, ClosureHandler(listDeadLetters)))
         router.add("POST", "/v1/dead-letters/{id}/retry", auth.requiring(Scope.admin, ClosureHandler(retryDeadLetter)))
+        // Episode ids contain '/', which MHD decodes even when sent as %2F, so the id
+        // travels in the JSON body rather than the path (see ApiRoutes+Episodes).
+        router.add("POST", "/v1/episodes/ack", ClosureHandler { episodeAction(.acknowledge, $0, $1, auth: auth) })
+        router.add("POST", "/v1/episodes/unack", ClosureHandler { episodeAction(.unacknowledge, $0, $1, auth: auth) })
+        router.add("POST", "/v1/episodes/resolve", ClosureHandler { episodeAction(.resolve, $0, $1, auth: auth) })
+        // No bearer token: the signed ack token in the body is the credential.
+        router.add("POST", "/v1/episodes/ack-link", ClosureHandler(ackLink))
+        router.add("GET", "/v1/silences", auth.requiring(Scope.read, ClosureHandler(listSilences)))
+        router.add("POST", "/v1/silences", auth.requiring(Scope.admin, ClosureHandler(createSilence)))
+        router.add("DELETE", "/v1/silences/{id}", auth.requiring(Scope.admin, ClosureHandler(expireSilence)))
         return router
     }
 
@@ -94,10 +106,10 @@ struct ApiRoutes: Sendable {
 
     private func postExplain(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
         if let refusal = RequestChecks.requireJSON(request) { return respond(refusal) }
-        let (state, config) = pipeline.snapshot()
+        let (state, config, silences) = pipeline.snapshot()
         do {
             let events = try EventDecoder(maxBatch: config.server.maxBatchEvents).decode(request.body)
-            let explanation = Explanation.run(events, config: config, state: state, now: Date())
+            let explanation = Explanation.run(events, config: config, state: state, now: Date(), silences: silences)
             respond(Self.json(ExplanationRenderer.json(explanation)))
         } catch {
             respond(Self.response(for: error))
@@ -123,6 +135,7 @@ struct ApiRoutes: Sendable {
                 var object = (try? JSONSerialization.jsonObject(with: entry.record.payload)) as? [String: Any] ?? [:]
                 object["recordedAt"] = NotificationJSON.timestamp(entry.record.createdAt)
                 object["cursor"] = entry.cursor
+                if let silence = entry.record.suppressed { object["suppressedBy"] = silence }
                 return object
             }
             respond(Self.json(["notifications": items, "next": page.next.map { $0 as Any } ?? NSNull()]))

@@ -6,29 +6,65 @@ import HeraldStore
 /// Turns what evaluation produced into the rows of one transaction: rule states that
 /// changed, event ids seen, one audit record per notification and one outbox row per
 /// planned webhook. Runs on the evaluation queue.
+///
+/// A notification a silence matches at commit time is recorded in the audit log as
+/// suppressed (the silence id in `suppressed`) and gets no outbox rows. People in quiet
+/// hours get their own row, due when their hours end (`DeliveryPlanner`); such a row's
+/// `createdAt` is that end too, so the target's `maxAge` counts from when the message
+/// may first go, not from when it was decided (a 10-hour night would otherwise eat most
+/// of a short `maxAge` and dead-letter a message that was never tried).
 struct CommitPlanner {
     let config: HeraldConfig
+    let ackLinks: AckLinkSigner
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
         return encoder
     }()
 
-    init(config: HeraldConfig) { self.config = config }
+    init(config: HeraldConfig, ackLinks: AckLinkSigner = .none) {
+        self.config = config
+        self.ackLinks = ackLinks
+    }
 
     /// Audit and outbox rows for one notification committed at `now`.
-    func rows(for notification: HeraldCore.Notification, now: Date) -> (AuditRecord, [OutboxRecord]) {
+    func rows(for notification: HeraldCore.Notification, now: Date, silences: SilenceSet = SilenceSet()) -> (AuditRecord, [OutboxRecord]) {
         let payload = NotificationJSON.data(notification)
+        let silence = silences.first(matching: notification, at: now)
         let audit = AuditRecord(notificationID: notification.id, ruleID: notification.ruleID, subjectID: notification.subject.id,
                                 transition: notification.transition.rawValue, tier: notification.tier.name,
-                                createdAt: now, payload: payload)
-        let outbox = DeliveryPlanner.plan(notification, config: config).map { delivery in
-            OutboxRecord(deliveryID: CommitPlanner.deliveryID(notification: notification.id, destination: delivery.destination),
-                         notificationID: notification.id, target: delivery.destination,
-                         body: WebhookPayload.body(notification, delivery: delivery, config: config, notifiedAt: now),
-                         createdAt: now, nextAttemptAt: now)
+                                createdAt: now, payload: payload, suppressed: silence?.id)
+        guard silence == nil else { return (audit, []) }
+        let outbox = DeliveryPlanner.plan(notification, config: config, now: now).map { delivery in
+            let sendAt = delivery.heldUntil ?? now
+            let body = WebhookPayload.body(notification, delivery: delivery, config: config, notifiedAt: now) { user in
+                AckLinkPayload.link(for: user, notification: notification, delivery: delivery, signer: ackLinks, sendAt: sendAt)
+            }
+            return OutboxRecord(deliveryID: CommitPlanner.deliveryID(notification: notification.id, destination: delivery.destination),
+                                notificationID: notification.id, target: delivery.destination, body: body,
+                                createdAt: sendAt, nextAttemptAt: sendAt)
         }
         return (audit, outbox)
+    }
+
+    /// The audit record of a manual action (acknowledge, unacknowledge, resolve) naming
+    /// who acted: written whenever the action changed the episode, whether or not it
+    /// sent notices (an acknowledgement on a rule without `notifyAcknowledged` sends
+    /// none, and must still be on record).
+    func actionRecord(_ action: EpisodeAction, outcome: EpisodeActionOutcome, episodeID: String, actor: EpisodeActor,
+                      now: Date) -> AuditRecord {
+        let tier = outcome.state.tier.flatMap { index in config.rule(id: outcome.key.ruleID).flatMap { index < $0.tiers.count ? $0.tiers[index].name : nil } }
+        var object: [String: Any] = [
+            "action": action.rawValue, "actor": actor.description, "at": NotificationJSON.timestamp(now),
+            "episode": ["id": episodeID, "number": outcome.state.episode] as [String: Any],
+            "rule": ["id": outcome.key.ruleID], "subject": ["id": outcome.key.subjectID],
+            "notifications": outcome.notifications.map(\.id),
+        ]
+        if let tier { object["tier"] = tier }
+        let payload = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let millis = Int64((now.timeIntervalSince1970 * 1000).rounded())
+        return AuditRecord(notificationID: "\(episodeID)/\(action.rawValue)@\(millis)", ruleID: outcome.key.ruleID,
+                           subjectID: outcome.key.subjectID, transition: action.rawValue, tier: tier, createdAt: now, payload: payload)
     }
 
     func stateRecord(_ key: HeraldCore.RuleStateKey, _ state: RuleState) -> RuleStateRecord? {
@@ -55,5 +91,19 @@ struct CommitPlanner {
             states[HeraldCore.RuleStateKey(ruleID: record.ruleID, subjectID: record.subjectID)] = state
         }
         return states
+    }
+}
+
+/// A manual action on an episode, as the API names it and the audit log records it.
+enum EpisodeAction: String, Sendable, CaseIterable {
+    case acknowledge, unacknowledge, resolve
+
+    /// The last path segment of its route (`/v1/episodes/ack` …).
+    var route: String {
+        switch self {
+        case .acknowledge: "ack"
+        case .unacknowledge: "unack"
+        case .resolve: "resolve"
+        }
     }
 }

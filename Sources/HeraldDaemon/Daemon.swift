@@ -56,7 +56,7 @@ public final class Daemon: @unchecked Sendable {
         do {
             store = try Store(directory: URL(fileURLWithPath: stateDirectory), metrics: metrics)
             let state = try IngestPipeline.loadState(from: store, config: config, now: Date(), logger: logger)
-            pipeline = IngestPipeline(config: config, state: state, store: store, metrics: metrics, logger: logger)
+            pipeline = IngestPipeline(config: config, ackLinks: runtime.ackLinks, state: state, store: store, metrics: metrics, logger: logger)
         } catch {
             throw DaemonStartError(lines: ["cannot open the state store in '\(stateDirectory)': \(error.message) (\(error.code.rawValue))"])
         }
@@ -108,6 +108,7 @@ public final class Daemon: @unchecked Sendable {
             throw DaemonStartError(lines: ["cannot listen: \(error.message)"])
         }
         engine.start()
+        pipeline.startTimers()
         let runtime = holder.snapshot
         metrics.set("herald_build_info", [("version", HeraldVersion.string)], to: 1, help: "Herald's version; always 1.")
         logger.notice("herald started", ["version": HeraldVersion.string, "listen": listenDescription, "port": server.boundPort,
@@ -186,7 +187,7 @@ public final class Daemon: @unchecked Sendable {
                 return
             }
             holder.replace(with: next)
-            pipeline.apply(next.config) { [logger] dropped in
+            pipeline.apply(next.config, ackLinks: next.ackLinks) { [logger] dropped in
                 if !dropped.isEmpty { logger.info("dropped state of removed rules", ["states": dropped.count]) }
             }
             engine.reloaded()

@@ -67,12 +67,14 @@ final class DeliveryEngine: @unchecked Sendable {
         self.timer = timer
     }
 
-    /// Rows just committed: send them now rather than at the next poll. A poll may have
-    /// read, sent and finished a row before this push arrives; such a stale copy is
-    /// skipped, or the webhook would go out twice.
+    /// Rows just committed: send them now rather than at the next poll. Rows not yet
+    /// due (held for quiet hours) are left to the poll that finds them due. A poll may
+    /// have read, sent and finished a row before this push arrives; such a stale copy
+    /// is skipped, or the webhook would go out twice.
     func submit(_ rows: [OutboxRecord]) {
         queue.async { [self] in
-            for row in rows where !recentlyFinished.contains(row.deliveryID) { send(row) }
+            let now = Date()
+            for row in rows where row.nextAttemptAt <= now && !recentlyFinished.contains(row.deliveryID) { send(row) }
         }
     }
 

@@ -7,6 +7,11 @@ import HeraldSupport
 /// queue, their effects committed by the group committer, and the caller told only
 /// after the commit (202 means durable).
 ///
+/// The same queue runs the escalation timer (`IngestPipeline+Timers`) and manual
+/// actions on episodes (`IngestPipeline+Episodes`): every change to the evaluation state
+/// happens here, one at a time, and is committed through the same committer, so a
+/// state row and the notices it caused are always written together.
+///
 /// The queue is bounded: events waiting for evaluation or commit are counted, and past
 /// `maxDepth` a request is refused (429) instead of growing memory.
 final class IngestPipeline: @unchecked Sendable {
@@ -26,33 +31,43 @@ final class IngestPipeline: @unchecked Sendable {
 
     typealias Completion = @Sendable (Result<Summary, Rejection>) -> Void
 
-    private let queue = DispatchQueue(label: "herald.evaluate")
-    private let store: Store
-    private let committer: GroupCommitter
-    private let metrics: MetricsRegistry
-    private let logger: Logger
+    let queue = DispatchQueue(label: "herald.evaluate")
+    let store: Store
+    let committer: GroupCommitter
+    let metrics: MetricsRegistry
+    let logger: Logger
     private let depthLock = NSLock()
     private var depth = 0
     private var maxDepth: Int
 
     // Confined to `queue`.
-    private var state: EvaluationState
-    private var evaluator: Evaluator
-    private var planner: CommitPlanner
+    var state: EvaluationState
+    var evaluator: Evaluator
+    var planner: CommitPlanner
+    /// Silences not yet ended, from the store (refreshed on change and periodically).
+    var silences = SilenceSet()
     /// Set when a commit failed: memory is ahead of the store until reloaded from it.
-    private var needsResync = false
+    var needsResync = false
+    /// Wakes the queue when the next escalation timer falls due (see `+Timers`).
+    var escalationTimer: DispatchSourceTimer?
+    /// When `escalationTimer` is set to fire.
+    var escalationTimerDeadline: Date?
+    /// Re-reads silences from the store now and then (see `+Timers`).
+    var silenceRefreshTimer: DispatchSourceTimer?
 
-    /// Receives the outbox rows of every successful commit (the delivery engine).
+    /// Receives the outbox rows of every successful commit that are due now (the
+    /// delivery engine); rows held for quiet hours are left to the engine's poll.
     var onCommitted: (@Sendable ([OutboxRecord]) -> Void)?
 
-    init(config: HeraldConfig, state: EvaluationState, store: Store, metrics: MetricsRegistry, logger: Logger) {
+    init(config: HeraldConfig, ackLinks: AckLinkSigner = .none, state: EvaluationState, store: Store,
+         metrics: MetricsRegistry, logger: Logger) {
         self.store = store
         self.committer = GroupCommitter(store: store, metrics: metrics, latchFailures: true)
         self.metrics = metrics
         self.logger = logger
         self.state = state
         self.evaluator = Evaluator(config: config)
-        self.planner = CommitPlanner(config: config)
+        self.planner = CommitPlanner(config: config, ackLinks: ackLinks)
         self.maxDepth = config.server.queueDepth
         metrics.set("herald_queue_depth", to: 0, help: "Events waiting for evaluation or commit.")
     }
@@ -99,49 +114,81 @@ final class IngestPipeline: @unchecked Sendable {
                 if rule.status == .outOfOrder { metrics.increment("herald_events_out_of_order_total", [("rule", rule.ruleID)]) }
                 if rule.state != nil { changed.insert(HeraldCore.RuleStateKey(ruleID: rule.ruleID, subjectID: rule.subjectID)) }
             }
-            for notification in outcome.notifications {
-                let (audit, outbox) = planner.rows(for: notification, now: now)
-                batch.audit.append(audit)
-                batch.outbox += outbox
-                summary.notifications += 1
-                metrics.increment("herald_notifications_total", [("rule", notification.ruleID), ("tier", notification.tier.name),
-                                                                 ("transition", notification.transition.rawValue)])
-            }
+            summary.notifications += add(outcome.notifications, to: &batch, now: now)
         }
         batch.ruleStateUpserts = changed.compactMap { key in state.rules[key].flatMap { planner.stateRecord(key, $0) } }
-        let (committed, outbox) = (summary, batch.outbox)
+        noteTimers(of: changed)
+        let committed = summary
+        commit(batch, now: now) { [self] error in
+            release(events.count)
+            guard let error else {
+                metrics.increment("herald_events_accepted_total", by: Double(committed.accepted))
+                metrics.increment("herald_events_duplicate_total", by: Double(committed.duplicates))
+                return completion(.success(committed))
+            }
+            if error.code == .overloaded, committer.latchedFailure == nil { return completion(.failure(.overloaded)) }
+            completion(.failure(.unavailable("the state store cannot commit (\(error.code.rawValue))")))
+        }
+    }
+
+    /// Adds the audit and outbox rows of `notifications` to `batch` (silences and quiet
+    /// hours applied) and counts them; returns how many there were.
+    @discardableResult
+    func add(_ notifications: [HeraldCore.Notification], to batch: inout CommitBatch, now: Date) -> Int {
+        dispatchPrecondition(condition: .onQueue(queue))
+        for notification in notifications {
+            let (audit, outbox) = planner.rows(for: notification, now: now, silences: silences)
+            batch.audit.append(audit)
+            batch.outbox += outbox
+            metrics.increment("herald_notifications_total", [("rule", notification.ruleID), ("tier", notification.tier.name),
+                                                             ("transition", notification.transition.rawValue)])
+            if let silence = audit.suppressed {
+                metrics.increment("herald_notifications_suppressed_total", [("rule", notification.ruleID)],
+                                  help: "Notifications recorded but not delivered because a silence matched.")
+                logger.info("notification suppressed by a silence", ["notification.id": notification.id, "silence.id": silence])
+            }
+        }
+        return notifications.count
+    }
+
+    /// Hands `batch` to the group committer. On success the rows due now go to delivery
+    /// and `done(nil)` runs; on failure memory is marked ahead of the store (the next
+    /// piece of work re-reads it) and `done(error)` runs. `done` runs on the committer's
+    /// queue (or on this one when the committer refused at once).
+    func commit(_ batch: CommitBatch, now: Date, _ done: @escaping @Sendable (StoreError?) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let due = batch.outbox.filter { $0.nextAttemptAt <= now }
         do {
             try committer.submit(batch) { [self] result in
-                release(events.count)
                 switch result {
                 case .success:
-                    metrics.increment("herald_events_accepted_total", by: Double(committed.accepted))
-                    metrics.increment("herald_events_duplicate_total", by: Double(committed.duplicates))
-                    if !outbox.isEmpty { onCommitted?(outbox) }
-                    completion(.success(committed))
+                    if !due.isEmpty { onCommitted?(due) }
+                    done(nil)
                 case .failure(let error):
                     queue.async { [self] in needsResync = true }
-                    logger.error("commit failed, events refused with 503", ["error.code": error.code.rawValue, "error": error.message])
-                    completion(.failure(.unavailable("the state store cannot commit (\(error.code.rawValue))")))
+                    logger.error("commit failed, the work is refused and the state re-read from the store",
+                                 ["error.code": error.code.rawValue, "error": error.message])
+                    done(error)
                 }
             }
         } catch {
-            // Not committed: memory moved ahead of the store, so reload it before the next event.
+            // Not committed: memory moved ahead of the store, so reload it before the next change.
             needsResync = true
-            release(events.count)
-            completion(.failure(error.code == .overloaded ? .overloaded : .unavailable("the state store cannot commit (\(error.code.rawValue))")))
+            done(error)
         }
     }
 
     /// Replaces memory with the store's durable state after a failed commit; returns a
     /// problem if the store is still unusable.
-    private func resync() -> String? {
+    func resync() -> String? {
+        dispatchPrecondition(condition: .onQueue(queue))
         committer.flush()
         do {
             state = try IngestPipeline.loadState(from: store, config: evaluator.config, now: Date(), logger: logger)
             needsResync = false
             committer.reset()
             logger.notice("evaluation state reloaded from the store after a failed commit")
+            rearmEscalationTimer()
             return nil
         } catch {
             return "the state store cannot be read (\(error.code.rawValue))"
@@ -160,9 +207,9 @@ final class IngestPipeline: @unchecked Sendable {
     /// Events queued or being committed.
     var queuedEvents: Int { depthLock.withLock { depth } }
 
-    /// A copy of the current state and evaluator, for `POST /v1/explain`.
-    func snapshot() -> (EvaluationState, HeraldConfig) {
-        queue.sync { (state, evaluator.config) }
+    /// A copy of the current state, config and silences, for `POST /v1/explain`.
+    func snapshot() -> (EvaluationState, HeraldConfig, SilenceSet) {
+        queue.sync { (state, evaluator.config, silences) }
     }
 
     /// Whether the evaluation queue answers within `timeout` (for the watchdog and /readyz).
@@ -173,16 +220,18 @@ final class IngestPipeline: @unchecked Sendable {
     }
 
     /// Swaps in a new config between events; drops the state of removed rules.
-    func apply(_ config: HeraldConfig, completion: @escaping @Sendable ([HeraldCore.RuleStateKey]) -> Void) {
+    func apply(_ config: HeraldConfig, ackLinks: AckLinkSigner, completion: @escaping @Sendable ([HeraldCore.RuleStateKey]) -> Void) {
         queue.async { [self] in
             evaluator = Evaluator(config: config)
-            planner = CommitPlanner(config: config)
+            planner = CommitPlanner(config: config, ackLinks: ackLinks)
             depthLock.withLock { maxDepth = config.server.queueDepth }
             let dropped = state.dropRules(notIn: Set(config.rules.map(\.id)))
             if !dropped.isEmpty {
                 let deletes = dropped.map { HeraldStore.RuleStateKey(ruleID: $0.ruleID, subjectID: $0.subjectID) }
                 try? committer.submit(CommitBatch(ruleStateDeletes: deletes)) { _ in }
             }
+            refreshSilences()
+            rearmEscalationTimer()
             completion(dropped)
         }
     }
@@ -196,9 +245,9 @@ final class IngestPipeline: @unchecked Sendable {
         }
     }
 
-    /// Waits for queued events to be evaluated and committed (shutdown).
+    /// Waits for queued events to be evaluated and committed (shutdown); stops the timers.
     func drain() {
-        queue.sync {}
+        queue.sync { stopTimers() }
         committer.flush()
     }
 }

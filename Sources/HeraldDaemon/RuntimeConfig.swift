@@ -10,6 +10,8 @@ struct RuntimeConfig: Sendable {
     let tokens: TokenTable
     /// Target id → delivery settings with parsed secrets (URL filled in per message).
     let targets: [String: TargetSettings]
+    /// Signs and checks ack links, with keys derived from the targets' secrets.
+    let ackLinks: AckLinkSigner
     /// The file it was read from, for reload.
     let path: String
 
@@ -36,32 +38,37 @@ struct RuntimeConfig: Sendable {
             tokens = .empty
         }
         var targets: [String: TargetSettings] = [:]
+        var keys: [String: [[UInt8]]] = [:]
         for target in config.targets {
             do {
-                targets[target.id] = try settings(for: target, reader: reader)
+                (targets[target.id], keys[target.id]) = try settings(for: target, reader: reader)
             } catch {
                 problems.append("target '\(target.id)': \(error.message)")
             }
         }
         guard problems.isEmpty else { throw RuntimeConfigError(lines: problems) }
-        return RuntimeConfig(config: config, tokens: tokens, targets: targets, path: path)
+        return RuntimeConfig(config: config, tokens: tokens, targets: targets, ackLinks: AckLinkSigner(secretKeys: keys), path: path)
     }
 
-    private static func settings(for target: TargetDefinition, reader: SecretReader) throws(SecretError) -> TargetSettings {
+    /// The target's delivery settings, and its secrets' key bytes (for `AckLinkSigner`).
+    private static func settings(for target: TargetDefinition, reader: SecretReader) throws(SecretError) -> (TargetSettings, [[UInt8]]) {
         var secrets: [WebhookSecret] = []
+        var keys: [[UInt8]] = []
         for source in target.secrets {
             let text = try reader.read(source)
             do {
                 secrets.append(try WebhookSecret(parsing: text))
+                // Parsed above, so the base64 after `whsec_` is valid.
+                keys.append(Array(Data(base64Encoded: String(text.dropFirst(WebhookSecret.prefix.count))) ?? Data()))
             } catch {
                 throw SecretError(message: "secret from \(source) is not a valid whsec_ secret (\(error.code))")
             }
         }
         guard let url = URL(string: target.url) else { throw SecretError(message: "url '\(target.url)' cannot be parsed") }
-        return TargetSettings(name: target.id, url: url, headers: target.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+        return (TargetSettings(name: target.id, url: url, headers: target.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
                               secrets: secrets, timeout: target.timeout.seconds, connectTimeout: target.connectTimeout.seconds,
                               maxConcurrent: target.maxConcurrent, maxAttempts: target.maxAttempts, maxAge: target.maxAge.seconds,
-                              schedule: target.retrySchedule.map(\.seconds))
+                              schedule: target.retrySchedule.map(\.seconds)), keys)
     }
 }
 

@@ -10,6 +10,7 @@ import HeraldServer
 /// was. Tokens themselves are never kept or logged.
 struct TokenTable: TokenVerifier {
     private struct Entry {
+        let id: String
         let hash: [UInt8]
         let scopes: Set<String>
     }
@@ -38,7 +39,7 @@ struct TokenTable: TokenVerifier {
             } else {
                 continue
             }
-            entries.append(Entry(hash: hash, scopes: Set(token.scopes.map(\.rawValue))))
+            entries.append(Entry(id: token.id, hash: hash, scopes: Set(token.scopes.map(\.rawValue))))
         }
         self.entries = entries
     }
@@ -50,6 +51,20 @@ struct TokenTable: TokenVerifier {
             found = (found ?? []).union(entry.scopes)
         }
         return found
+    }
+
+    /// The id of the configured token `token` is, preferring one with `scope` (the same
+    /// secret may be configured under two ids); nil for an unknown token. Used to name
+    /// the operator who acted on an episode with an admin token.
+    func tokenID(for token: String, preferring scope: String) -> String? {
+        let presented = Digest.sha256(Array(token.utf8))
+        var found: (id: String, hasScope: Bool)?
+        for entry in entries where Digest.constantTimeEquals(entry.hash, presented) {
+            if found == nil || (found?.hasScope == false && entry.scopes.contains(scope)) {
+                found = (entry.id, entry.scopes.contains(scope))
+            }
+        }
+        return found?.id
     }
 
     static func bytes(hex: String) -> [UInt8] {

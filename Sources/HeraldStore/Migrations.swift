@@ -24,6 +24,9 @@
 ///   status, error, at_ms)` — history of deliveries leaving the outbox (`delivered`,
 ///   `dead_lettered`, `requeued`), indexed by notification for the audit view.
 /// - `write_probe(id, at_ms)` — a single row rewritten by `checkWritable()` for /readyz.
+/// - `silences(id, body, starts_at_ms, ends_at_ms, created_at_ms)` — operators' silences;
+///   the body is the core's JSON, the times are copied out so SQL can select the
+///   unexpired ones; indexed by end time.
 ///
 /// Migrations only go forward. Each is a list of statements applied in one transaction
 /// together with the new `schema_version`, so a crash leaves the previous version intact.
@@ -78,6 +81,15 @@ enum Migrations {
             """,
             "CREATE INDEX delivery_outcome_by_notification ON delivery_outcome (notification_id, id)",
             "CREATE TABLE write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER NOT NULL)",
+        ],
+        // 3: silences (issue 8), kept after they end so audit rows naming one still resolve.
+        [
+            """
+            CREATE TABLE silences (
+                id TEXT PRIMARY KEY NOT NULL, body BLOB NOT NULL, starts_at_ms INTEGER NOT NULL,
+                ends_at_ms INTEGER NOT NULL, created_at_ms INTEGER NOT NULL) WITHOUT ROWID
+            """,
+            "CREATE INDEX silences_by_end ON silences (ends_at_ms)",
         ],
     ]
 

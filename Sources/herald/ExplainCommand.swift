@@ -1,28 +1,33 @@
 import Foundation
 import HeraldCore
+import HeraldDaemon
 
 /// `herald explain`: what one event — or a sequence — would do, and to whom.
 enum ExplainCommand {
     static let usage = """
     usage: herald explain --config FILE --event FILE|- [--state FILE] [--save-state FILE]
-                          [--now TIMESTAMP] [--json]
+                          [--silences FILE] [--now TIMESTAMP] [--json]
 
     Runs events through the rules without sending anything and shows, for each event,
     which rules matched, the tier reached, the transition (firing, escalated,
     deescalated, resolved, repeated), every recipient with the path that selected them
-    and every excluded person with the reason.
+    and every excluded person with the reason; which silence would suppress a notice,
+    whose quiet hours would hold it (until when), and the escalation steps that would
+    follow if nobody acknowledged.
 
     options:
       --config FILE       the config file (JSON)
       --event FILE|-      one event object, or {"events": [...]} for a sequence; - reads stdin
       --state FILE        start from this evaluation state (as written by --save-state)
       --save-state FILE   write the state after the last event
+      --silences FILE     silences to apply: a JSON array, or {"silences": [...]} as
+                          `herald silences list --json` prints; shows which would suppress
       --now TIMESTAMP     RFC 3339 time used for events without a timestamp (default: now)
       --json              print the explanation as JSON
     """
 
     static func run(_ arguments: [String]) throws(UsageError) -> Int32 {
-        let args = try Arguments(arguments, options: ["--config", "--event", "--state", "--save-state", "--now"], flags: ["--json"])
+        let args = try Arguments(arguments, options: ["--config", "--event", "--state", "--save-state", "--now", "--silences"], flags: ["--json"])
         let configPath = try args.required("--config")
         let eventPath = try args.required("--event")
         var now = Date()
@@ -31,10 +36,10 @@ enum ExplainCommand {
             now = parsed
         }
         guard let config = loadConfig(configPath), let events = loadEvents(eventPath, config: config),
-              let state = loadState(args.value("--state")) else {
+              let state = loadState(args.value("--state")), let silences = loadSilences(args.value("--silences"), now: now) else {
             return ExitStatus.invalidInput
         }
-        let explanation = Explanation.run(events, config: config, state: state, now: now)
+        let explanation = Explanation.run(events, config: config, state: state, now: now, silences: silences)
         if args.has("--json") {
             Output.out(String(decoding: ExplanationRenderer.serialize(ExplanationRenderer.json(explanation)), as: UTF8.self) + "\n")
         } else {
@@ -72,6 +77,19 @@ enum ExplainCommand {
             for problem in error.problems { Output.err("\(path): \(problem.message) at \(problem.path)\n") }
         } catch {
             Output.err("herald: cannot read events '\(path)': \(error.localizedDescription)\n")
+        }
+        return nil
+    }
+
+    private static func loadSilences(_ path: String?, now: Date) -> SilenceSet? {
+        guard let path else { return SilenceSet() }
+        do {
+            switch SilenceTool.load(try Output.read(path), now: now) {
+            case .success(let silences): return silences
+            case .failure(let failure): Output.err("\(path): \(failure.message)\n")
+            }
+        } catch {
+            Output.err("herald: cannot read silences '\(path)': \(error.localizedDescription)\n")
         }
         return nil
     }

@@ -13,6 +13,7 @@ commands:
   check          validate a config file
   explain        show what events would do and who would be told
   dead-letters   list failed deliveries or re-queue one
+  silences       list, add, expire or delete silences
   help           show this help, or a command's help (herald help explain)
 
 options:
@@ -25,6 +26,7 @@ let commands: [String: (usage: String, run: ([String]) throws(UsageError) -> Int
     "explain": (ExplainCommand.usage, ExplainCommand.run),
     "serve": (ServeCommand.usage, ServeCommand.run),
     "dead-letters": (DeadLettersCommand.usage, DeadLettersCommand.run),
+    "silences": (SilencesCommand.usage, SilencesCommand.run),
 ]
 
 @MainActor func main(_ arguments: [String]) -> Int32 {

@@ -20,6 +20,8 @@ struct OpenAPITests {
         "POST /v1/events", "POST /v1/explain",
         "GET /v1/notifications", "GET /v1/directory/users/{id}",
         "GET /v1/dead-letters", "POST /v1/dead-letters/{id}/retry",
+        "POST /v1/episodes/ack", "POST /v1/episodes/unack", "POST /v1/episodes/resolve", "POST /v1/episodes/ack-link",
+        "GET /v1/silences", "POST /v1/silences", "DELETE /v1/silences/{id}",
     ]
 
     @Test func documentIsValidOpenAPI31() throws {
@@ -142,6 +144,39 @@ struct OpenAPITests {
         _ = try record("POST", "/v1/dead-letters/{id}/retry", "/v1/dead-letters/msg_unknown/retry")
         _ = try record("POST", "/v1/dead-letters/{id}/retry", "/v1/dead-letters/\(deliveryID)/retry", token: F.readerToken)
 
+        // Episodes: the ack link of a received webhook, then the API as user and operator.
+        let told = try #require(receiver.requests().first { $0.path == "/ok" }?.json)
+        let episode = try #require((told["episode"] as? [String: Any])?["id"] as? String)
+        let user = try #require((told["recipients"] as? [[String: Any]])?.first?["id"] as? String)
+        let link = try #require(EscalationKit.ackToken(told, user: user))
+        let act = { (verb: String, user: String?) -> String in
+            let body: [String: Any] = user.map { ["episode": episode, "user": $0] } ?? ["episode": episode]
+            return String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+        }
+        #expect(try record("POST", "/v1/episodes/ack-link", "/v1/episodes/ack-link", body: #"{"token": "\#(link)"}"#, token: nil).status == 200)
+        _ = try record("POST", "/v1/episodes/ack-link", "/v1/episodes/ack-link", body: #"{"token": "forged.token"}"#, token: nil)
+        let stale = try EscalationKit.signedToken(episode: episode, user: user, expiry: 1_000_000)
+        _ = try record("POST", "/v1/episodes/ack-link", "/v1/episodes/ack-link", body: #"{"token": "\#(stale)"}"#, token: nil)
+        _ = try record("POST", "/v1/episodes/ack", "/v1/episodes/ack", body: act("ack", user))
+        _ = try record("POST", "/v1/episodes/ack", "/v1/episodes/ack", body: act("ack", "u-liam"))
+        _ = try record("POST", "/v1/episodes/ack", "/v1/episodes/ack", body: #"{"episode": "r/s/9@1", "user": "u-liam"}"#)
+        _ = try record("POST", "/v1/episodes/ack", "/v1/episodes/ack", body: #"{"user": "u-liam"}"#)
+        _ = try record("POST", "/v1/episodes/ack", "/v1/episodes/ack", body: act("ack", user), token: F.readerToken)
+        #expect(try record("POST", "/v1/episodes/unack", "/v1/episodes/unack", body: act("unack", user)).status == 200)
+        _ = try record("POST", "/v1/episodes/unack", "/v1/episodes/unack", body: act("unack", user))
+        #expect(try record("POST", "/v1/episodes/resolve", "/v1/episodes/resolve", body: act("resolve", nil)).status == 200)
+        _ = try record("POST", "/v1/episodes/resolve", "/v1/episodes/resolve", body: act("resolve", nil))
+        _ = try record("GET", "/v1/notifications", "/v1/notifications?subject=p-1", token: F.readerToken)
+
+        // Silences.
+        let silence = #"{"id": "s-doc", "matcher": {"ruleID": "utilisation-variance", "labels": {"env": "test"}}, "duration": "1h", "author": "ops", "comment": "documented"}"#
+        #expect(try record("POST", "/v1/silences", "/v1/silences", body: silence).status == 201)
+        _ = try record("POST", "/v1/silences", "/v1/silences", body: silence)
+        _ = try record("POST", "/v1/silences", "/v1/silences", body: #"{"matcher": {}, "duration": "1h", "author": "ops", "comment": "c"}"#)
+        _ = try record("GET", "/v1/silences", "/v1/silences", token: F.readerToken)
+        _ = try record("DELETE", "/v1/silences/{id}", "/v1/silences/s-doc")
+        _ = try record("DELETE", "/v1/silences/{id}", "/v1/silences/s-none")
+
         // Answers outside any operation.
         observed.component("NotFound", try HTTPClient.get(herald.url("/v1/nothing")))
         observed.component("MethodNotAllowed", try HTTPClient.send("DELETE", herald.url("/v1/events"), token: F.writerToken))
@@ -150,7 +185,7 @@ struct OpenAPITests {
             observed.webhook(webhook)
         }
         let statuses = Set(observed.items.compactMap { $0["status"] as? Int })
-        #expect(statuses.isSuperset(of: [200, 202, 400, 401, 403, 404, 405, 413, 415, 422, 429]))
+        #expect(statuses.isSuperset(of: [200, 201, 202, 400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429]))
 
         let result = try Python.run(mode: "check", input: try observed.json())
         #expect(result.status == 0, "\(result.output)")

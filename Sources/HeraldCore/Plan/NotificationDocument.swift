@@ -45,6 +45,7 @@ struct NotificationDocument: Encodable {
         var address: String?
         var email: String?
         var phone: String?
+        var ack: AckLink?
     }
 
     /// An excluded person; unknown ids and names are written as `null`.
@@ -72,6 +73,10 @@ struct NotificationDocument: Encodable {
     var recipients: [Person]
     var excluded: [Excluded]?
     let occurredAt: String
+    let reason: String?
+    let actor: String?
+    let escalationStep: Int?
+    var ack: AckLink?
     // Webhook-only fields.
     var type: String?
     var notifiedAt: String?
@@ -89,6 +94,9 @@ struct NotificationDocument: Encodable {
         recipients = n.recipients.map { Person(id: $0.id, name: $0.name, path: $0.path) }
         excluded = n.excluded.map(Excluded.init)
         occurredAt = NotificationJSON.timestamp(n.occurredAt)
+        reason = n.reason?.rawValue
+        actor = n.actor
+        escalationStep = n.escalationStep
     }
 
     private static let encoder: JSONEncoder = {

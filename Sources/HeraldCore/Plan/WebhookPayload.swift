@@ -7,7 +7,10 @@ public import Foundation
 /// `webhook-timestamp` header.
 public enum WebhookPayload {
     /// `type` is `herald.notification.<transition>`, in the Standard Webhooks style.
-    public static func body(_ notification: Notification, delivery: PlannedDelivery, config: HeraldConfig, notifiedAt: Date) -> Data {
+    /// `ackLink` gives a person's signed acknowledgement link (the daemon signs; the
+    /// core only places it: on every recipient, and at the top for a one-person message).
+    public static func body(_ notification: Notification, delivery: PlannedDelivery, config: HeraldConfig, notifiedAt: Date,
+                            ackLink: (String) -> AckLink? = { _ in nil }) -> Data {
         var document = NotificationDocument(notification)
         document.type = "herald.notification.\(notification.transition.rawValue)"
         document.notifiedAt = NotificationJSON.timestamp(notifiedAt)
@@ -21,10 +24,25 @@ public enum WebhookPayload {
                 entry.email = contact.email
                 entry.phone = contact.phone
             }
+            entry.ack = ackLink(person.id)
             return entry
         }
+        if case .user(let id) = delivery.audience { document.ack = ackLink(id) }
         // Excluded people are for the audit log and explain, not for the receiver.
         document.excluded = nil
         return document.data()
+    }
+}
+
+/// A signed link with which a recipient acknowledges an episode without an API token.
+public struct AckLink: Encodable, Sendable, Equatable {
+    public let token: String
+    public let expiresAt: String
+    public let url: String
+
+    public init(token: String, expiresAt: String, url: String) {
+        self.token = token
+        self.expiresAt = expiresAt
+        self.url = url
     }
 }

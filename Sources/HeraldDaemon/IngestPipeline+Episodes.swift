@@ -1,0 +1,66 @@
+import Foundation
+import HeraldCore
+import HeraldStore
+
+/// Manual actions on an episode (acknowledge, unacknowledge, resolve), from the API or an
+/// ack link: decided by the core on the evaluation queue, then the changed state, the
+/// notices it sends and an audit record naming who acted are committed together, and
+/// the caller is answered only after that commit.
+extension IngestPipeline {
+    /// What a committed action did, for the API's answer.
+    struct ActionResult: Sendable {
+        let action: EpisodeAction
+        let episodeID: String
+        let actor: String
+        /// False when the action changed nothing (acknowledging again by the same person).
+        let changed: Bool
+        let state: RuleState
+        let tierName: String?
+        let notifications: [String]
+    }
+
+    /// Why an action was not done: the core refused it, or the store could not commit.
+    enum ActionFailure: Error, Sendable {
+        case refused(AckError)
+        case unavailable(String)
+    }
+
+    typealias ActionCompletion = @Sendable (Result<ActionResult, ActionFailure>) -> Void
+
+    /// Runs `action` on `episodeID` as `actor`; `completion` runs after the commit.
+    func act(_ action: EpisodeAction, episodeID: String, by actor: EpisodeActor, completion: @escaping ActionCompletion) {
+        queue.async { [self] in
+            if needsResync, let problem = resync() { return completion(.failure(.unavailable(problem))) }
+            let now = Date()
+            let before = state.key(forEpisode: episodeID).flatMap { state.rules[$0] }
+            let decided: Result<EpisodeActionOutcome, AckError>
+            switch action {
+            case .acknowledge: decided = evaluator.acknowledge(episodeID: episodeID, by: actor, state: &state, now: now)
+            case .unacknowledge: decided = evaluator.unacknowledge(episodeID: episodeID, by: actor, state: &state, now: now)
+            case .resolve: decided = evaluator.resolve(episodeID: episodeID, by: actor, state: &state, now: now)
+            }
+            let outcome: EpisodeActionOutcome
+            switch decided {
+            case .failure(let refusal): return completion(.failure(.refused(refusal)))
+            case .success(let done): outcome = done
+            }
+            rearmEscalationTimer(now: now)
+            let tier = outcome.state.tier.flatMap { index in
+                evaluator.config.rule(id: outcome.key.ruleID).flatMap { index < $0.tiers.count ? $0.tiers[index].name : nil }
+            }
+            let result = ActionResult(action: action, episodeID: episodeID, actor: actor.description, changed: before != outcome.state,
+                                      state: outcome.state, tierName: tier, notifications: outcome.notifications.map(\.id))
+            guard result.changed else { return completion(.success(result)) }
+            var batch = CommitBatch()
+            if let record = planner.stateRecord(outcome.key, outcome.state) { batch.ruleStateUpserts = [record] }
+            add(outcome.notifications, to: &batch, now: now)
+            batch.audit.append(planner.actionRecord(action, outcome: outcome, episodeID: episodeID, actor: actor, now: now))
+            commit(batch, now: now) { [logger] error in
+                if let error { return completion(.failure(.unavailable("the state store cannot commit (\(error.code.rawValue))"))) }
+                logger.notice("episode \(action.rawValue)d by hand", ["episode.id": episodeID, "actor": actor.description,
+                                                                    "notifications": outcome.notifications.count])
+                completion(.success(result))
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import HeraldCore
+import HeraldStore
+
+/// Time-driven work on the evaluation queue: escalation timers and the silence refresh.
+///
+/// The escalation timer sleeps until the earliest `escalationDueAt` of any rule state
+/// (re-armed after every change), then runs `Evaluator.tick` and commits the states it
+/// changed together with the timeout notices, through the same committer as events.
+/// A restart finds the timer in the stored state: a step that fell due while Herald was
+/// down fires once at start; a step whose commit succeeded is never fired again (its
+/// state row moved on in the same transaction as its notice).
+extension IngestPipeline {
+    /// Shortest sleep between ticks: bounds the work a burst of due timers (or a store
+    /// that keeps failing) can cause to ten ticks a second.
+    static let minimumTimerSleep: TimeInterval = 0.1
+    /// Longest sleep: the queue looks at the clock at least once a minute even with no
+    /// timer due, so a wall-clock jump or a missed re-arm costs at most a minute.
+    static let maximumTimerSleep: TimeInterval = 60
+    /// Sleep after the store refused a tick's commit: long enough not to spin on a full
+    /// disk, short against any escalation step.
+    static let failedTickRetry: TimeInterval = 5
+    /// How often silences are re-read from the store, to pick up `herald silences`
+    /// run against the state directory while the daemon runs (API changes apply at once).
+    static let silenceRefreshInterval: DispatchTimeInterval = .seconds(10)
+
+    /// Loads the silences, ticks once (timers that fell due while Herald was down fire
+    /// now) and starts the timers. Called once the delivery engine runs.
+    func startTimers() {
+        queue.async { [self] in
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.setEventHandler { [weak self] in self?.tick() }
+            timer.schedule(deadline: .distantFuture)
+            timer.resume()
+            escalationTimer = timer
+            let refresh = DispatchSource.makeTimerSource(queue: queue)
+            refresh.schedule(deadline: .now() + Self.silenceRefreshInterval, repeating: Self.silenceRefreshInterval)
+            refresh.setEventHandler { [weak self] in self?.refreshSilences() }
+            refresh.resume()
+            silenceRefreshTimer = refresh
+            refreshSilences()
+            tick()
+        }
+    }
+
+    func stopTimers() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        escalationTimer?.cancel()
+        escalationTimer = nil
+        silenceRefreshTimer?.cancel()
+        silenceRefreshTimer = nil
+    }
+
+    /// Sets the timer to the earliest pending escalation (bounded to
+    /// `minimumTimerSleep...maximumTimerSleep` from now). Scans every state: used after
+    /// ticks, actions, reloads and resyncs, not per event.
+    func rearmEscalationTimer(now: Date = Date()) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        arm(at: state.nextEscalationDue, now: now)
+    }
+
+    /// After events: only the states they changed can have an earlier timer than the one
+    /// set, so only those are looked at (a timer they cleared makes one idle tick).
+    func noteTimers(of keys: Set<HeraldCore.RuleStateKey>, now: Date = Date()) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let earliest = keys.compactMap({ state.rules[$0]?.escalationDueAt }).min() else { return }
+        if let deadline = escalationTimerDeadline, deadline <= earliest { return }
+        arm(at: earliest, now: now)
+    }
+
+    private func arm(at due: Date?, now: Date, minimum: TimeInterval = IngestPipeline.minimumTimerSleep) {
+        guard let timer = escalationTimer else { return }
+        let wanted = due.map { $0.timeIntervalSince(now) } ?? Self.maximumTimerSleep
+        let sleep = min(max(wanted, minimum), Self.maximumTimerSleep)
+        escalationTimerDeadline = now.addingTimeInterval(sleep)
+        timer.schedule(deadline: .now() + sleep, leeway: .milliseconds(10))
+    }
+
+    /// Fires every due escalation step and commits what it changed.
+    func tick() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let now = Date()
+        if needsResync, resync() != nil { return arm(at: nil, now: now, minimum: Self.failedTickRetry) }
+        let outcome = evaluator.tick(state: &state, now: now)
+        rearmEscalationTimer(now: now)
+        guard !outcome.changed.isEmpty else { return }
+        var batch = CommitBatch()
+        batch.ruleStateUpserts = outcome.changed.compactMap { key in state.rules[key].flatMap { planner.stateRecord(key, $0) } }
+        add(outcome.notifications, to: &batch, now: now)
+        for notification in outcome.notifications {
+            logger.info("escalation timer fired", ["notification.id": notification.id, "rule.id": notification.ruleID,
+                                                   "step": notification.escalationStep ?? 0, "recipients": notification.recipients.count])
+        }
+        commit(batch, now: now) { [self] error in
+            guard error != nil else { return }
+            // The state is re-read from the store at the next tick, which fires the step again.
+            queue.async { [self] in arm(at: nil, now: Date(), minimum: Self.failedTickRetry) }
+        }
+    }
+
+    /// Re-reads the silences not yet ended from the store; keeps the old set (and says
+    /// so) when the store cannot answer.
+    func refreshSilences() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        do {
+            let records = try store.silences(endingAfter: Date())
+            silences = SilenceSet(records.compactMap { record in
+                let silence = SilenceJSON.silence(record)
+                if silence == nil { logger.warning("unreadable silence in the store, ignoring it", ["silence.id": record.id]) }
+                return silence
+            })
+        } catch {
+            logger.warning("cannot read silences, keeping the previous set", ["error.code": error.code.rawValue])
+        }
+    }
+
+    /// Re-reads silences now (after the API changed one), returning once applied.
+    func reloadSilences() {
+        queue.sync { refreshSilences() }
+    }
+}
