@@ -35,3 +35,26 @@ struct FuzzRegressionTests {
         #expect(config.server.idempotencyWindow == Duration.maximum)
     }
 }
+
+/// Hostile event bodies found by the reliability suite, pinned at the decoder.
+struct FuzzEventRegressionTests {
+    /// `{"value": 1, "value": 50}` was accepted with the last value (Foundation's
+    /// choice), while a proxy or the producer's own validation may read the first: the
+    /// same bytes would mean two things. Now refused (422) naming each repeated key.
+    @Test func duplicateKeysAreRefusedWithTheirPaths() throws {
+        let data = try Fixtures.data("Fuzz/corpus/event/regression-duplicate-keys-in-batch.json")
+        do {
+            _ = try EventDecoder().decode(data)
+            Issue.record("accepted an event with duplicate keys")
+        } catch {
+            #expect(error.kind == .invalid)
+            #expect(error.problems.map(\.path) == ["events[1].value", "events[1].subject.id"])
+        }
+    }
+
+    /// Equal keys in different objects are not duplicates.
+    @Test func equalKeysInSiblingObjectsAreAccepted() throws {
+        let events = try EventDecoder().decode(Data(#"{"events": [{"metric": "m", "value": 1, "subject": {"id": "a"}}, {"metric": "m", "value": 2, "subject": {"id": "b"}}]}"#.utf8))
+        #expect(events.map(\.value) == [1, 2])
+    }
+}
