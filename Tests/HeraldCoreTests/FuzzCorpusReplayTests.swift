@@ -52,3 +52,35 @@ struct FuzzCorpusReplayTests {
         #expect(notices >= 3)
     }
 }
+
+/// The broken configs of the seed corpus (one per validation rule, plus syntax errors):
+/// each is refused with errors that carry a code, a message and a line:column.
+struct FuzzBrokenConfigTests {
+    /// Seeds that are valid on purpose (the shipped examples, `valid-*`).
+    static func isValidSeed(_ name: String) -> Bool { name.hasPrefix("example-") || name.hasPrefix("valid-") }
+
+    @Test func everyBrokenConfigIsRefusedWithAPlace() throws {
+        let files = try FuzzCorpusReplayTests.corpus(.config).filter { !Self.isValidSeed($0.lastPathComponent) }
+        #expect(files.count >= 20)
+        for file in files {
+            let data = try Data(contentsOf: file)
+            do {
+                _ = try ConfigLoader.load(data)
+                Issue.record("\(file.lastPathComponent) was accepted")
+            } catch {
+                let errors = error.issues.filter { $0.severity == .error }
+                #expect(!errors.isEmpty, "\(file.lastPathComponent): no error")
+                for issue in errors {
+                    #expect(!issue.code.isEmpty && !issue.message.isEmpty)
+                    #expect(issue.position != nil || data.isEmpty, "\(file.lastPathComponent): '\(issue.message)' has no line:column")
+                }
+            }
+        }
+    }
+
+    @Test func validSeedsLoad() throws {
+        for file in try FuzzCorpusReplayTests.corpus(.config) where Self.isValidSeed(file.lastPathComponent) {
+            #expect(throws: Never.self, "\(file.lastPathComponent)") { _ = try ConfigLoader.load(try Data(contentsOf: file)) }
+        }
+    }
+}
