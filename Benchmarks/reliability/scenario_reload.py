@@ -1,0 +1,1 @@
+def run(binary, **kw): return True
