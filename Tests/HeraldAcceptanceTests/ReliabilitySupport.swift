@@ -60,6 +60,59 @@ enum Reliability {
     }
 }
 
+/// A producer that posts batches of events (each with its own subject, over the
+/// threshold, with an idempotency key) and records every subject Herald acknowledged
+/// with 202. A batch that gets anything else (connection refused while Herald restarts,
+/// 503) is sent again, as a real producer would; the same ids make a repeat harmless.
+final class AcknowledgingProducer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var acknowledged: Set<String> = []
+    private var refusals = 0
+    private let url: URL
+    private let token: String
+
+    init(url: URL, token: String = Reliability.writeToken) {
+        self.url = url
+        self.token = token
+    }
+
+    var acked: Set<String> { lock.withLock { acknowledged } }
+    var refused: Int { lock.withLock { refusals } }
+
+    /// Sends `total` events in batches of `batch` at about `rate` events/s, giving up on
+    /// a batch after `deadline`.
+    func run(total: Int, batch: Int = 5, rate: Double, prefix: String = "s", deadline: Date) {
+        let started = Date()
+        var index = 0
+        while index < total, Date() < deadline {
+            let due = started.addingTimeInterval(Double(index) / rate)
+            if due > Date() { Thread.sleep(until: due) }
+            let subjects = (index..<min(total, index + batch)).map { "\(prefix)-\($0)" }
+            let body = #"{"events": ["# + subjects.map { #"{"id": "e-\#($0)", "metric": "m", "value": 50, "subject": {"id": "\#($0)"}}"# }
+                .joined(separator: ",") + "]}"
+            while Date() < deadline {
+                if let response = try? HTTPClient.post(url, json: body, token: token), response.status == 202 {
+                    lock.withLock { acknowledged.formUnion(subjects) }
+                    break
+                }
+                lock.withLock { refusals += 1 }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            index += subjects.count
+        }
+    }
+}
+
+extension PythonReceiver {
+    /// Subjects of the webhooks received so far, and how many arrived more than once.
+    func deliveredSubjects() -> (subjects: Set<String>, duplicates: Int) {
+        let requests = requests()
+        let ids = requests.compactMap { $0.headers["webhook-id"] }
+        let subjects = requests.compactMap { ($0.json["subject"] as? [String: Any])?["id"] as? String }
+        return (Set(subjects), ids.count - Set(ids).count)
+    }
+}
+
 /// A raw TCP connection to 127.0.0.1 for requests URLSession refuses to send (conflicting
 /// framing, broken chunks, trickled bytes). Every read is bounded by a deadline.
 final class RawSocket {
