@@ -77,6 +77,9 @@ final class AcknowledgingProducer: @unchecked Sendable {
     }
 
     var acked: Set<String> { lock.withLock { acknowledged } }
+
+    /// Records subjects acknowledged by a request sent outside `run`.
+    func recordAcknowledged(_ subjects: [String]) { lock.withLock { acknowledged.formUnion(subjects) } }
     var refused: Int { lock.withLock { refusals } }
 
     /// Sends `total` events in batches of `batch` at about `rate` events/s, giving up on
