@@ -49,8 +49,11 @@ def run(binary):
             producer.send_batch(index, 20, time.time() + 2)
             index += 20
         full_after = len(producer.acked)
+        # A small event may still fit where a commit freed pages (202 is right then, if
+        # durable: it must be delivered); anything but 202/503 is wrong.
         statuses_while_full = [status_of_one(100000 + i) for i in range(20)]
-        refused_full = all(s == 503 for s in statuses_while_full)
+        refused_full = 503 in statuses_while_full and set(statuses_while_full) <= {202, 503} \
+            and not set(producer.refusals) - {503}
         ready_status, _ = herald.request("GET", "/readyz")
         alive_full = herald.alive()
         # 2. Space returns: Herald accepts again without a restart.

@@ -130,19 +130,22 @@ struct ReliabilityHostileInputTests {
         let baselineStart = Date()
         #expect(Reliability.healthy(herald))
         let baseline = Date().timeIntervalSince(baselineStart)
-        var slowest: TimeInterval = 0
+        var latencies: [TimeInterval] = []
         for step in 0..<30 {   // 30 × 100 ms: longer than the idle timeout, yet never idle
             for socket in trickling { socket.send(Data([header[step % header.count]])) }
             bodyTrickler.send(Data([body[step % (body.count - 1)]]))
             if step % 5 == 0 {
                 let started = Date()
                 #expect(Reliability.healthy(herald))
-                slowest = max(slowest, Date().timeIntervalSince(started))
+                latencies.append(Date().timeIntervalSince(started))
             }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        print("slow-loris: 21 trickling connections for 3 s; healthz \(Int(baseline * 1000)) ms before, slowest \(Int(slowest * 1000)) ms meanwhile")
-        #expect(slowest < max(1, 8 * baseline))
+        // The median, not the maximum: one slow sample is the shared machine, a blocked
+        // server makes every sample slow.
+        let median = latencies.sorted()[latencies.count / 2]
+        print("slow-loris: 21 trickling connections for 3 s; healthz \(Int(baseline * 1000)) ms before, median \(Int(median * 1000)) ms, slowest \(Int((latencies.max() ?? 0) * 1000)) ms meanwhile")
+        #expect(median < max(1, 8 * baseline))
         // Now silent: each is dropped after the idle timeout (2 s) plus scheduling slack.
         #expect(trickling.allSatisfy { $0.closes(within: 5) })
         #expect(bodyTrickler.closes(within: 5))
