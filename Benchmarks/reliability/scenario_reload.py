@@ -2,7 +2,8 @@
 rewritten and SIGHUP sent many times, alternating good configs (two layouts that both
 notify every event) with bad ones (a syntax error, an undefined role, a threshold that
 goes down). No crash, no lost event, and at the end the running config is the last
-good one written (told apart by a marker user that only that layout has)."""
+good one applied: the storm ends with a good config (waited for) and then a bad one
+(waited for); the good one must still run (told apart by a marker user)."""
 import random, threading, time
 from harness import Herald, Receiver, Producer, config, target, rule, wait_until, figure
 
@@ -43,9 +44,21 @@ def run(binary, signals=60, seed=None):
             herald.write_config(text)
             herald.hup()
             time.sleep(GAP)
-        # End on a bad config: it must be refused and the last good one keep running.
+        # The storm outruns the reloads (a reload may read the file after the next write),
+        # so it ends deliberately: one good config, waited for until applied, then a bad
+        # one, waited for until refused; the good one must still be running.
+        def count(text):
+            return herald.log_text().count(text)
+        applied_before = count('msg="config reloaded"')
+        last_good, text = goods[rng.randrange(2)]
+        herald.write_config(text)
+        herald.hup()
+        wait_until(lambda: count('msg="config reloaded"') > applied_before, 30)
+        refused_before = count("config reload failed")
         herald.write_config(bads[0])
         herald.hup()
+        wait_until(lambda: count("config reload failed") > refused_before, 30)
+        good_count += 1
         thread.join(timeout=90)
         producer.stop_flag.set()
         time.sleep(1.0)   # let the last reload finish
@@ -57,7 +70,7 @@ def run(binary, signals=60, seed=None):
         reloaded = log.count('msg="config reloaded"')
         refused = log.count("config reload failed")
         crashes = herald.unexpected_exits + (0 if herald.alive() else 1)
-        figure("reload-storm", sighups=signals + 1, good_written=good_count, bad_written=bad_count + 1,
+        figure("reload-storm", sighups=signals + 2, good_written=good_count, bad_written=bad_count + 1,
                reloads_applied=reloaded, reloads_refused=refused, accepted=len(acked),
                delivered=len(acked & receiver.delivered_subjects()), lost=lost,
                duplicates=receiver.stats()["duplicates"], crashes=crashes,
