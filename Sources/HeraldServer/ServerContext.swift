@@ -67,6 +67,11 @@ final class ServerContext: @unchecked Sendable {
             // closes the connection, which is what an oversized upload deserves.
             return queue(TransportErrors.bodyTooLarge(limit: maxBodyBytes), for: exchange)
         }
+        // MHD frames such a body by Transfer-Encoding and keeps the connection alive.
+        if MHDRequestReader.header(connection, "Content-Length") != nil,
+           MHDRequestReader.header(connection, "Transfer-Encoding") != nil {
+            return queue(TransportErrors.ambiguousFraming, for: exchange)
+        }
         return MHD_Result.YES
     }
 

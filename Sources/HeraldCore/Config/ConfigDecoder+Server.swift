@@ -27,13 +27,7 @@ extension ConfigDecoder {
         if secrets.count > 2 {
             diagnostics.error("out_of_range", path.appending("secrets"), "at most two signing secrets (the current and the next while rotating)")
         }
-        let schedule = reader.strings("retrySchedule").compactMap { itemPath, text -> Duration? in
-            guard let d = Duration(parsing: text) else {
-                diagnostics.error("bad_duration", itemPath, "'\(text)' is not a duration; use a number with a unit, like '30s', '15m', '4h' or '1d'")
-                return nil
-            }
-            return d
-        }
+        let schedule = reader.strings("retrySchedule").compactMap { [reader] itemPath, text in reader.parseDuration(text, at: itemPath) }
         let target = TargetDefinition(
             id: id, url: url ?? "", mode: mode, headers: reader.stringMap("headers"), secrets: secrets,
             timeout: reader.duration("timeout") ?? Duration(seconds: 10),

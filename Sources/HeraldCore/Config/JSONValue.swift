@@ -100,6 +100,9 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
         } else if let range = detail.range(of: #"line (\d+), column (\d+)"#, options: .regularExpression) {
             let numbers = detail[range].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
             if numbers.count == 2 { (line, column) = (numbers[0], numbers[1]) }
+        } else if detail.contains("end of file") {
+            // Truncated text: Foundation names no place, but the fault is where it ends.
+            (line, column) = SourcePosition.lineAndColumn(ofByte: data.count, in: data)
         }
         let text = detail
             .replacingOccurrences(of: #"\s*around (line \d+, column \d+|character \d+)\.?"#, with: "", options: .regularExpression)

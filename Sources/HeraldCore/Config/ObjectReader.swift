@@ -67,9 +67,19 @@ struct ObjectReader {
 
     mutating func duration(_ key: String) -> Duration? {
         guard let text = string(key) else { return nil }
+        return parseDuration(text, at: path.appending(key))
+    }
+
+    /// Parses a duration written at `place`; reports text that is not one, or one
+    /// longer than `Duration.maximum`.
+    func parseDuration(_ text: String, at place: JSONPath) -> Duration? {
         guard let duration = Duration(parsing: text) else {
-            diagnostics.error("bad_duration", path.appending(key),
+            diagnostics.error("bad_duration", place,
                               "'\(text)' is not a duration; use a number with a unit, like '30s', '15m', '4h' or '1d'")
+            return nil
+        }
+        guard duration <= Duration.maximum else {
+            diagnostics.error("out_of_range", place, "'\(text.prefix(64))' is longer than the longest allowed duration, \(Duration.maximum)")
             return nil
         }
         return duration

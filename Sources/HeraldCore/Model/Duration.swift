@@ -4,6 +4,12 @@ public struct Duration: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     public init(seconds: Double) { self.seconds = seconds }
 
+    /// Longest duration a config may give: ten years. Beyond it no timeout, window or
+    /// retry delay means anything, and the daemon's conversions to whole seconds or
+    /// milliseconds (libmicrohttpd, libcurl) would overflow `Int` — a 400-digit number
+    /// even parses as infinity.
+    public static let maximum = Duration(seconds: 10 * 365 * 86_400)
+
     /// Parses one or more `<number><unit>` parts (units ms, s, m, h, d); nil if malformed
     /// or negative.
     public init?(parsing text: String) {

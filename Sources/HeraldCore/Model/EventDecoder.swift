@@ -29,6 +29,14 @@ public struct EventDecoder: Sendable {
         } catch {
             throw EventValidationError(kind: .malformed, problems: [.init(path: "(body)", message: error.description)])
         }
+        // Parsers disagree on which of two equal keys wins (Foundation keeps the last, a
+        // proxy or the producer's own check may read the first): refuse the ambiguity.
+        let duplicates = JSONSourceMap(scanning: data, recordPositions: false).duplicateKeys
+        if !duplicates.isEmpty {
+            throw EventValidationError(kind: .invalid, problems: duplicates.map { duplicate in
+                .init(path: duplicate.path.description, message: "key appears twice in the same object; send it once")
+            })
+        }
         return try decode(root)
     }
 
