@@ -150,7 +150,11 @@ struct DaemonLifecycleTests {
         let url = URL(string: "http://127.0.0.1:\(port)/healthz")!
         #expect(Poll.until(timeout: 10) { (try? HTTPClient.get(url).status) == 200 }, "herald answers on the passed socket, not on --listen")
         kill(process.processIdentifier, SIGTERM)
-        #expect(Poll.until(timeout: 10) { !process.isRunning })
+        // terminationStatus may only be read once the process has exited.
+        guard Poll.until(timeout: 20, { !process.isRunning }) else {
+            Issue.record("herald did not exit within 20 s of SIGTERM")
+            return
+        }
         #expect(process.terminationStatus == 0)
     }
 }
