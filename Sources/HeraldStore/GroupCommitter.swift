@@ -51,6 +51,9 @@ public final class GroupCommitter: @unchecked Sendable {
     /// uncommitted, until `reset()`.
     private var latched: StoreError?
     private let latchFailures: Bool
+    /// Commit a lone batch as soon as the writer is free (true: the daemon, where
+    /// waiting only adds latency) or only after `maxDelay` (tests that build groups).
+    private let idleCommit: Bool
 
     /// - Parameters:
     ///   - metrics: receives `herald_commit_batch_size`, `herald_commit_seconds` and
@@ -58,7 +61,8 @@ public final class GroupCommitter: @unchecked Sendable {
     ///     counted by the `Store` when it was given the same registry.
     public init(store: Store, metrics: MetricsRegistry, maxBatches: Int = defaultMaxBatches,
                 maxDelay: DispatchTimeInterval = defaultMaxDelay, maxPending: Int = defaultMaxPending,
-                latchFailures: Bool = false) {
+                latchFailures: Bool = false, idleCommit: Bool = true) {
+        self.idleCommit = idleCommit
         self.latchFailures = latchFailures
         precondition(maxBatches >= 1 && maxPending >= maxBatches, "maxPending must hold at least one full group")
         self.store = store
@@ -93,7 +97,11 @@ public final class GroupCommitter: @unchecked Sendable {
             // Commit as soon as the writer is free: a lone batch does not wait for company
             // (that only added up to `maxDelay` to every answer at low load); batches that
             // arrive while a transaction is being written wait for it and share the next.
-            writer.async { self.timerFired() }
+            if idleCommit {
+                writer.async { self.timerFired() }
+            } else {
+                writer.asyncAfter(deadline: .now() + maxDelay) { self.timerFired() }
+            }
         }
     }
 

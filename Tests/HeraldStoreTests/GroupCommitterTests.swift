@@ -73,7 +73,7 @@ private func eventBatch(_ n: Int) -> CommitBatch {
     @Test func fullGroupCommitsWithoutWaitingForTheDelay() throws {
         try withStore { store, _ in
             let committer = GroupCommitter(store: store, metrics: MetricsRegistry(), maxBatches: 4,
-                                           maxDelay: .seconds(600))
+                                           maxDelay: .seconds(600), idleCommit: false)
             let tally = CompletionTally()
             for n in 0..<4 { try committer.submit(eventBatch(n), completion: tally.completion) }
             #expect(tally.wait(for: 4, seconds: 20))   // far sooner than the 600 s delay
@@ -85,7 +85,7 @@ private func eventBatch(_ n: Int) -> CommitBatch {
         try withStore { store, _ in
             let metrics = MetricsRegistry()
             let committer = GroupCommitter(store: store, metrics: metrics, maxBatches: 4, maxDelay: .seconds(600),
-                                           maxPending: 8)
+                                           maxPending: 8, idleCommit: false)
             let tally = CompletionTally()
             store.suspendForTesting()   // the first group's transaction cannot finish
             for n in 0..<8 { try committer.submit(eventBatch(n), completion: tally.completion) }
@@ -105,7 +105,7 @@ private func eventBatch(_ n: Int) -> CommitBatch {
     @Test func flushCommitsWhatIsWaitingAndRecordsMetrics() throws {
         try withStore { store, _ in
             let metrics = MetricsRegistry()
-            let committer = GroupCommitter(store: store, metrics: metrics, maxDelay: .seconds(600))
+            let committer = GroupCommitter(store: store, metrics: metrics, maxDelay: .seconds(600), idleCommit: false)
             let tally = CompletionTally()
             for n in 0..<3 { try committer.submit(eventBatch(n), completion: tally.completion) }
             committer.flush()
@@ -121,7 +121,7 @@ private func eventBatch(_ n: Int) -> CommitBatch {
 
     @Test func failedTransactionCompletesEveryBatchWithTheError() throws {
         try withStore { store, _ in
-            let committer = GroupCommitter(store: store, metrics: MetricsRegistry(), maxDelay: .seconds(600))
+            let committer = GroupCommitter(store: store, metrics: MetricsRegistry(), maxDelay: .seconds(600), idleCommit: false)
             let tally = CompletionTally()
             store.failNextCommitForTesting(with: StoreError(code: .full, operation: "test", message: "injected"))
             for n in 0..<3 { try committer.submit(eventBatch(n), completion: tally.completion) }
