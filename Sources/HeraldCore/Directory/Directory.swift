@@ -81,6 +81,21 @@ public struct Directory: Sendable {
     /// For each group, its members with nested groups flattened, de-duplicated.
     let members: [[Membership]]
     let membershipRoutes: [MembershipRoute]
+    /// Bitmap of active users (bit = user index), and for each right the users holding
+    /// it: resolution ANDs these once, then tests one bit per member instead of looking
+    /// into every member's own rights.
+    let activeUsers: [UInt64]
+    let rightHolders: [[UInt64]]
+
+    /// Users who are active and hold every right in `required`, as a bitmap.
+    func eligible(holding required: [Int]) -> [UInt64] {
+        var bits = activeUsers
+        for right in required {
+            let holders = rightHolders[right]
+            for word in bits.indices { bits[word] &= holders[word] }
+        }
+        return bits
+    }
 
     public func user(_ id: String) -> Int? { userIndex[id] }
     public func role(_ id: String) -> Int? { roleIndex[id] }

@@ -29,12 +29,21 @@ struct DirectoryBuilder {
                                             roleIndex: roleIndex, groupIndex: groupIndex, userIndex: userIndex)
         let members = flattener.flattenAll(groupCount: groups.count)
 
+        let words = users.count / 64 + 1
+        var activeUsers = [UInt64](repeating: 0, count: words)
+        var rightHolders = [[UInt64]](repeating: [UInt64](repeating: 0, count: words), count: catalog.names.count)
+        for (u, user) in users.enumerated() {
+            let bit = UInt64(1) << UInt64(u & 63)
+            if user.active { activeUsers[u >> 6] |= bit }
+            for right in catalog.names.indices where user.rights.contains(right) { rightHolders[right][u >> 6] |= bit }
+        }
         return Directory(
             roles: document.roles.map { Directory.Role(id: $0.id, name: $0.name, recommendedRights: $0.recommendedRights, additionalRights: $0.additionalRights) },
             users: users, groups: groups, rights: catalog,
             ownerIndex: document.users.firstIndex(where: \.isOwner) ?? 0, defaultRole: defaultRole,
             roleIndex: roleIndex, userIndex: userIndex, groupIndex: groupIndex,
-            holders: holders, includedBy: includedBy, members: members, membershipRoutes: flattener.routes)
+            holders: holders, includedBy: includedBy, members: members, membershipRoutes: flattener.routes,
+            activeUsers: activeUsers, rightHolders: rightHolders)
     }
 
     /// For each role, the roles that include it, with the inheritance chain (breadth

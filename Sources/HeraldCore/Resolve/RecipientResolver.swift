@@ -30,6 +30,8 @@ public struct RecipientResolver: Sendable {
         /// Rights no user can hold because no role or grant mentions them.
         let unknownRequired: String?
         var decided: [UInt64]
+        /// Active users holding every required right (empty when a right is unknown).
+        let eligible: [UInt64]
         var resolution = Resolution()
 
         init(directory: Directory, required names: [String]) {
@@ -49,6 +51,7 @@ public struct RecipientResolver: Sendable {
             self.requiredList = list
             self.unknownRequired = unknown
             self.decided = Array(repeating: 0, count: directory.users.count / 64 + 1)
+            self.eligible = unknown == nil ? directory.eligible(holding: list.map(\.0)) : decided
         }
 
         mutating func apply(_ selector: RecipientSelector, event: MetricEvent?) {
@@ -91,15 +94,15 @@ public struct RecipientResolver: Sendable {
             let word = user >> 6, bit = UInt64(1) << UInt64(user & 63)
             guard decided[word] & bit == 0 else { return }
             decided[word] |= bit
-            let record = directory.users[user]
-            if resolution.excluded.count >= RecipientResolver.maxListedExclusions {
-                if record.active, unknownRequired == nil, record.rights.isSuperset(of: required) {
-                    resolution.recipients.append(Recipient(user: user, path: path))
-                } else {
-                    resolution.excludedOmitted += 1
-                }
+            if eligible[word] & bit != 0 {
+                resolution.recipients.append(Recipient(user: user, path: path))
                 return
             }
+            if resolution.excluded.count >= RecipientResolver.maxListedExclusions {
+                resolution.excludedOmitted += 1
+                return
+            }
+            let record = directory.users[user]
             if !record.active {
                 resolution.excluded.append(Exclusion(user: user, userID: record.id, path: path, reason: .inactive))
             } else if let unknownRequired {
