@@ -63,7 +63,7 @@ public enum ConfigLoader {
     public static func load(_ data: Data) throws(ConfigError) -> HeraldConfig {
         let root: JSONValue
         do {
-            root = try JSONValue.parse(data)
+            root = try JSONValue.parseCompact(data)
         } catch {
             let position = error.line.flatMap { line in error.column.map { SourcePosition(line: line, column: $0) } }
             throw ConfigError(issues: [ConfigIssue(.error, code: "json_syntax", path: .root, error.message, position: position)])

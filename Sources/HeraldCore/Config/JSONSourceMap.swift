@@ -17,7 +17,7 @@ public struct JSONSourceMap: Sendable {
     /// only duplicate keys are collected (cheaper on very large configs).
     public init(scanning data: Data, recordPositions: Bool = true) {
         var scanner = Scanner(bytes: [UInt8](data), recordPositions: recordPositions)
-        scanner.scanValue(at: JSONPath.root)
+        scanner.scanValue()
         positions = scanner.positions
         duplicateKeys = scanner.duplicates
     }
@@ -40,6 +40,10 @@ public struct JSONSourceMap: Sendable {
         var lineStart = 0
         var positions: [JSONPath: SourcePosition] = [:]
         var duplicates: [(path: JSONPath, position: SourcePosition)] = []
+        /// The path of the value being scanned, as a stack: a `JSONPath` is built only
+        /// when a position is recorded or a duplicate found (a 10 MiB config has
+        /// millions of values; building a path for each dominated the scan).
+        var stack: [JSONPath.Component] = []
 
         init(bytes: [UInt8], recordPositions: Bool) {
             self.bytes = bytes
@@ -63,13 +67,13 @@ public struct JSONSourceMap: Sendable {
             }
         }
 
-        mutating func scanValue(at path: JSONPath, keyPosition: SourcePosition? = nil) {
+        mutating func scanValue(keyPosition: SourcePosition? = nil) {
             skipWhitespace()
             guard index < bytes.count else { return }
-            if recordPositions { positions[path] = keyPosition ?? here }
+            if recordPositions { positions[JSONPath(stack)] = keyPosition ?? here }
             switch bytes[index] {
-            case UInt8(ascii: "{"): scanObject(at: path)
-            case UInt8(ascii: "["): scanArray(at: path)
+            case UInt8(ascii: "{"): scanObject()
+            case UInt8(ascii: "["): scanArray()
             case UInt8(ascii: "\""): _ = scanString()
             default:
                 // number, true, false, null: run to the next delimiter
@@ -77,7 +81,7 @@ public struct JSONSourceMap: Sendable {
             }
         }
 
-        mutating func scanObject(at path: JSONPath) {
+        mutating func scanObject() {
             index += 1
             var seen = Set<String>()
             while true {
@@ -87,15 +91,16 @@ public struct JSONSourceMap: Sendable {
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
                 let keyPosition = here
                 let key = scanString()
-                let memberPath = path.appending(key)
-                if !seen.insert(key).inserted { duplicates.append((memberPath, keyPosition)) }
+                stack.append(.key(key))
+                if !seen.insert(key).inserted { duplicates.append((JSONPath(stack), keyPosition)) }
                 skipWhitespace()
                 if index < bytes.count, bytes[index] == UInt8(ascii: ":") { index += 1 }
-                scanValue(at: memberPath, keyPosition: keyPosition)
+                scanValue(keyPosition: keyPosition)
+                stack.removeLast()
             }
         }
 
-        mutating func scanArray(at path: JSONPath) {
+        mutating func scanArray() {
             index += 1
             var element = 0
             while true {
@@ -103,7 +108,9 @@ public struct JSONSourceMap: Sendable {
                 guard index < bytes.count else { return }
                 if bytes[index] == UInt8(ascii: "]") { index += 1; return }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                scanValue(at: path.appending(element))
+                stack.append(.index(element))
+                scanValue()
+                stack.removeLast()
                 element += 1
             }
         }
