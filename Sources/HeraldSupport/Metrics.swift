@@ -16,9 +16,14 @@ public final class MetricsRegistry: @unchecked Sendable {
         var series: [String: Series] = [:]   // key: rendered label set
     }
 
-    private enum Series {
-        case value(Double)
-        case histogram(Histogram)
+    /// One time series. A class, so an update changes it in place under the lock: a
+    /// struct copied out of the dictionary and written back made every histogram
+    /// observation copy its bucket array (HTTP requests observe one each).
+    private final class Series {
+        var value: Double = 0
+        var histogram: Histogram?
+
+        init() {}
     }
 
     private struct Histogram {
@@ -26,6 +31,12 @@ public final class MetricsRegistry: @unchecked Sendable {
         var counts: [UInt64]
         var sum: Double = 0
         var count: UInt64 = 0
+
+        mutating func record(_ value: Double) {
+            for index in bounds.indices where value <= bounds[index] { counts[index] += 1 }
+            sum += value
+            count += 1
+        }
     }
 
     private let lock = NSLock()
@@ -54,27 +65,19 @@ public final class MetricsRegistry: @unchecked Sendable {
                         buckets: [Double] = MetricsRegistry.latencyBuckets, help: String = "") {
         let key = MetricsRegistry.render(labels)
         lock.withLock {
-            _ = family(name, type: "histogram", help: help)
-            var histogram: Histogram
-            if case .histogram(let existing)? = families[name]!.series[key] {
-                histogram = existing
-            } else {
-                histogram = Histogram(bounds: buckets, counts: Array(repeating: 0, count: buckets.count))
+            let series = series(name, key, type: "histogram", help: help)
+            if series.histogram == nil {
+                series.histogram = Histogram(bounds: buckets, counts: Array(repeating: 0, count: buckets.count))
             }
-            for (index, bound) in histogram.bounds.enumerated() where value <= bound {
-                histogram.counts[index] += 1
-            }
-            histogram.sum += value
-            histogram.count += 1
-            families[name]!.series[key] = .histogram(histogram)
+            series.histogram!.record(value)
         }
     }
 
     /// Current value of a counter or gauge (nil if never set); used by tests and STATUS=.
     public func value(_ name: String, _ labels: Labels = []) -> Double? {
         lock.withLock {
-            if case .value(let v)? = families[name]?.series[MetricsRegistry.render(labels)] { return v }
-            return nil
+            guard let series = families[name]?.series[MetricsRegistry.render(labels)], series.histogram == nil else { return nil }
+            return series.value
         }
     }
 
@@ -91,10 +94,11 @@ public final class MetricsRegistry: @unchecked Sendable {
                 if !family.help.isEmpty { out += "# HELP \(name) \(family.help)\n" }
                 out += "# TYPE \(name) \(family.type)\n"
                 for key in family.series.keys.sorted() {
-                    switch family.series[key]! {
-                    case .value(let v):
-                        out += "\(name)\(key.isEmpty ? "" : "{\(key)}") \(MetricsRegistry.number(v))\n"
-                    case .histogram(let h):
+                    let series = family.series[key]!
+                    switch series.histogram {
+                    case nil:
+                        out += "\(name)\(key.isEmpty ? "" : "{\(key)}") \(MetricsRegistry.number(series.value))\n"
+                    case let h?:
                         let prefix = key.isEmpty ? "" : key + ","
                         for (bound, count) in zip(h.bounds, h.counts) {
                             out += "\(name)_bucket{\(prefix)le=\"\(MetricsRegistry.number(bound))\"} \(count)\n"
@@ -119,22 +123,43 @@ public final class MetricsRegistry: @unchecked Sendable {
         return created
     }
 
+    /// The series `key` of family `name`, created (with its family) on first use.
+    private func series(_ name: String, _ key: String, type: String, help: String) -> Series {
+        if let existing = families[name]?.series[key] { return existing }
+        _ = family(name, type: type, help: help)
+        let created = Series()
+        families[name]!.series[key] = created
+        return created
+    }
+
     private func update(_ name: String, type: String, help: String, labels: Labels, _ change: (Double) -> Double) {
         let key = MetricsRegistry.render(labels)
         lock.withLock {
-            _ = family(name, type: type, help: help)
-            var current = 0.0
-            if case .value(let v)? = families[name]!.series[key] { current = v }
-            families[name]!.series[key] = .value(change(current))
+            let series = series(name, key, type: type, help: help)
+            series.value = change(series.value)
         }
     }
 
+    /// `a="x",b="y"`: the series key and its exposition form. Built by appending, since
+    /// it runs on every update (a map + join + interpolation was measurable per request).
     static func render(_ labels: Labels) -> String {
-        labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",")
+        var out = ""
+        for (index, (name, value)) in labels.enumerated() {
+            if index > 0 { out += "," }
+            out += name
+            out += "=\""
+            out += escape(value)
+            out += "\""
+        }
+        return out
     }
 
     static func escape(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\")
+        // Label values almost never need escaping: skip three searches when none applies.
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else {
+            return value
+        }
+        return value.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n")
     }
