@@ -16,12 +16,6 @@ import HeraldStore
 struct CommitPlanner {
     let config: HeraldConfig
     let ackLinks: AckLinkSigner
-    private let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return encoder
-    }()
-
     init(config: HeraldConfig, ackLinks: AckLinkSigner = .none) {
         self.config = config
         self.ackLinks = ackLinks
@@ -67,9 +61,8 @@ struct CommitPlanner {
                            subjectID: outcome.key.subjectID, transition: action.rawValue, tier: tier, createdAt: now, payload: payload)
     }
 
-    func stateRecord(_ key: HeraldCore.RuleStateKey, _ state: RuleState) -> RuleStateRecord? {
-        guard let data = try? encoder.encode(state) else { return nil }
-        return RuleStateRecord(ruleID: key.ruleID, subjectID: key.subjectID, state: data)
+    func stateRecord(_ key: HeraldCore.RuleStateKey, _ state: RuleState) -> RuleStateRecord {
+        RuleStateRecord(ruleID: key.ruleID, subjectID: key.subjectID, state: state.storedData())
     }
 
     /// The webhook id: derived from the notification and destination, so a replayed

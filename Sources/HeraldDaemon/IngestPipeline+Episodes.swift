@@ -52,7 +52,7 @@ extension IngestPipeline {
                                       state: outcome.state, tierName: tier, notifications: outcome.notifications.map(\.id))
             guard result.changed else { return completion(.success(result)) }
             var batch = CommitBatch()
-            if let record = planner.stateRecord(outcome.key, outcome.state) { batch.ruleStateUpserts = [record] }
+            batch.ruleStateUpserts = [planner.stateRecord(outcome.key, outcome.state)]
             add(outcome.notifications, to: &batch, now: now)
             batch.audit.append(planner.actionRecord(action, outcome: outcome, episodeID: episodeID, actor: actor, now: now))
             commit(batch, now: now) { [logger] error in

@@ -85,7 +85,7 @@ extension IngestPipeline {
         rearmEscalationTimer(now: now)
         guard !outcome.changed.isEmpty else { return }
         var batch = CommitBatch()
-        batch.ruleStateUpserts = outcome.changed.compactMap { key in state.rules[key].flatMap { planner.stateRecord(key, $0) } }
+        batch.ruleStateUpserts = outcome.changed.compactMap { key in state.rules[key].map { planner.stateRecord(key, $0) } }
         add(outcome.notifications, to: &batch, now: now)
         for notification in outcome.notifications {
             logger.info("escalation timer fired", ["notification.id": notification.id, "rule.id": notification.ruleID,

@@ -116,7 +116,7 @@ final class IngestPipeline: @unchecked Sendable {
             }
             summary.notifications += add(outcome.notifications, to: &batch, now: now)
         }
-        batch.ruleStateUpserts = changed.compactMap { key in state.rules[key].flatMap { planner.stateRecord(key, $0) } }
+        batch.ruleStateUpserts = changed.compactMap { key in state.rules[key].map { planner.stateRecord(key, $0) } }
         noteTimers(of: changed)
         let committed = summary
         commit(batch, now: now) { [self] error in

@@ -1,13 +1,14 @@
 public import Foundation
 
-/// A notification as the JSON stored in the audit log and sent in webhooks, written
-/// with `JSONEncoder` instead of `JSONSerialization`.
+/// A notification as the JSON stored in the audit log and sent in webhooks.
 ///
-/// Why: on Linux `JSONSerialization.data` bridges every value to an NSObject and sorts
-/// keys with ICU collation: ≈ 1 ms for a notification with 20 people, which made the
-/// evaluation queue the bottleneck of ingest, end-to-end latency and delivery bursts
-/// (see BENCHMARKS.md). `JSONEncoder` with `.sortedKeys` writes the same bytes (same key
-/// order, numbers, escaping and `null`s) about 12× faster. Keys mirror
+/// History of the hot path (BENCHMARKS.md): on Linux `JSONSerialization.data` bridges
+/// every value to an NSObject and sorts keys with ICU collation (≈ 1 ms for 20 people);
+/// `JSONEncoder` with `.sortedKeys` writes the same bytes ≈ 12× faster but still cost
+/// ≈ 27 µs per webhook body and ≈ 70 µs per audit payload on the evaluation queue, which
+/// bounded a burst of firing events. `write(to:)` now writes the same bytes through
+/// `JSONBytesWriter`; the `Encodable` conformance stays as the reference the
+/// differential tests compare with (`foundationData()`). Keys mirror
 /// `NotificationJSON.object`, which `herald explain --json` still uses.
 struct NotificationDocument: Encodable {
     struct RuleRef: Encodable {
@@ -99,13 +100,120 @@ struct NotificationDocument: Encodable {
         escalationStep = n.escalationStep
     }
 
+    /// The document's bytes, written by `JSONBytesWriter` (see there why); identical to
+    /// `foundationData()`, which the differential tests compare it with.
+    func data() -> Data {
+        var writer = JSONBytesWriter(capacity: 1024 + 160 * recipients.count + 120 * (excluded?.count ?? 0))
+        write(to: &writer)
+        return writer.data
+    }
+
+    /// The same document through `JSONEncoder` (the reference for the tests).
+    func foundationData() -> Data { (try? NotificationDocument.encoder.encode(self)) ?? Data() }
+
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
 
-    func data() -> Data { (try? NotificationDocument.encoder.encode(self)) ?? Data() }
+    /// Members in sorted key order; an optional is left out when nil (`encodeIfPresent`),
+    /// except an excluded person's `id` and `name`, written as `null`.
+    func write(to w: inout JSONBytesWriter) {
+        w.beginObject()
+        if let ack { w.key("ack"); ack.write(to: &w) }
+        w.member("actor", ifPresent: actor)
+        w.key("episode")
+        w.beginObject()
+        w.member("id", episode.id)
+        w.member("number", episode.number)
+        w.endObject()
+        w.member("escalationStep", ifPresent: escalationStep)
+        w.key("event")
+        event.write(to: &w)
+        if let excluded {
+            w.key("excluded")
+            w.beginArray()
+            for entry in excluded {
+                w.beginObject()
+                w.member("id", orNull: entry.person.id)
+                w.member("name", orNull: entry.person.name)
+                w.member("path", entry.person.path)
+                w.member("reason", entry.person.reason)
+                w.endObject()
+            }
+            w.endArray()
+        }
+        w.member("group", ifPresent: group)
+        w.member("id", id)
+        w.member("notifiedAt", ifPresent: notifiedAt)
+        w.member("occurredAt", occurredAt)
+        w.member("reason", ifPresent: reason)
+        w.key("recipients")
+        w.beginArray()
+        for person in recipients {
+            w.beginObject()
+            if let ack = person.ack { w.key("ack"); ack.write(to: &w) }
+            w.member("address", ifPresent: person.address)
+            w.member("email", ifPresent: person.email)
+            w.member("id", person.id)
+            w.member("name", person.name)
+            w.member("path", person.path)
+            w.member("phone", ifPresent: person.phone)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("rule")
+        w.beginObject()
+        w.member("id", rule.id)
+        w.member("name", rule.name)
+        w.endObject()
+        w.key("subject")
+        NotificationDocument.write(subject, to: &w)
+        w.member("target", ifPresent: target)
+        w.key("tier")
+        w.beginObject()
+        w.member("index", tier.index)
+        w.member("name", tier.name)
+        w.member("threshold", tier.threshold)
+        w.endObject()
+        w.member("transition", transition)
+        w.member("type", ifPresent: type)
+        w.endObject()
+    }
+
+    static func write(_ subject: MetricEvent.Subject, to w: inout JSONBytesWriter) {
+        w.beginObject()
+        w.member("id", subject.id)
+        w.member("name", ifPresent: subject.name)
+        w.member("type", ifPresent: subject.type)
+        w.endObject()
+    }
+}
+
+extension NotificationDocument.EventDocument {
+    func write(to w: inout JSONBytesWriter) {
+        w.beginObject()
+        w.member("id", ifPresent: event.id)
+        w.member("labels", event.labels)
+        w.member("metric", event.metric)
+        w.member("relations", event.relations)
+        w.key("subject")
+        NotificationDocument.write(event.subject, to: &w)
+        w.member("timestamp", ifPresent: event.timestamp.map(NotificationJSON.timestamp))
+        w.member("value", event.value)
+        w.endObject()
+    }
+}
+
+extension AckLink {
+    func write(to w: inout JSONBytesWriter) {
+        w.beginObject()
+        w.member("expiresAt", expiresAt)
+        w.member("token", token)
+        w.member("url", url)
+        w.endObject()
+    }
 }
 
 extension NotificationJSON {
