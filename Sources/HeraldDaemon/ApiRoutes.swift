@@ -67,8 +67,7 @@ struct ApiRoutes: Sendable {
         pipeline.submit(events) { result in
             switch result {
             case .success(let summary):
-                respond(.json(status: 202, ["accepted": summary.accepted, "duplicates": summary.duplicates,
-                                            "notifications": summary.notifications]))
+                respond(Self.accepted(summary))
             case .failure(.overloaded):
                 metrics.increment("herald_events_rejected_total", [("reason", "overloaded")], by: Double(events.count))
                 respond(.error(status: 429, code: "overloaded", message: "the event queue is full; retry shortly",
@@ -79,6 +78,18 @@ struct ApiRoutes: Sendable {
                                headers: [("Retry-After", "5")]))
             }
         }
+    }
+
+    /// The 202 body, `{"accepted":n,"duplicates":n,"notifications":n}`, written directly:
+    /// it answers every accepted request, and `JSONEncoder` was ≈ 3 % of ingest CPU.
+    static func accepted(_ summary: IngestPipeline.Summary) -> HTTPResponse {
+        var writer = JSONBytesWriter(capacity: 64)
+        writer.beginObject()
+        writer.member("accepted", summary.accepted)
+        writer.member("duplicates", summary.duplicates)
+        writer.member("notifications", summary.notifications)
+        writer.endObject()
+        return HTTPResponse(status: 202, headers: [("Content-Type", "application/json")], body: writer.data)
     }
 
     static func code(for error: EventValidationError) -> String {
