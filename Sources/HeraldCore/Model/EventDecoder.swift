@@ -23,21 +23,20 @@ public struct EventDecoder: Sendable {
 
     /// Decodes and validates; throws every problem found.
     public func decode(_ data: Data) throws(EventValidationError) -> [MetricEvent] {
-        let root: JSONValue
+        let parsed: JSONParser.Document
         do {
-            root = try JSONValue.parse(data)
+            parsed = try JSONParser.parse(data)
         } catch {
             throw EventValidationError(kind: .malformed, problems: [.init(path: "(body)", message: error.description)])
         }
         // Parsers disagree on which of two equal keys wins (Foundation keeps the last, a
         // proxy or the producer's own check may read the first): refuse the ambiguity.
-        let duplicates = JSONSourceMap(scanning: data, recordPositions: false).duplicateKeys
-        if !duplicates.isEmpty {
-            throw EventValidationError(kind: .invalid, problems: duplicates.map { duplicate in
+        if !parsed.duplicateKeys.isEmpty {
+            throw EventValidationError(kind: .invalid, problems: parsed.duplicateKeys.map { duplicate in
                 .init(path: duplicate.path.description, message: "key appears twice in the same object; send it once")
             })
         }
-        return try decode(root)
+        return try decode(parsed.value)
     }
 
     public func decode(_ root: JSONValue) throws(EventValidationError) -> [MetricEvent] {
