@@ -140,10 +140,11 @@ struct JSONByteReader {
             }
             switch bytes[index] {
             case ASCII.comma:
+                let comma = index
                 index += 1
                 skipWhitespace()
                 if index < bytes.count, bytes[index] == ASCII.closeBrace {
-                    throw failure(.unexpectedCharacter, "trailing comma before '}'")
+                    throw failure(.trailingComma, "trailing comma before '}'", at: comma)
                 }
             case ASCII.closeBrace:
                 index += 1
@@ -172,10 +173,11 @@ struct JSONByteReader {
             }
             switch bytes[index] {
             case ASCII.comma:
+                let comma = index
                 index += 1
                 skipWhitespace()
                 if index < bytes.count, bytes[index] == ASCII.closeBracket {
-                    throw failure(.unexpectedCharacter, "trailing comma before ']'")
+                    throw failure(.trailingComma, "trailing comma before ']'", at: comma)
                 }
             case ASCII.closeBracket:
                 index += 1
@@ -231,7 +233,8 @@ struct JSONByteReader {
             if bytes[position] == ASCII.newline { line += 1; column = 1 } else { column += 1 }
             position += 1
         }
-        return JSONSyntaxError(code: code, message: "invalid JSON: " + message, position: SourcePosition(line: line, column: column))
+        return JSONSyntaxError(code: code, message: "invalid JSON: " + message, position: SourcePosition(line: line, column: column),
+                               offset: min(offset, bytes.count))
     }
 
     /// `'x'` for printable ASCII, `byte 0xC3` otherwise (a message must stay readable

@@ -10,6 +10,8 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
         case unexpectedEnd = "unexpected_end"
         /// A byte that cannot start or continue what the grammar expects there.
         case unexpectedCharacter = "unexpected_character"
+        /// A comma just before `]` or `}` (Foundation accepts it; RFC 8259 does not).
+        case trailingComma = "trailing_comma"
         /// An unterminated string or a raw control character in one.
         case invalidString = "invalid_string"
         /// An unknown escape, a bad `\u` escape or a lone surrogate.
@@ -31,13 +33,18 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
     /// The offending byte: 1-based line, column in bytes from the line start.
     public let position: SourcePosition
 
+    /// The offending byte's offset from the start of the data (tools and the fuzz
+    /// harness; people read `position`).
+    public let offset: Int
+
     public var line: Int { position.line }
     public var column: Int { position.column }
 
-    init(code: Code, message: String, position: SourcePosition) {
+    init(code: Code, message: String, position: SourcePosition, offset: Int) {
         self.code = code
         self.message = message
         self.position = position
+        self.offset = offset
     }
 
     /// `3:12: invalid JSON: …`.
