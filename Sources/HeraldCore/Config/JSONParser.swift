@@ -35,7 +35,7 @@ public enum JSONParser {
             var reader = JSONByteReader(raw.bindMemory(to: UInt8.self))
             do throws(JSONSyntaxError) {
                 let value = try reader.parseDocument()
-                return .success(Document(value: value, duplicateKeys: reader.duplicates))
+                return .success(Document(value: value, duplicateKeys: reader.duplicatesInDocumentOrder))
             } catch {
                 return .failure(error)
             }
@@ -59,6 +59,11 @@ struct JSONByteReader {
     /// when (and only when) one is found. Scalars are never pushed.
     var path: [JSONPath.Component] = []
     var duplicates: [(path: JSONPath, position: SourcePosition)] = []
+    /// Members and elements of the open containers, innermost last. A container's own
+    /// are moved out in one go when it closes, so its dictionary or array is allocated
+    /// once at its final size instead of growing (a third of an event's parse time).
+    var memberStack: [(key: String, value: JSONValue, position: SourcePosition)] = []
+    var elementStack: [JSONValue] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -111,13 +116,13 @@ struct JSONByteReader {
 
     mutating func parseObject() throws(JSONSyntaxError) -> JSONValue {
         try enterContainer()
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == ASCII.closeBrace {
             index += 1
             depth -= 1
-            return .object(members)
+            return .object([:])
         }
+        let base = memberStack.count
         while true {
             guard index < bytes.count else { throw failure(.unexpectedEnd, "unexpected end of input, expected a string key") }
             guard bytes[index] == ASCII.quote else {
@@ -130,10 +135,7 @@ struct JSONByteReader {
                 throw failure(index < bytes.count ? .unexpectedCharacter : .unexpectedEnd, "expected ':' after an object key")
             }
             index += 1
-            let value = try parseMember(.key(key))
-            if members.updateValue(value, forKey: key) != nil {
-                duplicates.append((JSONPath(path + [.key(key)]), keyPosition))
-            }
+            memberStack.append((key, try parseMember(.key(key)), keyPosition))
             skipWhitespace()
             guard index < bytes.count else {
                 throw failure(.unexpectedEnd, "unexpected end of input, expected ',' or '}' after an object member")
@@ -149,7 +151,7 @@ struct JSONByteReader {
             case ASCII.closeBrace:
                 index += 1
                 depth -= 1
-                return .object(members)
+                return .object(closeObject(from: base))
             default:
                 throw failure(.unexpectedCharacter, "expected ',' or '}' after an object member, found \(describeByte(at: index))")
             }
@@ -158,15 +160,15 @@ struct JSONByteReader {
 
     mutating func parseArray() throws(JSONSyntaxError) -> JSONValue {
         try enterContainer()
-        var elements: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == ASCII.closeBracket {
             index += 1
             depth -= 1
-            return .array(elements)
+            return .array([])
         }
+        let base = elementStack.count
         while true {
-            elements.append(try parseMember(.index(elements.count)))
+            elementStack.append(try parseMember(.index(elementStack.count - base)))
             skipWhitespace()
             guard index < bytes.count else {
                 throw failure(.unexpectedEnd, "unexpected end of input, expected ',' or ']' after an array element")
@@ -182,11 +184,32 @@ struct JSONByteReader {
             case ASCII.closeBracket:
                 index += 1
                 depth -= 1
+                let elements = Array(elementStack[base...])
+                elementStack.removeSubrange(base...)
                 return .array(elements)
             default:
                 throw failure(.unexpectedCharacter, "expected ',' or ']' after an array element, found \(describeByte(at: index))")
             }
         }
+    }
+
+    /// The object whose members start at `base` of the member stack. Of two equal keys
+    /// the last wins, as in Foundation; the repeat is recorded with its path (`path`
+    /// is still the object's own here).
+    mutating func closeObject(from base: Int) -> [String: JSONValue] {
+        var members = [String: JSONValue](minimumCapacity: memberStack.count - base)
+        for member in memberStack[base...] where members.updateValue(member.value, forKey: member.key) != nil {
+            duplicates.append((JSONPath(path + [.key(member.key)]), member.position))
+        }
+        memberStack.removeSubrange(base...)
+        return members
+    }
+
+    /// Duplicates are found as their objects close, innermost first; people read them
+    /// in the order they appear.
+    var duplicatesInDocumentOrder: [(path: JSONPath, position: SourcePosition)] {
+        guard duplicates.count > 1 else { return duplicates }
+        return duplicates.sorted { ($0.position.line, $0.position.column) < ($1.position.line, $1.position.column) }
     }
 
     /// A member or element value; its path component is pushed only for containers,
