@@ -12,6 +12,8 @@ struct JSONParserDifferentialTests {
         case same(JSONValue?)
         /// Foundation accepts, Herald refuses with this code: a deliberate difference.
         case heraldRefuses(JSONSyntaxError.Code)
+        /// Both accept; Herald keeps a U+FEFF that Foundation drops: a deliberate difference.
+        case foundationDropsFEFF(JSONValue)
     }
 
     struct Edge: CustomTestStringConvertible, Sendable {
@@ -115,6 +117,11 @@ struct JSONParserDifferentialTests {
         Edge("UTF-16LE [1]", Array("[1]".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }), .heraldRefuses(.unexpectedCharacter)),
         Edge("UTF-16BE with BOM", [0xFE, 0xFF] + Array("[1]".utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }), .heraldRefuses(.unexpectedCharacter)),
         Edge("1 NUL (UTF-16LE to Foundation)", [0x31, 0x00], .heraldRefuses(.trailingContent)),
+        Edge("[\"\u{FEFF}b\"]", .foundationDropsFEFF(.array([.string("\u{FEFF}b")]))),
+        Edge(#"["\n"# + "\u{FEFF}\"]", .foundationDropsFEFF(.array([.string("\n\u{FEFF}")]))),
+        Edge(#"{"\t"# + "\u{FEFF}\": 1}", .foundationDropsFEFF(.object(["\t\u{FEFF}": .number(1)]))),
+        Edge("[\"a\u{FEFF}b\"]", .same(.array([.string("a\u{FEFF}b")]))),
+        Edge(#"["\uFEFF"]"#, .same(.array([.string("\u{FEFF}")]))),
     ]
 
     static func nestedArrays(_ depth: Int) -> JSONValue {
@@ -133,6 +140,11 @@ struct JSONParserDifferentialTests {
         case .same(nil):
             #expect((try? ours.get()) == nil)
             #expect(theirs == nil, "Foundation accepted it as \(String(describing: theirs))")
+        case .foundationDropsFEFF(let value):
+            #expect((try? ours.get()) == value)
+            let read = theirs.map(JSONReference.value)
+            #expect(read != nil && read != value, "Foundation now keeps U+FEFF: no longer a difference")
+            #expect(theirs.map { JSONReference.matches(value, $0) } == true)
         case .heraldRefuses(let code):
             #expect(theirs != nil, "Foundation refuses it too: no longer a difference")
             if case .failure(let error) = ours { #expect(error.code == code) } else { Issue.record("Herald accepted it") }

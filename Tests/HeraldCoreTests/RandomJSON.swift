@@ -12,7 +12,7 @@ struct RandomJSON {
     /// Characters strings are made of: ASCII, characters that must be escaped, and
     /// multi-byte ones (two, three and four UTF-8 bytes, the largest scalar).
     static let characters: [Unicode.Scalar] = ["a", "Z", "0", " ", "\"", "\\", "/", "\u{0}", "\u{8}", "\u{C}", "\n", "\r", "\t",
-                                               "\u{1F}", "\u{7F}", "é", "€", "\u{FFFD}", "\u{FFFF}", "😀", "\u{10FFFF}"]
+                                               "\u{1F}", "\u{7F}", "é", "€", "\u{FEFF}", "\u{FFFD}", "\u{FFFF}", "😀", "\u{10FFFF}"]
     static let whitespace = ["", "", "", " ", "\n", "\t", "\r\n", "  "]
 
     mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &random)] }
