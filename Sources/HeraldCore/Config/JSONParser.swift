@@ -185,7 +185,7 @@ struct JSONByteReader {
                 index += 1
                 depth -= 1
                 let elements = Array(elementStack[base...])
-                elementStack.removeSubrange(base...)
+                elementStack.removeLast(elementStack.count - base)
                 return .array(elements)
             default:
                 throw failure(.unexpectedCharacter, "expected ',' or ']' after an array element, found \(describeByte(at: index))")
@@ -201,7 +201,7 @@ struct JSONByteReader {
         for member in memberStack[base...] where members.updateValue(member.value, forKey: member.key) != nil {
             duplicates.append((JSONPath(path + [.key(member.key)]), member.position))
         }
-        memberStack.removeSubrange(base...)
+        memberStack.removeLast(memberStack.count - base)
         return members
     }
 

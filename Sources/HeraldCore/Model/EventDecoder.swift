@@ -85,12 +85,12 @@ public struct EventDecoder: Sendable {
     }
 
     private func decodeSubject(_ reader: inout ObjectReader, at path: JSONPath, _ diagnostics: ConfigDiagnostics) -> MetricEvent.Subject? {
-        guard reader.has("subject") else {
-            diagnostics.error("missing_key", path.appending("subject"), "missing required key 'subject'")
+        let subjectPath = path.appending("subject")
+        guard let value = reader.raw("subject") else {
+            diagnostics.error("missing_key", subjectPath, "missing required key 'subject'")
             return nil
         }
-        guard var subject = reader.object("subject") else { return nil }
-        let subjectPath = path.appending("subject")
+        guard var subject = ObjectReader(value, at: subjectPath, diagnostics) else { return nil }
         let id = boundedString(&subject, "id", required: true, at: subjectPath, diagnostics)
         let result = MetricEvent.Subject(id: id ?? "", type: boundedString(&subject, "type", at: subjectPath, diagnostics),
                                          name: boundedString(&subject, "name", at: subjectPath, diagnostics))
