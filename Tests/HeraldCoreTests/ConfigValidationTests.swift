@@ -51,7 +51,7 @@ struct ConfigValidationTests {
         Case(name: "tier notifies nobody", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": []}]}]"#),
              path: "rules[0].tiers[0].notify", message: "a tier must notify someone"),
         Case(name: "non-finite threshold", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1e999, "notify": [{"owner": true}]}]}]"#),
-             path: "(root)", message: "invalid JSON: number 1e999 is not representable in Swift"),
+             path: "(root)", message: "invalid JSON: number 1e999 is out of range for a 64-bit float"),
         Case(name: "threshold is a string", json: config(#""rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": "NaN", "notify": [{"owner": true}]}]}]"#),
              path: "rules[0].tiers[0].threshold", message: "expected a number, found string"),
         Case(name: "bad URL", json: config(#""targets": [{"id": "t", "url": "ftp://example.org/hook", "secrets": [{"env": "S"}]}]"#),

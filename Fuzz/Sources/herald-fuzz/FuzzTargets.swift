@@ -14,6 +14,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case event
     /// `Evaluator.evaluate` over a byte-driven sequence of events, clock steps and reloads.
     case evaluator
+    /// `JSONParser.parse` against Foundation's `JSONSerialization` (JSONFuzzing.swift).
+    case json
 
     /// Runs the target on one input.
     func run(_ data: Data) {
@@ -21,6 +23,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .config: ConfigFuzzing.run(data)
         case .event: EventFuzzing.run(data)
         case .evaluator: EvaluatorFuzzing.run(data)
+        case .json: JSONFuzzing.run(data)
         }
     }
 }

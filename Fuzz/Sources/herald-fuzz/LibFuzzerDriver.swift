@@ -26,6 +26,7 @@ enum LibFuzzerDriver {
         case .config: return LLVMFuzzerRunDriver(&argc, &argv, fuzzConfig)
         case .event: return LLVMFuzzerRunDriver(&argc, &argv, fuzzEvent)
         case .evaluator: return LLVMFuzzerRunDriver(&argc, &argv, fuzzEvaluator)
+        case .json: return LLVMFuzzerRunDriver(&argc, &argv, fuzzJSON)
         }
     }
 }
@@ -33,6 +34,7 @@ enum LibFuzzerDriver {
 private func fuzzConfig(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int32 { feed(.config, bytes, count) }
 private func fuzzEvent(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int32 { feed(.event, bytes, count) }
 private func fuzzEvaluator(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int32 { feed(.evaluator, bytes, count) }
+private func fuzzJSON(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int32 { feed(.json, bytes, count) }
 
 /// Copies libFuzzer's buffer (it is only valid during the call) and runs the target.
 private func feed(_ target: FuzzTarget, _ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {

@@ -61,16 +61,15 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 public enum ConfigLoader {
     /// Parses, decodes, validates and compiles. Errors carry line:column positions.
     public static func load(_ data: Data) throws(ConfigError) -> HeraldConfig {
-        let root: JSONValue
+        let parsed: JSONParser.Document
         do {
-            root = try JSONValue.parseCompact(data)
+            parsed = try JSONParser.parse(data)
         } catch {
-            let position = error.line.flatMap { line in error.column.map { SourcePosition(line: line, column: $0) } }
-            throw ConfigError(issues: [ConfigIssue(.error, code: "json_syntax", path: .root, error.message, position: position)])
+            throw ConfigError(issues: [ConfigIssue(.error, code: "json_syntax", path: .root, error.message, position: error.position)])
         }
+        let root = parsed.value
         let diagnostics = ConfigDiagnostics()
-        let sourceMap = JSONSourceMap(scanning: data, recordPositions: false)
-        for duplicate in sourceMap.duplicateKeys {
+        for duplicate in parsed.duplicateKeys {
             let key = duplicate.path.components.last.map { component -> String in
                 if case .key(let k) = component { return k }
                 return ""
@@ -95,7 +94,7 @@ public enum ConfigLoader {
     }
 
     /// Adds `line:column` to issues (the position map is only built when needed, so a
-    /// large valid config pays for a duplicate-key scan only) and orders them by place.
+    /// large valid config pays for no second scan) and orders them by place.
     static func locate(_ issues: [ConfigIssue], in data: Data) -> [ConfigIssue] {
         guard !issues.isEmpty else { return [] }
         let map = JSONSourceMap(scanning: data)

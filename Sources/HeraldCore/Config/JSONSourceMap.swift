@@ -1,25 +1,19 @@
 public import Foundation
 
-/// Where each value of a JSON text starts, and which object keys appear twice.
+/// Where each value of a JSON text starts, for the `line:column` of config errors.
 ///
-/// `JSONSerialization` parses the document but keeps no positions and silently keeps the
-/// last of two equal keys. This scanner walks the already-valid text once, tracking only
-/// structure (strings, brackets, commas, colons) — it converts no values — to give
-/// errors a `line:column` and to reject duplicate keys, which are almost always an
-/// editing mistake in a hand-edited config.
+/// Built only when a config has issues to report (`ConfigLoader.locate`), so a valid
+/// config never pays for it; `JSONParser` reads values and duplicate keys in its own
+/// single pass. This scanner walks the already-valid text once, tracking only structure
+/// (strings, brackets, commas, colons) — it converts no values.
 public struct JSONSourceMap: Sendable {
     /// Start of the value at each path (for object members: where the key starts).
     public private(set) var positions: [JSONPath: SourcePosition] = [:]
-    /// Keys that appear more than once in the same object, with the second occurrence.
-    public private(set) var duplicateKeys: [(path: JSONPath, position: SourcePosition)] = []
-
-    /// Scans `data`, which must already be valid JSON. When `recordPositions` is false
-    /// only duplicate keys are collected (cheaper on very large configs).
-    public init(scanning data: Data, recordPositions: Bool = true) {
-        var scanner = Scanner(bytes: [UInt8](data), recordPositions: recordPositions)
+    /// Scans `data`, which must already be valid JSON.
+    public init(scanning data: Data) {
+        var scanner = Scanner(bytes: [UInt8](data))
         scanner.scanValue()
         positions = scanner.positions
-        duplicateKeys = scanner.duplicates
     }
 
     /// The position of `path`, or of its nearest ancestor that has one.
@@ -34,20 +28,15 @@ public struct JSONSourceMap: Sendable {
 
     private struct Scanner {
         let bytes: [UInt8]
-        let recordPositions: Bool
         var index = 0
         var line = 1
         var lineStart = 0
         var positions: [JSONPath: SourcePosition] = [:]
-        var duplicates: [(path: JSONPath, position: SourcePosition)] = []
-        /// The path of the value being scanned, as a stack: a `JSONPath` is built only
-        /// when a position is recorded or a duplicate found (a 10 MiB config has
-        /// millions of values; building a path for each dominated the scan).
+        /// The path of the value being scanned, as a stack.
         var stack: [JSONPath.Component] = []
 
-        init(bytes: [UInt8], recordPositions: Bool) {
+        init(bytes: [UInt8]) {
             self.bytes = bytes
-            self.recordPositions = recordPositions
         }
 
         var here: SourcePosition { SourcePosition(line: line, column: index - lineStart + 1) }
@@ -70,7 +59,7 @@ public struct JSONSourceMap: Sendable {
         mutating func scanValue(keyPosition: SourcePosition? = nil) {
             skipWhitespace()
             guard index < bytes.count else { return }
-            if recordPositions { positions[JSONPath(stack)] = keyPosition ?? here }
+            positions[JSONPath(stack)] = keyPosition ?? here
             switch bytes[index] {
             case UInt8(ascii: "{"): scanObject()
             case UInt8(ascii: "["): scanArray()
@@ -83,7 +72,6 @@ public struct JSONSourceMap: Sendable {
 
         mutating func scanObject() {
             index += 1
-            var seen = Set<String>()
             while true {
                 skipWhitespace()
                 guard index < bytes.count else { return }
@@ -92,7 +80,6 @@ public struct JSONSourceMap: Sendable {
                 let keyPosition = here
                 let key = scanString()
                 stack.append(.key(key))
-                if !seen.insert(key).inserted { duplicates.append((JSONPath(stack), keyPosition)) }
                 skipWhitespace()
                 if index < bytes.count, bytes[index] == UInt8(ascii: ":") { index += 1 }
                 scanValue(keyPosition: keyPosition)
@@ -116,8 +103,7 @@ public struct JSONSourceMap: Sendable {
         }
 
         /// Returns the string's contents. Escapes are decoded only as far as needed to
-        /// compare keys: `\"` and `\\`; other escapes are kept verbatim, which can only
-        /// make two differently-escaped equal keys look distinct (never the reverse).
+        /// name keys: `\"` and `\\`; other escapes are kept verbatim.
         mutating func scanString() -> String {
             index += 1
             var raw: [UInt8] = []

@@ -8,6 +8,9 @@ struct ObjectReader {
     /// Keys asked for so far. An array: objects have a dozen keys at most, and a Set
     /// per object was a measurable share of decoding an event.
     private var known: [String] = []
+    /// How many of `known` are members: when all members are, `finish` has nothing to
+    /// search for (the common case, and a tenth of an event's decoding time otherwise).
+    private var knownMembers = 0
 
     /// Returns nil (after reporting) when `value` is not an object.
     init?(_ value: JSONValue, at path: JSONPath, _ diagnostics: ConfigDiagnostics) {
@@ -18,12 +21,17 @@ struct ObjectReader {
         self.path = path
         self.members = members
         self.diagnostics = diagnostics
+        known.reserveCapacity(members.count)
     }
 
     mutating func raw(_ key: String) -> JSONValue? {
-        if !known.contains(key) { known.append(key) }
-        if case .null? = members[key] { return nil }
-        return members[key]
+        let value = members[key]
+        if !known.contains(key) {
+            known.append(key)
+            if value != nil { knownMembers += 1 }
+        }
+        if case .null? = value { return nil }
+        return value
     }
 
     mutating func has(_ key: String) -> Bool { raw(key) != nil }
@@ -109,6 +117,10 @@ struct ObjectReader {
     mutating func stringMap(_ key: String) -> [String: String] {
         guard let value = raw(key) else { return [:] }
         guard case .object(let members) = value else { return wrongType(key, "object", value) ?? [:] }
+        if members.values.allSatisfy({ if case .string = $0 { true } else { false } }) {
+            // mapValues keeps the dictionary's layout: no rehashing of the keys.
+            return members.mapValues { if case .string(let s) = $0 { s } else { "" } }
+        }
         var map: [String: String] = [:]
         for (name, member) in members {
             guard case .string(let s) = member else {
@@ -127,7 +139,7 @@ struct ObjectReader {
 
     /// Reports every member that no accessor asked for.
     func finish() {
-        guard members.count > known.count || members.keys.contains(where: { !known.contains($0) }) else { return }
+        guard knownMembers < members.count else { return }
         for key in members.keys.sorted() where !known.contains(key) && key != "$schema" && key != "$comment" {
             diagnostics.error("unknown_key", path.appending(key), "unknown key '\(key)'\(Suggestion.hint(for: key, in: known))")
         }

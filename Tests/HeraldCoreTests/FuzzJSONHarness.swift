@@ -1,0 +1,1 @@
+../../Fuzz/Sources/herald-fuzz/JSONFuzzing.swift
