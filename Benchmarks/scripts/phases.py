@@ -107,6 +107,10 @@ def ingest(run, sizes):
         per_size = {"start_s": herald.start_seconds}
         for batch in (1, BATCH):
             per_size[batch] = wrk(run, herald.url(), "herald", batch, f"h{users}-{batch}")
+        if users == sizes[0]:
+            # The same daemon answering GET /healthz: what its HTTP layer (libmicrohttpd,
+            # routing, response, metrics) gives with no decoding, evaluation or commit.
+            out["transport"] = wrk(run, herald.url("/healthz"), "get", 1, "t")
         per_size["rss_mb"] = procs.memory_mb(herald.proc.pid)[0]
         per_size["notifications"] = herald.metric("herald_notifications_total")
         per_size["delivered"] = herald.delivered()

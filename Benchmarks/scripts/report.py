@@ -155,6 +155,10 @@ def ingest_section(results):
         r = a[batch]
         out.append(f"| Alertmanager | – | {batch} | {f(r['rps'])} | {f(r['events_per_s'])} | {f(r['p50_us'])} | {f(r['p99_us'])} | "
                    f"{r['errors']} | {ratio(r['rps'], n[batch]['rps'])} | 1.00× |")
+        t = ingest.get("transport")
+        if batch == 1 and t:
+            out.append(f"| Herald `GET /healthz` (HTTP layer only) | {min(ingest['herald']):,} | – | {f(t['rps'])} | – | {f(t['p50_us'])} | "
+                       f"{f(t['p99_us'])} | {t['errors']} | {ratio(t['rps'], n[1]['rps'])} | |")
     out += ["", "| Herald users | start-up to ready (s) | RSS after ingest (MiB) | notifications | webhooks delivered by stop |",
             "|---|---|---|---|---|"]
     for users, h in sorted(ingest["herald"].items()):

@@ -2,7 +2,7 @@
 -- (POST /v1/events) or translated to Alertmanager alerts (POST /api/v2/alerts).
 --
 --   wrk -t1 -c32 -d10s --latency -s events.lua URL -- FORMAT BATCH TOKEN RUN
---     FORMAT  herald | alertmanager
+--     FORMAT  herald | alertmanager | get (a bodyless GET of the URL: the HTTP layer alone)
 --     BATCH   1 = one event per request (a bare object for Herald), N = N per request
 --     TOKEN   Herald API token (sent to every server; nginx ignores it)
 --     RUN     prefix making event ids unique across runs against one daemon
@@ -30,6 +30,10 @@ function init(args)
   batch = tonumber(args[2] or "1")
   local token = args[3] or "bench-token"
   run = (args[4] or "r") .. "-" .. tostring(tid or 0)
+  if format == "get" then
+    wrk.method = "GET"
+    return
+  end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. token
@@ -58,6 +62,7 @@ local function alert(k)
 end
 
 function request()
+  if format == "get" then return wrk.format() end
   local parts = {}
   for i = 1, batch do
     counter = counter + 1
