@@ -102,6 +102,10 @@ final class IngestPipeline: @unchecked Sendable {
         var batch = CommitBatch()
         var summary = Summary()
         var changed: Set<HeraldCore.RuleStateKey> = []
+        // One copy for the whole request: reading the `evaluator` property for each event
+        // while `state` is passed inout made Swift copy the evaluator (and its config,
+        // dozens of references) every time.
+        let evaluator = self.evaluator
         for event in events {
             let outcome = evaluator.evaluate(event, state: &state, now: now)
             if outcome.duplicate {

@@ -93,6 +93,7 @@ public struct Rule: Sendable, Equatable {
         self.labels = labels
         self.direction = direction
         self.tiers = tiers
+        self.tierSignature = Rule.tierSignature(direction, tiers)
         self.requiredRights = requiredRights
         self.targets = targets
         self.cumulative = cumulative
@@ -114,7 +115,10 @@ public struct Rule: Sendable, Equatable {
 
     /// Identifies the tier layout so a reload that changed thresholds is noticed and the
     /// current tier is re-derived silently instead of producing a spurious notice.
-    public var tierSignature: String {
+    /// Computed once, in `init`: evaluation compares it for every matched rule of every event.
+    public let tierSignature: String
+
+    static func tierSignature(_ direction: Direction, _ tiers: [Tier]) -> String {
         "\(direction.rawValue):" + tiers.map { "\($0.name)=\(JSONNumber.format($0.threshold))" }.joined(separator: ",")
     }
 }
