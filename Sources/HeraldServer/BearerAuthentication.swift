@@ -57,12 +57,20 @@ public struct BearerAuthentication: Sendable {
     /// The token of `Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1), or nil when
     /// the scheme differs, the token is empty or contains whitespace.
     static func bearerToken(in header: String) -> String? {
+        // Fast path for the usual `Bearer <token>`: one scan of the bytes, no splitting.
+        let utf8 = header.utf8
+        if utf8.starts(with: bearerPrefix), utf8.count > bearerPrefix.count,
+           !utf8.dropFirst(bearerPrefix.count).contains(where: { $0 <= 0x20 || $0 >= 0x7F }) {
+            return String(header.dropFirst(bearerPrefix.count))
+        }
         let parts = header.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        guard parts.count == 2, String(parts[0]).asciiLowercased == "bearer" else { return nil }
         let token = parts[1]
         guard !token.contains(where: { $0.isWhitespace }) else { return nil }
         return String(token)
     }
+
+    private static let bearerPrefix = Array("Bearer ".utf8)
 
     private static func unauthorized(code: String, message: String, challenge: String) -> HTTPResponse {
         .error(status: 401, code: code, message: message, headers: [("WWW-Authenticate", challenge)])

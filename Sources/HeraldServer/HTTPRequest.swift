@@ -24,7 +24,7 @@ public struct HTTPRequest: Sendable {
         self.method = method
         self.path = path
         self.query = query
-        self.headers = Dictionary(uniqueKeysWithValues: headers.map { ($0.key.lowercased(), $0.value) })
+        self.headers = Dictionary(headers.map { ($0.key.asciiLowercased, $0.value) }, uniquingKeysWith: { first, _ in first })
         self.body = body
         self.remoteAddress = remoteAddress
         self.pathParameters = pathParameters
@@ -32,7 +32,7 @@ public struct HTTPRequest: Sendable {
 
     /// The value of a header, looked up case-insensitively.
     public func header(_ name: String) -> String? {
-        headers[name.lowercased()]
+        headers[name.asciiLowercased]
     }
 }
 

@@ -13,7 +13,7 @@ enum MHDRequestReader {
         let connection = exchange.connection
         var headers: [String: String] = [:]
         for (name, value) in values(connection, .HEADER_KIND) {
-            let key = name.lowercased()
+            let key = name.asciiLowercased
             headers[key] = headers[key].map { "\($0), \(value)" } ?? value
         }
         var query: [String: String] = [:]

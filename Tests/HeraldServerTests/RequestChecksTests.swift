@@ -8,6 +8,8 @@ import Testing
         ("application/json", true),
         ("application/json; charset=utf-8", true),     // parameters are allowed
         ("Application/JSON", true),                    // media types are case-insensitive
+        (" application/json ;charset=utf-8", true),    // whitespace around the type
+        ("application/json-seq", false),
         ("text/plain", false),
         ("application/jsonx", false),
         ("application/x-www-form-urlencoded", false),
@@ -54,6 +56,9 @@ import Testing
         ("Basic dXNlcjpwYXNz", "malformed_authorization", #"Bearer realm="herald", error="invalid_request""#),
         ("Bearer", "malformed_authorization", #"Bearer realm="herald", error="invalid_request""#),
         ("Bearer a b", "malformed_authorization", #"Bearer realm="herald", error="invalid_request""#),
+        ("Bearer tab\tinside", "malformed_authorization", #"Bearer realm="herald", error="invalid_request""#),
+        ("Bearer writer-secret extra", "malformed_authorization", #"Bearer realm="herald", error="invalid_request""#),
+        ("Bearer ", "malformed_authorization", #"Bearer realm="herald", error="invalid_request""#),
         ("Bearer not-a-known-token", "invalid_token", #"Bearer realm="herald", error="invalid_token""#),
     ] as [(String?, String, String)])
     func unauthenticatedIs401WithChallenge(authorization: String?, code: String, challenge: String) throws {
@@ -75,6 +80,18 @@ import Testing
     @Test func validTokenWithScopePasses() {
         #expect(auth.check(request(authorization: "Bearer writer-secret"), requiring: "events:write") == nil)
         #expect(auth.check(request(authorization: "bearer writer-secret"), requiring: "events:write") == nil)
+        #expect(auth.check(request(authorization: "BEARER writer-secret"), requiring: "events:write") == nil)
+        #expect(auth.check(request(authorization: "Bearer  writer-secret"), requiring: "events:write") == nil)
+    }
+
+    /// Header names match whatever their case, including names with non-ASCII bytes
+    /// (which take the full Unicode lower-casing).
+    @Test func headerLookupIgnoresCase() {
+        let request = HTTPRequest(method: "GET", path: "/", headers: ["X-Mixed-Case": "v", "x-lower": "l", "X-Ä": "u"])
+        #expect(request.header("x-MIXED-case") == "v")
+        #expect(request.header("X-LOWER") == "l")
+        #expect(request.header("x-ä") == "u")
+        #expect(request.header("x-missing") == nil)
     }
 
     /// Through a real server: 401/403/202 reach the client and no token reaches the log.
