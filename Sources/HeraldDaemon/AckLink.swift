@@ -93,10 +93,12 @@ struct AckLinkSigner: Sendable {
     /// the bytes: three `replacingOccurrences` (ICU-backed on Linux) cost more than the
     /// HMAC itself on every webhook that carries links.
     static func base64URL(_ bytes: [UInt8]) -> String {
-        let standard = Data(bytes).base64EncodedData()
+        // Iterated as a String's UTF-8 view (contiguous): `Data`'s iterator was slower
+        // than the encoding itself.
+        let standard = Data(bytes).base64EncodedString()
         var url = [UInt8]()
-        url.reserveCapacity(standard.count)
-        for byte in standard {
+        url.reserveCapacity(standard.utf8.count)
+        for byte in standard.utf8 {
             switch byte {
             case UInt8(ascii: "+"): url.append(UInt8(ascii: "-"))
             case UInt8(ascii: "/"): url.append(UInt8(ascii: "_"))

@@ -58,13 +58,13 @@ public final class WebhookDispatcher: Sendable {
         let name = job.target.name
         let started: [DeliveryJob]? = state.withLock { state in
             guard state.accepting else { return nil }
-            var queue = state.targets[name, default: TargetQueue()]
-            guard queue.pending.count < Self.maxQueuedJobsPerTarget else { return nil }
-            queue.maxConcurrent = job.target.maxConcurrent
-            queue.append(job)
-            let started = queue.takeStartable()
-            state.targets[name] = queue
-            metrics.inflight(target: name, count: queue.inflight)
+            guard (state.targets[name]?.pendingCount ?? 0) < Self.maxQueuedJobsPerTarget else { return nil }
+            // Changed in place through the dictionary: a copy taken out and written back
+            // duplicated the whole pending array on every enqueue.
+            state.targets[name, default: TargetQueue()].maxConcurrent = job.target.maxConcurrent
+            state.targets[name, default: TargetQueue()].append(job)
+            let started = state.targets[name, default: TargetQueue()].takeStartable()
+            metrics.inflight(target: name, count: state.targets[name]?.inflight ?? 0)
             return started
         }
         guard let started else {
@@ -83,7 +83,7 @@ public final class WebhookDispatcher: Sendable {
 
     /// Jobs waiting (not in flight) for `target`.
     public func pendingCount(target: String) -> Int {
-        state.withLock { $0.targets[target]?.pending.count ?? 0 }
+        state.withLock { $0.targets[target]?.pendingCount ?? 0 }
     }
 
     /// Stops accepting, drops jobs not yet started (returned, still in the outbox), and
