@@ -35,7 +35,7 @@ public final class Daemon: @unchecked Sendable {
     private var watchdog: Watchdog?
     /// The last reload's outcome, for STATUS=.
     private var reloadNote = ""
-    /// Signal sources and timers must be held: only the kernel refers to them otherwise.
+    /// Timers must be held: only the kernel refers to them otherwise.
     private var sources: [DispatchSourceProtocol] = []
     private var stopping = false
 
@@ -220,7 +220,7 @@ public final class Daemon: @unchecked Sendable {
     public static func run(_ options: DaemonOptions) -> Int32 {
         let logger = Logger(label: "herald", minimumLevel: options.logLevel, environment: JournalStream.loggerEnvironment())
         signal(SIGPIPE, SIG_IGN)
-        for signalNumber in [SIGTERM, SIGINT, SIGHUP] { signal(signalNumber, SIG_IGN) }
+        let handled = blockHandledSignals()
         let daemon: Daemon
         do throws(DaemonStartError) {
             daemon = try Daemon(options: options, logger: logger)
@@ -230,25 +230,43 @@ public final class Daemon: @unchecked Sendable {
             logger.error("herald could not start")
             return 1
         }
-        daemon.installSignalHandlers()
-        dispatchMain()
+        daemon.waitForSignals(handled)
     }
 
-    private func installSignalHandlers() {
-        for (signalNumber, action) in [(SIGTERM, "stop"), (SIGINT, "stop"), (SIGHUP, "reload")] {
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .main)
-            source.setEventHandler { [self] in
-                if action == "reload" {
-                    logger.notice("SIGHUP: reloading the config")
-                    notifier.reloading()
-                    reload()
-                } else {
-                    shutdown()
-                    exit(0)
-                }
+    /// Blocks SIGTERM, SIGINT and SIGHUP in the calling (main) thread before any other
+    /// thread exists, so every thread inherits the mask and the signals stay pending until
+    /// `waitForSignals` takes them.
+    ///
+    /// Why not `DispatchSource.makeSignalSource` with `SIG_IGN`, as before: a source
+    /// installs its handler asynchronously on libdispatch's manager thread, and
+    /// `dispatchMain` unblocks every signal on the main thread; a SIGTERM sent right after
+    /// readiness could reach the main thread while the disposition was still `SIG_IGN`
+    /// and vanish, leaving the daemon running until systemd's stop timeout (seen in tests
+    /// under load, about 1 run in 20).
+    private static func blockHandledSignals() -> sigset_t {
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for signalNumber in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&handled, signalNumber) }
+        pthread_sigmask(SIG_BLOCK, &handled, nil)
+        return handled
+    }
+
+    /// The main thread's loop: `sigwait` takes each handled signal from the pending set
+    /// (one sent at any moment after start-up is never lost); SIGHUP reloads, SIGTERM and
+    /// SIGINT drain and exit.
+    private func waitForSignals(_ handled: sigset_t) -> Never {
+        var handled = handled
+        while true {
+            var received: Int32 = 0
+            guard sigwait(&handled, &received) == 0 else { continue }
+            if received == SIGHUP {
+                logger.notice("SIGHUP: reloading the config")
+                notifier.reloading()
+                reload()
+            } else {
+                shutdown()
+                exit(0)
             }
-            source.resume()
-            sources.append(source)
         }
     }
 }
