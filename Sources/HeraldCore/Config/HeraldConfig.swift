@@ -4,25 +4,43 @@ public import Foundation
 /// delivery targets and server settings. Immutable; a reload builds a new one and
 /// swaps it in whole.
 public struct HeraldConfig: Sendable {
-    public let document: ConfigDocument
-    public let directory: Directory
-    public let resolver: RecipientResolver
-    /// Warnings: valid but almost certainly not what the operator meant.
-    public let warnings: [ConfigIssue]
-    private let rulesByMetric: [String: [Int]]
-    private let rulesByID: [String: Int]
+    /// The config's parts, shared by every copy. A config is copied into each evaluation
+    /// step, planner and snapshot; as a plain struct its dozens of arrays and
+    /// dictionaries made every copy as many atomic retains (perf: ≈ 4 % of batched
+    /// ingest in outlined copies of `Evaluator`). Immutable, so sharing is safe.
+    private final class Storage: Sendable {
+        let document: ConfigDocument
+        let directory: Directory
+        let resolver: RecipientResolver
+        let warnings: [ConfigIssue]
+        let rulesByMetric: [String: [Int]]
+        let rulesByID: [String: Int]
 
-    public var rules: [Rule] { document.rules }
-    public var server: ServerSettings { document.server }
-    public var targets: [TargetDefinition] { document.targets }
+        init(document: ConfigDocument, directory: Directory, warnings: [ConfigIssue]) {
+            self.document = document
+            self.directory = directory
+            self.resolver = RecipientResolver(directory: directory)
+            self.warnings = warnings
+            self.rulesByMetric = Dictionary(grouping: document.rules.indices, by: { document.rules[$0].metric })
+            self.rulesByID = Dictionary(document.rules.indices.map { (document.rules[$0].id, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
+    private let storage: Storage
+
+    public var document: ConfigDocument { storage.document }
+    public var directory: Directory { storage.directory }
+    public var resolver: RecipientResolver { storage.resolver }
+    /// Warnings: valid but almost certainly not what the operator meant.
+    public var warnings: [ConfigIssue] { storage.warnings }
+
+    // Through `storage` directly, so a read does not copy the whole document first.
+    public var rules: [Rule] { storage.document.rules }
+    public var server: ServerSettings { storage.document.server }
+    public var targets: [TargetDefinition] { storage.document.targets }
 
     init(document: ConfigDocument, directory: Directory, warnings: [ConfigIssue]) {
-        self.document = document
-        self.directory = directory
-        self.resolver = RecipientResolver(directory: directory)
-        self.warnings = warnings
-        self.rulesByMetric = Dictionary(grouping: document.rules.indices, by: { document.rules[$0].metric })
-        self.rulesByID = Dictionary(document.rules.indices.map { (document.rules[$0].id, $0) }, uniquingKeysWith: { a, _ in a })
+        storage = Storage(document: document, directory: directory, warnings: warnings)
     }
 
     /// Builds a config from already-decoded definitions (tests, generators).
@@ -36,11 +54,17 @@ public struct HeraldConfig: Sendable {
 
     /// Rules whose metric and label filter select the event, in config order.
     public func rules(matching event: MetricEvent) -> [Rule] {
-        (rulesByMetric[event.metric] ?? []).map { document.rules[$0] }.filter { $0.matches(event) }
+        guard let candidates = storage.rulesByMetric[event.metric] else { return [] }
+        // One pass, one allocation: this runs for every event.
+        let rules = storage.document.rules
+        var matching: [Rule] = []
+        matching.reserveCapacity(candidates.count)
+        for index in candidates where rules[index].matches(event) { matching.append(rules[index]) }
+        return matching
     }
 
     /// The rule with this id, if the config has one.
-    public func rule(id: String) -> Rule? { rulesByID[id].map { document.rules[$0] } }
+    public func rule(id: String) -> Rule? { storage.rulesByID[id].map { storage.document.rules[$0] } }
 
     /// One-line summary for `herald check` and start-up logs.
     public var summary: String {

@@ -73,6 +73,13 @@ public struct JSONBytesWriter {
     /// trailing `.0` (`15`, `0.1`, `1e+20`, `-0`).
     public mutating func number(_ value: Double) {
         separate()
+        // Whole numbers below 1e15 (millisecond timestamps, counts, most thresholds) are
+        // written as integers, which is what `description` minus ".0" gives for them, at a
+        // fraction of the cost; -0 keeps its sign through the general path.
+        if value.rounded(.towardZero) == value, abs(value) < 1e15, value != 0 || value.sign == .plus {
+            bytes.append(contentsOf: String(Int64(value)).utf8)
+            return
+        }
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
         bytes.append(contentsOf: text.utf8)
