@@ -136,25 +136,7 @@ struct JSONByteReader {
             }
             index += 1
             memberStack.append((key, try parseMember(.key(key)), keyPosition))
-            skipWhitespace()
-            guard index < bytes.count else {
-                throw failure(.unexpectedEnd, "unexpected end of input, expected ',' or '}' after an object member")
-            }
-            switch bytes[index] {
-            case ASCII.comma:
-                let comma = index
-                index += 1
-                skipWhitespace()
-                if index < bytes.count, bytes[index] == ASCII.closeBrace {
-                    throw failure(.trailingComma, "trailing comma before '}'", at: comma)
-                }
-            case ASCII.closeBrace:
-                index += 1
-                depth -= 1
-                return .object(closeObject(from: base))
-            default:
-                throw failure(.unexpectedCharacter, "expected ',' or '}' after an object member, found \(describeByte(at: index))")
-            }
+            if try endOfMember(closer: ASCII.closeBrace, "an object member") { return .object(closeObject(from: base)) }
         }
     }
 
@@ -169,27 +151,38 @@ struct JSONByteReader {
         let base = elementStack.count
         while true {
             elementStack.append(try parseMember(.index(elementStack.count - base)))
-            skipWhitespace()
-            guard index < bytes.count else {
-                throw failure(.unexpectedEnd, "unexpected end of input, expected ',' or ']' after an array element")
-            }
-            switch bytes[index] {
-            case ASCII.comma:
-                let comma = index
-                index += 1
-                skipWhitespace()
-                if index < bytes.count, bytes[index] == ASCII.closeBracket {
-                    throw failure(.trailingComma, "trailing comma before ']'", at: comma)
-                }
-            case ASCII.closeBracket:
-                index += 1
-                depth -= 1
+            if try endOfMember(closer: ASCII.closeBracket, "an array element") {
                 let elements = Array(elementStack[base...])
                 elementStack.removeLast(elementStack.count - base)
                 return .array(elements)
-            default:
-                throw failure(.unexpectedCharacter, "expected ',' or ']' after an array element, found \(describeByte(at: index))")
             }
+        }
+    }
+
+    /// After an object member or array element: a comma means another follows (false;
+    /// a comma right before the closer is refused as a trailing comma); the closer ends
+    /// the container (true). `what` names the member kind in messages.
+    mutating func endOfMember(closer: UInt8, _ what: String) throws(JSONSyntaxError) -> Bool {
+        skipWhitespace()
+        let expected = closer == ASCII.closeBrace ? "',' or '}'" : "',' or ']'"
+        guard index < bytes.count else {
+            throw failure(.unexpectedEnd, "unexpected end of input, expected \(expected) after \(what)")
+        }
+        switch bytes[index] {
+        case ASCII.comma:
+            let comma = index
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == closer {
+                throw failure(.trailingComma, "trailing comma before '\(Character(Unicode.Scalar(closer)))'", at: comma)
+            }
+            return false
+        case closer:
+            index += 1
+            depth -= 1
+            return true
+        default:
+            throw failure(.unexpectedCharacter, "expected \(expected) after \(what), found \(describeByte(at: index))")
         }
     }
 

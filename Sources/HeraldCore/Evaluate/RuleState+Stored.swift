@@ -20,16 +20,7 @@ extension RuleState {
         w.member("escalationStep", ifPresent: escalationStep)
         if let lastEvent {
             w.key("lastEvent")
-            w.beginObject()
-            w.member("id", ifPresent: lastEvent.id)
-            w.member("labels", lastEvent.labels)
-            w.member("metric", lastEvent.metric)
-            w.member("relations", lastEvent.relations)
-            w.key("subject")
-            NotificationDocument.write(lastEvent.subject, to: &w)
-            w.member("timestamp", ifPresentMilliseconds: lastEvent.timestamp)
-            w.member("value", lastEvent.value)
-            w.endObject()
+            lastEvent.write(to: &w) { date, w in w.member("timestamp", ifPresentMilliseconds: date) }
         }
         w.member("lastEventAt", ifPresentMilliseconds: lastEventAt)
         w.member("lastNoticeAt", ifPresentMilliseconds: lastNoticeAt)

@@ -193,15 +193,24 @@ struct NotificationDocument: Encodable {
 
 extension NotificationDocument.EventDocument {
     func write(to w: inout JSONBytesWriter) {
+        event.write(to: &w) { date, w in w.member("timestamp", NotificationJSON.timestamp(date)) }
+    }
+}
+
+extension MetricEvent {
+    /// The event's members in sorted key order, optionals left out when nil; the
+    /// `timestamp` member, when there is one, is written by `timestamp` in the document's
+    /// own form (RFC 3339 text in notices, milliseconds in stored rule states).
+    func write(to w: inout JSONBytesWriter, timestamp: (Date, inout JSONBytesWriter) -> Void) {
         w.beginObject()
-        w.member("id", ifPresent: event.id)
-        w.member("labels", event.labels)
-        w.member("metric", event.metric)
-        w.member("relations", event.relations)
+        w.member("id", ifPresent: id)
+        w.member("labels", labels)
+        w.member("metric", metric)
+        w.member("relations", relations)
         w.key("subject")
-        NotificationDocument.write(event.subject, to: &w)
-        w.member("timestamp", ifPresent: event.timestamp.map(NotificationJSON.timestamp))
-        w.member("value", event.value)
+        NotificationDocument.write(subject, to: &w)
+        if let time = self.timestamp { timestamp(time, &w) }
+        w.member("value", value)
         w.endObject()
     }
 }
