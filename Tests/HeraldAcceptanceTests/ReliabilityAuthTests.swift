@@ -79,7 +79,7 @@ struct ReliabilityAuthTests {
         let near = String(real.dropLast()) + (real.last == "x" ? "y" : "x")
         let far = String(repeating: "z", count: real.count)
         let far2 = String(repeating: "q", count: real.count)
-        let socket = try RawSocket(port: herald.port)
+        let socket = try RawHTTPConnection(port: herald.port)
         var samples: [String: [Double]] = [near: [], far: [], far2: []]
         let rounds = 400
         for round in 0..<(rounds + 20) {

@@ -88,7 +88,7 @@ struct ReliabilityHostileInputTests {
     @Test func eachHostileRequestIsRefusedAndTheDaemonStaysUp() throws {
         let herald = try HeraldProcess(config: Reliability.config(), environment: Reliability.environment)
         for hostile in Self.cases {
-            let socket = try RawSocket(port: herald.port)
+            let socket = try RawHTTPConnection(port: herald.port)
             socket.send(hostile.bytes)
             let outcome = socket.read(timeout: 5)
             let acceptable = hostile.statuses.contains(outcome.status ?? -1) || (hostile.closeAllowed && outcome == .closed)
@@ -105,7 +105,7 @@ struct ReliabilityHostileInputTests {
     /// body can never be read as a second (smuggled) request.
     @Test func conflictingFramingClosesTheConnection() throws {
         let herald = try HeraldProcess(config: Reliability.config(), environment: Reliability.environment)
-        let socket = try RawSocket(port: herald.port)
+        let socket = try RawHTTPConnection(port: herald.port)
         let body = Self.event
         socket.send(Self.chunkedHead(extra: "Content-Length: 4\r\n") + String(body.utf8.count, radix: 16) + "\r\n\(body)\r\n0\r\n\r\n"
                     + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -120,9 +120,9 @@ struct ReliabilityHostileInputTests {
     /// are cut once silent for the idle timeout (2 s); nothing half-sent is accepted.
     @Test func slowClientsNeitherBlockOthersNorLinger() throws {
         let herald = try HeraldProcess(config: Reliability.config(), environment: Reliability.environment)
-        let trickling = try (0..<20).map { _ in try RawSocket(port: herald.port) }
+        let trickling = try (0..<20).map { _ in try RawHTTPConnection(port: herald.port) }
         let header = Array("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(Reliability.writeToken)\r\n".utf8)
-        let bodyTrickler = try RawSocket(port: herald.port)
+        let bodyTrickler = try RawHTTPConnection(port: herald.port)
         let body = Array(Self.event.utf8)
         bodyTrickler.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(Reliability.writeToken)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
         // Baseline latency before the trickle (slow under a sanitizer, fast otherwise):
@@ -147,8 +147,8 @@ struct ReliabilityHostileInputTests {
         print("slow-loris: 21 trickling connections for 3 s; healthz \(Int(baseline * 1000)) ms before, median \(Int(median * 1000)) ms, slowest \(Int((latencies.max() ?? 0) * 1000)) ms meanwhile")
         #expect(median < max(1, 8 * baseline))
         // Now silent: each is dropped after the idle timeout (2 s) plus scheduling slack.
-        #expect(trickling.allSatisfy { $0.closes(within: 5) })
-        #expect(bodyTrickler.closes(within: 5))
+        #expect(trickling.allSatisfy { $0.waitForClose(timeout: 5) })
+        #expect(bodyTrickler.waitForClose(timeout: 5))
         let metrics = try HTTPClient.get(herald.url("/metrics")).text
         #expect(!metrics.contains("herald_events_accepted_total 1"), "a half-sent body was accepted")
         #expect(herald.stop() == 0)
@@ -159,11 +159,11 @@ struct ReliabilityHostileInputTests {
     @Test func idleConnectionFloodIsShedAndRecovered() throws {
         let herald = try HeraldProcess(config: Reliability.config(), environment: Reliability.environment)
         let baselineDescriptors = Self.openDescriptors(herald.pid)
-        let idle = (0..<200).compactMap { _ in try? RawSocket(port: herald.port) }
+        let idle = (0..<200).compactMap { _ in try? RawHTTPConnection(port: herald.port) }
         Thread.sleep(forTimeInterval: 0.3)
         let during = Self.openDescriptors(herald.pid)
         #expect(Poll.until(timeout: 8) { Reliability.healthy(herald) }, "not serving after the idle timeout")
-        #expect(idle.allSatisfy { $0.closes(within: 6) })
+        #expect(idle.allSatisfy { $0.waitForClose(timeout: 6) })
         // Keep-alive connections of the healthz probes are cut by the same idle timeout.
         var after = Self.openDescriptors(herald.pid)
         _ = Poll.until(timeout: 6) {

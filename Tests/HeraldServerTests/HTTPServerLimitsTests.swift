@@ -1,6 +1,7 @@
 import Foundation
 import HeraldServer
 import HeraldSupport
+import HeraldTestKit
 import Testing
 
 /// Connection-level limits and listening: timeouts, connection cap, IPv6, port conflicts.

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import HeraldServer
 import HeraldSupport
+import HeraldTestKit
 import Testing
 
 /// Graceful stop: in-flight requests finish, waiting ones are answered, the deadline holds.

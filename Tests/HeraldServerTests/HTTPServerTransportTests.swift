@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 import HeraldServer
 import HeraldSupport
+import HeraldTestKit
 import Testing
 
 /// The transport's contract with handlers and clients: late answers, keep-alive, body limits.

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldServer
+import HeraldTestKit
 import Testing
 
 /// Content-type and bearer-token checks with their exact statuses and challenges.

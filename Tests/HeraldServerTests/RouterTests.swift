@@ -1,5 +1,6 @@
 import Foundation
 import HeraldServer
+import HeraldTestKit
 import Testing
 
 /// Calls a handler and returns its (synchronous) answer.

@@ -1,34 +1,70 @@
-import Foundation
+public import Foundation
 import Glibc
 
 /// A deliberately dumb HTTP/1.1 client on a raw TCP socket, for the cases a real client
-/// hides: keep-alive reuse, bodies never sent, chunked uploads, silent or excess connections.
-/// Every read is bounded by a deadline.
-final class RawHTTPConnection {
+/// hides or refuses to send: keep-alive reuse, bodies never sent, chunked uploads,
+/// conflicting framing, trickled bytes, silent or excess connections. Every read is
+/// bounded by a deadline. Shared by the server tests and the daemon's acceptance tests.
+public final class RawHTTPConnection {
     /// A parsed response: status, lower-cased headers, body.
-    struct Response {
-        let status: Int
-        let headers: [String: String]
-        let body: Data
+    public struct Response: Sendable {
+        public let status: Int
+        public let headers: [String: String]
+        public let body: Data
 
-        var errorBody: ErrorBodyShape? { try? JSONDecoder().decode(ErrorBodyShape.self, from: body) }
+        /// The JSON error shape the server promises, decoded independently of its type.
+        public var errorBody: ErrorBodyShape? { try? JSONDecoder().decode(ErrorBodyShape.self, from: body) }
     }
 
-    /// The JSON error shape the server promises (decoded independently of the server's type).
-    struct ErrorBodyShape: Decodable, Equatable {
-        struct Detail: Decodable, Equatable { let path: String; let message: String }
-        let error: String
-        let message: String
-        let details: [Detail]
+    /// `{"error", "message", "details"}` as the API documents it.
+    public struct ErrorBodyShape: Decodable, Equatable, Sendable {
+        public struct Detail: Decodable, Equatable, Sendable {
+            public let path: String
+            public let message: String
+
+            public init(path: String, message: String) {
+                self.path = path
+                self.message = message
+            }
+        }
+        public let error: String
+        public let message: String
+        public let details: [Detail]
+
+        public init(error: String, message: String, details: [Detail]) {
+            self.error = error
+            self.message = message
+            self.details = details
+        }
     }
 
-    struct Failure: Error, CustomStringConvertible { let description: String }
+    /// What a bounded read came to, for tests that expect a close or silence as often
+    /// as a response.
+    public enum Outcome: Equatable, CustomStringConvertible, Sendable {
+        case response(status: Int, body: String)
+        case closed
+        case timedOut
+
+        public var status: Int? { if case .response(let status, _) = self { return status } else { return nil } }
+        public var description: String {
+            switch self {
+            case .response(let status, let body): "\(status) \(body.prefix(200))"
+            case .closed: "closed"
+            case .timedOut: "timed out"
+            }
+        }
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        var timedOut: Bool { description == "timed out" }
+    }
 
     private let fd: Int32
     private var buffered = Data()
 
     /// Connects to `host` (`127.0.0.1` or `::1`) on `port`.
-    init(port: Int, host: String = "127.0.0.1") throws {
+    public init(port: Int, host: String = "127.0.0.1") throws {
         let v6 = host.contains(":")
         fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
@@ -63,10 +99,10 @@ final class RawHTTPConnection {
 
     /// Sends all of `text` (or fails quietly if the peer is gone; reads will tell).
     @discardableResult
-    func send(_ text: String) -> Bool { send(Data(text.utf8)) }
+    public func send(_ text: String) -> Bool { send(Data(text.utf8)) }
 
     @discardableResult
-    func send(_ data: Data) -> Bool {
+    public func send(_ data: Data) -> Bool {
         data.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
@@ -79,7 +115,7 @@ final class RawHTTPConnection {
     }
 
     /// Reads one response (Content-Length framed, as MHD sends buffer responses).
-    func readResponse(timeout: TimeInterval = 5) throws -> Response {
+    public func readResponse(timeout: TimeInterval = 5) throws -> Response {
         let deadline = Date().addingTimeInterval(timeout)
         let separator = Data("\r\n\r\n".utf8)
         while buffered.range(of: separator) == nil {
@@ -106,8 +142,21 @@ final class RawHTTPConnection {
         return Response(status: status, headers: headers, body: Data(body))
     }
 
+    /// One response, or whether the peer closed (EOF, reset, or mid-response) or stayed
+    /// silent until `timeout`.
+    public func read(timeout: TimeInterval = 5) -> Outcome {
+        do {
+            let response = try readResponse(timeout: timeout)
+            return .response(status: response.status, body: String(decoding: response.body, as: UTF8.self))
+        } catch let failure as Failure {
+            return failure.timedOut ? .timedOut : .closed
+        } catch {
+            return .closed
+        }
+    }
+
     /// True if the peer closes (EOF or reset) within `timeout` while we send nothing.
-    func waitForClose(timeout: TimeInterval) -> Bool {
+    public func waitForClose(timeout: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             do {
