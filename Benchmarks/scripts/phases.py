@@ -4,8 +4,10 @@ Every wait is bounded; every load is on 127.0.0.1."""
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -26,6 +28,8 @@ HERALD_E2E = ('{"id":"@TAG@-{{seq}}","metric":"metric_3","value":15,"subject":{"
               '"timestamp":"2026-11-23T10:15:00Z"}')
 ALERT_E2E = ('{"labels":{"alertname":"metric_3","subject":"p-@TAG@-{{seq}}","region":"south","sent_ns":"{{ns}}"},'
              '"annotations":{"value":"15","primary_coordinator":"u13","case_manager":"u23"}}')
+# Where the end-to-end phase also runs Herald with its state on tmpfs (no flush).
+NO_FLUSH_ROOT = "/dev/shm"
 # Webhook headers as Herald sends them, for the plain libcurl baseline.
 WEBHOOK_HEADERS = ["webhook-id: msg_0123456789abcdef0123456789abcdef", "webhook-timestamp: 1795000000",
                    "webhook-signature: v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="]
@@ -163,6 +167,19 @@ def end_to_end(run, users):
     run.webhook_body = run.sink.last_body()
     herald.stop()
     run.log(f"e2e herald: {out['herald']}")
+    if run.state_root == run.workdir and os.path.isdir(NO_FLUSH_ROOT):
+        # The same run with the state on tmpfs: no flush under the commit, so the gap to
+        # the row above is what the disk costs (not durable; for comparison only).
+        root = tempfile.mkdtemp(prefix="herald-bench-noflush-", dir=NO_FLUSH_ROOT)
+        try:
+            herald = Herald(run.processes, run.bins["herald"], run.workdir, users, run.sink.url(), "e2e-tmpfs", state_root=root)
+            paced(run, herald.url(), HERALD_E2E, [herald.auth], warmup, "tw")
+            sender, latencies = paced(run, herald.url(), HERALD_E2E, [herald.auth], count, "tm")
+            out["herald_tmpfs"] = dict(summarize(latencies, count), sender=sender)
+            herald.stop()
+            run.log(f"e2e herald, state on tmpfs: {out['herald_tmpfs']}")
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
     am = Alertmanager(run.processes, run.workdir, run.am_template, run.sink.url(), "e2e")
     wrap = lambda t: "[" + t + "]"
     paced(run, am.url(), wrap(ALERT_E2E), [], warmup, "aw")
