@@ -104,6 +104,8 @@ struct ConfigValidationTests {
              path: "targets[0].id", message: "target id 'a@b' must not contain '@'"),
         Case(name: "token with a hash and a source", json: config(#""server": {"tokens": [{"id": "t", "sha256": "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8", "env": "T", "scopes": ["read"]}]}"#),
              path: "server.tokens[0]", message: "a token needs either 'sha256', or 'env' and/or 'file'"),
+        Case(name: "too few remembered event ids", json: config(#""server": {"maxRememberedEventIds": 999}"#),
+             path: "server.maxRememberedEventIds", message: "'maxRememberedEventIds' must be a whole number from 1000 to 100000000, found 999"),
         Case(name: "queue smaller than a batch", json: config(#""server": {"queueDepth": 10, "maxBatchEvents": 100}"#),
              path: "server.queueDepth", message: "'queueDepth' (10) must be at least 'maxBatchEvents' (100), or a full batch could never be queued"),
         Case(name: "a user's address on a target is not a URL",

@@ -75,6 +75,7 @@ extension ConfigDecoder {
         if let v = reader.integer("maxBatchEvents", in: 1...100_000) { server.maxBatchEvents = v }
         if let v = reader.integer("queueDepth", in: 1...10_000_000) { server.queueDepth = v }
         if let v = reader.duration("idempotencyWindow") { server.idempotencyWindow = v }
+        if let v = reader.integer("maxRememberedEventIds", in: ServerSettings.rememberedEventIdsRange) { server.maxRememberedEventIds = v }
         let tokens = reader.array("tokens") ?? []
         _ = collectTokenIDs(tokens)
         server.tokens = tokens.compactMap { decodeToken($1, at: $0) }

@@ -182,6 +182,14 @@ public struct ServerSettings: Sendable, Equatable {
     public var queueDepth: Int = 50_000
     /// How long an event id is remembered for de-duplication.
     public var idempotencyWindow: Duration = Duration(seconds: 86_400)
+    /// Most event ids remembered (in memory and in the store) for de-duplication. Each
+    /// costs ≈ 100 bytes of memory, and the window alone bounds nothing: 1,000 events/s for
+    /// a day is 86 million ids. Past it the oldest ids are forgotten before the window
+    /// ends (counted in `herald_event_ids_forgotten_early_total`).
+    public var maxRememberedEventIds: Int = 2_000_000
+    /// Accepted values: at least a thousand (fewer would make retries unsafe at any real
+    /// rate), at most 100 million (≈ 10 GB, beyond any machine Herald targets).
+    public static let rememberedEventIdsRange = 1_000...100_000_000
     public var tokens: [TokenDefinition] = []
 
     public init() {}

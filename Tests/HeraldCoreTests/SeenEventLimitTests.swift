@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+@testable import HeraldCore
+import HeraldTestKit
+
+/// Remembered event ids are bounded: past `server.maxRememberedEventIds` the oldest go,
+/// even inside the idempotency window.
+struct SeenEventLimitTests {
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func state(_ count: Int) -> EvaluationState {
+        EvaluationState(seenEvents: Dictionary(uniqueKeysWithValues: (0..<count).map { ("e\($0)", t0.addingTimeInterval(Double($0))) }))
+    }
+
+    @Test func theOldestIdsGoWhenMoreThanTheLimitAreInsideTheWindow() {
+        var state = Self.state(10)
+        let applied = state.pruneSeenEvents(before: Self.t0, keepingAtMost: 4)
+        #expect(applied == Self.t0.addingTimeInterval(6))
+        #expect(Set(state.seenEvents.keys) == ["e6", "e7", "e8", "e9"])
+    }
+
+    @Test func theWindowAloneDecidesWhileUnderTheLimit() {
+        var state = Self.state(10)
+        let cutoff = Self.t0.addingTimeInterval(7)
+        #expect(state.pruneSeenEvents(before: cutoff, keepingAtMost: 4) == cutoff)
+        #expect(Set(state.seenEvents.keys) == ["e7", "e8", "e9"])
+    }
+
+    @Test func idsSeenAtTheSameInstantAsTheLastKeptStay() {
+        var state = EvaluationState(seenEvents: ["a": Self.t0, "b": Self.t0.addingTimeInterval(1), "c": Self.t0.addingTimeInterval(1)])
+        _ = state.pruneSeenEvents(before: Self.t0, keepingAtMost: 1)
+        #expect(Set(state.seenEvents.keys) == ["b", "c"])
+    }
+
+    @Test func theLimitIsReadFromTheConfigWithItsDefault() throws {
+        #expect(ServerSettings().maxRememberedEventIds == 2_000_000)
+        let config = try TestConfig.load("{\"users\": \(TestConfig.ownerOnlyUsers), \"server\": {\"maxRememberedEventIds\": 5000}}")
+        #expect(config.server.maxRememberedEventIds == 5000)
+    }
+}
