@@ -96,6 +96,11 @@ public final class WebhookDispatcher: Sendable {
             return state.targets.keys.sorted().flatMap { state.targets[$0]!.removePending() }
         }
         client.shutdown(deadline: deadline)
+        // Responses are handed over on the client's serial callback queue: wait for those
+        // already queued, so every transfer that finished has reached `onReport` when
+        // this returns (the engine records its outcome before the process exits;
+        // otherwise a webhook delivered during the stop would be sent again).
+        client.callbackQueue.sync {}
         return dropped
     }
 
