@@ -248,11 +248,8 @@ final class IngestPipeline: @unchecked Sendable {
         queue.async { [self] in
             let server = evaluator.config.server
             let cutoff = Date().addingTimeInterval(-server.idempotencyWindow.seconds)
-            state.pruneSeenEvents(before: cutoff)
-            let withinWindow = state.seenEvents.count
-            let applied = state.pruneSeenEvents(before: cutoff, keepingAtMost: server.maxRememberedEventIds)
-            if applied > cutoff {
-                let early = withinWindow - state.seenEvents.count
+            let (applied, early) = state.pruneSeenEvents(before: cutoff, keepingAtMost: server.maxRememberedEventIds)
+            if early > 0 {
                 metrics.increment("herald_event_ids_forgotten_early_total", by: Double(early),
                                   help: "Event ids forgotten before the idempotency window ended, to stay within server.maxRememberedEventIds.")
                 logger.warning("event ids forgotten before the idempotency window ended: more than server.maxRememberedEventIds arrived within it",

@@ -14,15 +14,17 @@ struct SeenEventLimitTests {
 
     @Test func theOldestIdsGoWhenMoreThanTheLimitAreInsideTheWindow() {
         var state = Self.state(10)
-        let applied = state.pruneSeenEvents(before: Self.t0, keepingAtMost: 4)
-        #expect(applied == Self.t0.addingTimeInterval(6))
+        let pruned = state.pruneSeenEvents(before: Self.t0, keepingAtMost: 4)
+        #expect(pruned.cutoff == Self.t0.addingTimeInterval(6))
+        #expect(pruned.forgottenEarly == 6)
         #expect(Set(state.seenEvents.keys) == ["e6", "e7", "e8", "e9"])
     }
 
     @Test func theWindowAloneDecidesWhileUnderTheLimit() {
         var state = Self.state(10)
         let cutoff = Self.t0.addingTimeInterval(7)
-        #expect(state.pruneSeenEvents(before: cutoff, keepingAtMost: 4) == cutoff)
+        let pruned = state.pruneSeenEvents(before: cutoff, keepingAtMost: 4)
+        #expect(pruned.cutoff == cutoff && pruned.forgottenEarly == 0)
         #expect(Set(state.seenEvents.keys) == ["e7", "e8", "e9"])
     }
 

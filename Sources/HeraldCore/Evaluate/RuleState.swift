@@ -84,16 +84,18 @@ public struct EvaluationState: Sendable, Equatable, Codable {
 
     /// Forgets ids first seen before `cutoff`, and then, while more than `limit` remain,
     /// the oldest of them too. Returns the cutoff actually applied (later than `cutoff`
-    /// when the limit cut the window short), so the store can forget the same ids.
-    /// Ids seen at the very same instant as the last one kept are all kept.
-    public mutating func pruneSeenEvents(before cutoff: Date, keepingAtMost limit: Int) -> Date {
+    /// when the limit cut the window short), so the store can forget the same ids, and
+    /// how many ids inside the window the limit removed. Ids seen at the very same instant
+    /// as the last one kept are all kept.
+    public mutating func pruneSeenEvents(before cutoff: Date, keepingAtMost limit: Int) -> (cutoff: Date, forgottenEarly: Int) {
         pruneSeenEvents(before: cutoff)
-        guard seenEvents.count > limit, limit > 0 else { return cutoff }
+        guard seenEvents.count > limit, limit > 0 else { return (cutoff, 0) }
         // Sorting runs only when over the limit (at most once per prune interval).
+        let withinWindow = seenEvents.count
         let newestFirst = seenEvents.values.sorted(by: >)
         let applied = max(cutoff, newestFirst[limit - 1])
         pruneSeenEvents(before: applied)
-        return applied
+        return (applied, withinWindow - seenEvents.count)
     }
 
     /// The earliest pending escalation timer, so the daemon can sleep until then
