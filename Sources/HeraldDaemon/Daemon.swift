@@ -165,7 +165,7 @@ public final class Daemon: @unchecked Sendable {
     private func schedulePruning() {
         let timer = DispatchSource.makeTimerSource(queue: reloadQueue)
         timer.schedule(deadline: .now() + Self.pruneInterval, repeating: Self.pruneInterval)
-        timer.setEventHandler { [pipeline] in pipeline.pruneSeenEvents() }
+        timer.setEventHandler { [pipeline] in pipeline.prune() }
         timer.resume()
         sources.append(timer)
     }

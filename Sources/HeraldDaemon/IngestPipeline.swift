@@ -240,28 +240,6 @@ final class IngestPipeline: @unchecked Sendable {
         }
     }
 
-    /// Forgets event ids older than the idempotency window, in memory and in the store.
-    /// Past `server.maxRememberedEventIds` the oldest ids go too, earlier than the window
-    /// says: memory stays bounded whatever the event rate, and the shortfall is counted
-    /// and logged so an operator can raise the limit or shorten the window knowingly.
-    func pruneSeenEvents() {
-        queue.async { [self] in
-            let server = evaluator.config.server
-            let cutoff = Date().addingTimeInterval(-server.idempotencyWindow.seconds)
-            let (applied, early) = state.pruneSeenEvents(before: cutoff, keepingAtMost: server.maxRememberedEventIds)
-            if early > 0 {
-                metrics.increment("herald_event_ids_forgotten_early_total", by: Double(early),
-                                  help: "Event ids forgotten before the idempotency window ended, to stay within server.maxRememberedEventIds.")
-                logger.warning("event ids forgotten before the idempotency window ended: more than server.maxRememberedEventIds arrived within it",
-                               ["remembered": state.seenEvents.count, "window.seconds": Int(server.idempotencyWindow.seconds),
-                                "effective.seconds": Int(Date().timeIntervalSince(applied))])
-            }
-            metrics.set("herald_event_ids_remembered", to: Double(state.seenEvents.count),
-                        help: "Event ids remembered for de-duplication.")
-            _ = try? store.pruneSeenEvents(before: applied)
-        }
-    }
-
     /// Waits for queued events to be evaluated and committed (shutdown); stops the timers.
     func drain() {
         queue.sync { stopTimers() }

@@ -40,3 +40,26 @@ struct SeenEventLimitTests {
         #expect(config.server.maxRememberedEventIds == 5000)
     }
 }
+
+/// Idle rule states go; anything with a tier or a running timer stays, however old.
+struct IdleRuleStateTests {
+    @Test func onlyStatesWithNothingGoingOnAndAnOldLastEventAreDropped() {
+        let old = Date(timeIntervalSince1970: 1_000)
+        let cutoff = Date(timeIntervalSince1970: 2_000)
+        func state(tier: Int? = nil, due: Date? = nil, last: Date?) -> RuleState {
+            var state = RuleState(tierSignature: "above:t=1")
+            state.tier = tier
+            state.escalationDueAt = due
+            state.lastEventAt = last
+            return state
+        }
+        var evaluation = EvaluationState(rules: [
+            RuleStateKey(ruleID: "r", subjectID: "idle-old"): state(last: old),
+            RuleStateKey(ruleID: "r", subjectID: "idle-recent"): state(last: cutoff.addingTimeInterval(1)),
+            RuleStateKey(ruleID: "r", subjectID: "in-tier"): state(tier: 0, last: old),
+            RuleStateKey(ruleID: "r", subjectID: "timer"): state(due: old, last: old),
+        ])
+        #expect(evaluation.dropIdleRules(lastEventBefore: cutoff) == [RuleStateKey(ruleID: "r", subjectID: "idle-old")])
+        #expect(Set(evaluation.rules.keys.map(\.subjectID)) == ["idle-recent", "in-tier", "timer"])
+    }
+}

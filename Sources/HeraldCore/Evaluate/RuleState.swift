@@ -112,6 +112,20 @@ public struct EvaluationState: Sendable, Equatable, Codable {
         return parts.key
     }
 
+    /// Drops the states with nothing going on — no tier, no escalation timer — whose last
+    /// event came before `cutoff`. Without this, memory and rows grow with every
+    /// (rule, subject) pair ever seen. Ids stay unique: a subject seen again starts a new
+    /// episode whose id carries its start time, so it cannot repeat an old one; an event
+    /// older than the forgotten last one is then taken as new rather than out of order.
+    public mutating func dropIdleRules(lastEventBefore cutoff: Date) -> [RuleStateKey] {
+        let idle = rules.compactMap { key, state -> RuleStateKey? in
+            guard state.tier == nil, state.escalationDueAt == nil, (state.lastEventAt ?? .distantPast) < cutoff else { return nil }
+            return key
+        }
+        for key in idle { rules[key] = nil }
+        return idle.sorted()
+    }
+
     /// Drops the state of rules the config no longer has (after a reload).
     public mutating func dropRules(notIn ruleIDs: Set<String>) -> [RuleStateKey] {
         let gone = rules.keys.filter { !ruleIDs.contains($0.ruleID) }
