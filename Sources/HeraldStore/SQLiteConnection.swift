@@ -38,6 +38,43 @@ final class SQLiteConnection {
         sqlite3_close_v2(handle)
     }
 
+    // MARK: - WAL checkpoints
+
+    /// Frames in the WAL after the last commit on this connection, as SQLite's WAL hook
+    /// reported it; 0 until `observeWAL()` and after `checkpointWAL()`.
+    private(set) var walFrames: Int32 = 0
+
+    /// Turns SQLite's automatic checkpoint off and only records the WAL's size after each
+    /// commit: the caller decides when to copy it back (`checkpointWAL`). The automatic
+    /// one runs inside the COMMIT that crosses its threshold, so that commit's caller
+    /// waits for the database file's fsync too.
+    func observeWAL() throws(StoreError) {
+        // Must come first: the pragma installs (or, at 0, removes) SQLite's own hook.
+        try executeScript("PRAGMA wal_autocheckpoint = 0", operation: "open")
+        sqlite3_wal_hook(handle, { context, _, _, frames in
+            // Called inside sqlite3_step of a COMMIT, i.e. on the thread using this connection.
+            Unmanaged<SQLiteConnection>.fromOpaque(context!).takeUnretainedValue().walFrames = frames
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// A passive checkpoint: copies as much of the WAL into the database as no reader
+    /// still needs, without waiting for readers. Returns (frames in the WAL, frames copied).
+    @discardableResult
+    func checkpointWAL(operation: String) throws(StoreError) -> (log: Int32, copied: Int32) {
+        var log: Int32 = 0
+        var copied: Int32 = 0
+        let result = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
+        // Whatever happened, wait for the next commit to report the size again rather than
+        // retrying after every call.
+        walFrames = 0
+        guard result == SQLITE_OK else {
+            throw StoreError(sqliteResult: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)),
+                             operation: operation)
+        }
+        return (log, copied)
+    }
+
     // MARK: - Running SQL
 
     /// Runs SQL text that may hold several statements and takes no parameters
