@@ -192,6 +192,7 @@ struct ApiRoutes: Sendable {
     private func readiness() -> HTTPResponse {
         var problems: [String] = []
         if !store.checkWritable() { problems.append("the state store is not writable") }
+        if let problem = pipeline.commitProblem() { problems.append(problem) }
         if !pipeline.isResponsive(timeout: 1) { problems.append("the evaluation queue is not responding") }
         guard problems.isEmpty else {
             return .error(status: 503, code: "not_ready", message: problems.joined(separator: "; "), headers: [("Retry-After", "5")])

@@ -39,6 +39,8 @@ final class IngestPipeline: @unchecked Sendable {
     private let depthLock = NSLock()
     private var depth = 0
     private var maxDepth: Int
+    /// The last failed commit (not `overloaded`), until a commit succeeds. Guarded by `depthLock`.
+    private var lastCommitFailure: (code: StoreError.Code, at: Date)?
 
     // Confined to `queue`.
     var state: EvaluationState
@@ -166,9 +168,11 @@ final class IngestPipeline: @unchecked Sendable {
             try committer.submit(batch) { [self] result in
                 switch result {
                 case .success:
+                    depthLock.withLock { lastCommitFailure = nil }
                     if !due.isEmpty { onCommitted?(due) }
                     done(nil)
                 case .failure(let error):
+                    depthLock.withLock { lastCommitFailure = (error.code, Date()) }
                     queue.async { [self] in needsResync = true }
                     logger.error("commit failed, the work is refused and the state re-read from the store",
                                  ["error.code": error.code.rawValue, "error": error.message])
@@ -214,6 +218,20 @@ final class IngestPipeline: @unchecked Sendable {
     /// A copy of the current state, config and silences, for `POST /v1/explain`.
     func snapshot() -> (EvaluationState, HeraldConfig, SilenceSet) {
         queue.sync { (state, evaluator.config, silences) }
+    }
+
+    /// How long a failed commit keeps `/readyz` at 503 when nothing commits after it.
+    /// A full disk fails the commits (they need new pages) but not the readiness probe
+    /// (it rewrites one row in place), so readiness also looks here; the window ends on
+    /// its own because, with the instance out of rotation, nothing may come to commit.
+    static let commitFailureReadinessSeconds: TimeInterval = 30
+
+    /// Why the instance is not ready to accept events although the store took the probe:
+    /// the last commit failed within `commitFailureReadinessSeconds` and none succeeded since.
+    func commitProblem(now: Date = Date()) -> String? {
+        guard let failure = depthLock.withLock({ lastCommitFailure }),
+              now.timeIntervalSince(failure.at) < Self.commitFailureReadinessSeconds else { return nil }
+        return "the last event commit failed \(Int(max(0, now.timeIntervalSince(failure.at)).rounded())) s ago (\(failure.code.rawValue))"
     }
 
     /// Whether the evaluation queue answers within `timeout` (for the watchdog and /readyz).

@@ -131,11 +131,16 @@ struct ReliabilityFaultTests {
         #expect(whileFull.contains(503))
         #expect(Set(statuses + whileFull).isSubset(of: [202, 503]))
         #expect(Reliability.healthy(herald))
+        // Not ready while commits fail, although the one-row readiness probe still fits.
+        let notReady = try HTTPClient.get(herald.url("/readyz"))
+        #expect(notReady.status == 503)
+        #expect(notReady.text.contains("commit failed"))
         #expect(Self.mount(["-o", "remount,size=64m", state]))
         #expect(Poll.until(timeout: 15) {
             (try? HTTPClient.post(herald.url("/v1/events"), json: #"{"id": "after", "metric": "m", "value": 50, "subject": {"id": "after"}}"#, token: Reliability.writeToken).status) == 202
         })
         producer.recordAcknowledged(["after"])
+        #expect(try HTTPClient.get(herald.url("/readyz")).status == 200)
         let acked = producer.acked
         #expect(Poll.until(timeout: 30) { acked.isSubset(of: receiver.deliveredSubjects().subjects) })
         let (delivered, duplicates) = receiver.deliveredSubjects()
