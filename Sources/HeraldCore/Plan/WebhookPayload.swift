@@ -11,7 +11,7 @@ public enum WebhookPayload {
     /// core only places it: on every recipient, and at the top for a one-person message).
     public static func body(_ notification: Notification, delivery: PlannedDelivery, config: HeraldConfig, notifiedAt: Date,
                             ackLink: (String) -> AckLink? = { _ in nil }) -> Data {
-        var document = NotificationDocument(notification)
+        var document = NotificationDocument(notification, people: false)
         document.type = "herald.notification.\(notification.transition.rawValue)"
         document.notifiedAt = NotificationJSON.timestamp(notifiedAt)
         document.target = delivery.target
@@ -28,8 +28,7 @@ public enum WebhookPayload {
             return entry
         }
         if case .user(let id) = delivery.audience { document.ack = ackLink(id) }
-        // Excluded people are for the audit log and explain, not for the receiver.
-        document.excluded = nil
+        // Excluded people (left nil above) are for the audit log and explain, not for the receiver.
         return document.data()
     }
 }
