@@ -32,6 +32,7 @@ final class DeliveryEngine: @unchecked Sendable {
     private let client: WebhookClient
     private var dispatcher: WebhookDispatcher!
     private var timer: DispatchSourceTimer?
+    private let interval: DispatchTimeInterval
 
     // Confined to `queue`.
     /// Delivery id → target id of every row handed to the dispatcher and not yet reported.
@@ -44,19 +45,31 @@ final class DeliveryEngine: @unchecked Sendable {
     private var recentlyFinished: Set<String> = []
     private var finishedOrder: [String] = []
     private var polls = 0
+    /// Targets with due rows left in the outbox because their queue was full or the last
+    /// poll could not read them all: polled again as soon as they have room, not only on
+    /// the timer (which alone sent a large fan-out at ≈ 1,000 rows per 250 ms).
+    private var backlogged: Set<String> = []
+    /// A poll for a backlogged target is queued and has not run yet.
+    private var refillQueued = false
     /// 2xx outcomes not yet recorded; their ids stay in `inFlight` until they are, so a
     /// poll cannot send them again.
     private var delivered: [(report: DeliveryReport, status: Int?, at: Date)] = []
     /// Most 2xx outcomes recorded in one transaction.
     static let maxDeliveredPerTransaction = 512
 
-    init(store: Store, holder: ConfigHolder, metrics: MetricsRegistry, logger: Logger) throws(TransportError) {
+    /// `pollInterval` and `maxQueuedJobs` (per target, see `WebhookDispatcher`) are for
+    /// tests; the daemon takes the defaults.
+    init(store: Store, holder: ConfigHolder, metrics: MetricsRegistry, logger: Logger,
+         pollInterval: DispatchTimeInterval = DeliveryEngine.pollInterval,
+         maxQueuedJobs: Int = WebhookDispatcher.maxQueuedJobsPerTarget) throws(TransportError) {
         self.store = store
         self.holder = holder
         self.metrics = metrics
         self.logger = logger
+        self.interval = pollInterval
         self.client = try WebhookClient()
-        self.dispatcher = WebhookDispatcher(client: client, version: HeraldVersion.string, metrics: metrics) { [weak self] report in
+        self.dispatcher = WebhookDispatcher(client: client, version: HeraldVersion.string, metrics: metrics,
+                                            maxQueuedJobs: maxQueuedJobs) { [weak self] report in
             self?.record(report)
         }
         metrics.describe("herald_outbox_depth", type: .gauge, help: "Deliveries waiting in the outbox (pending or retrying).")
@@ -65,7 +78,7 @@ final class DeliveryEngine: @unchecked Sendable {
 
     func start() {
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now(), repeating: Self.pollInterval)
+        timer.schedule(deadline: .now(), repeating: interval)
         timer.setEventHandler { [weak self] in self?.poll() }
         timer.resume()
         self.timer = timer
@@ -102,7 +115,11 @@ final class DeliveryEngine: @unchecked Sendable {
     private func poll() {
         polls += 1
         do {
-            let due = try store.dueDeliveries(now: Date(), limit: Self.pollBatch, excludingTargets: targetsToSkip())
+            let skipped = targetsToSkip()
+            let due = try store.dueDeliveries(now: Date(), limit: Self.pollBatch, excludingTargets: skipped)
+            // A full read may have left rows behind; a busy target's rows were not read at all.
+            backlogged = skipped.subtracting(disabledTargets)
+            if due.count == Self.pollBatch { backlogged.formUnion(due.compactMap { Destination(key: $0.target)?.target }) }
             due.forEach(send)
             if polls % 4 == 0 { metrics.set("herald_outbox_depth", to: Double(try store.outboxDepth())) }
         } catch {
@@ -117,9 +134,22 @@ final class DeliveryEngine: @unchecked Sendable {
     /// target id of destination keys (`target@user:id`).
     private func targetsToSkip() -> Set<String> {
         dispatchPrecondition(condition: .onQueue(queue))
-        // Below this share, the rows in flight of all targets together leave room in the read.
-        let share = max(1, Self.pollBatch / (holder.snapshot.config.targets.count + 1))
+        let share = pollShare
         return disabledTargets.union(inFlightPerTarget.filter { $0.value >= share }.keys)
+    }
+
+    /// Rows one target may have in flight and still be read by a poll: below it, the rows
+    /// in flight of all targets together leave room in the read.
+    private var pollShare: Int { max(1, Self.pollBatch / (holder.snapshot.config.targets.count + 1)) }
+
+    /// Polls at once when `target` is backlogged and has dropped below its share.
+    private func refillIfRoom(_ target: String) {
+        guard !refillQueued, backlogged.contains(target), inFlightPerTarget[target, default: 0] < pollShare else { return }
+        refillQueued = true
+        queue.async { [self] in
+            refillQueued = false
+            poll()
+        }
     }
 
     private func markInFlight(_ deliveryID: String, target: String) {
@@ -132,6 +162,7 @@ final class DeliveryEngine: @unchecked Sendable {
         guard let target = inFlight.removeValue(forKey: deliveryID) else { return }
         inFlightPerTarget[target, default: 1] -= 1
         if inFlightPerTarget[target] == 0 { inFlightPerTarget[target] = nil }
+        refillIfRoom(target)
     }
 
     private func send(_ row: OutboxRecord) {
@@ -148,7 +179,11 @@ final class DeliveryEngine: @unchecked Sendable {
         var target = settings
         target.url = url
         let job = DeliveryJob(deliveryID: row.deliveryID, target: target, body: row.body, attempts: row.attempts, createdAt: row.createdAt)
-        if dispatcher.enqueue(job) { markInFlight(row.deliveryID, target: destination.target) }
+        if dispatcher.enqueue(job) {
+            markInFlight(row.deliveryID, target: destination.target)
+        } else {
+            backlogged.insert(destination.target)
+        }
     }
 
     /// One attempt's outcome, persisted; runs on the client's callback queue.

@@ -172,6 +172,28 @@ import HeraldTestKit
         #expect(!harness.dispatcher.enqueue(harness.job("late", target)))
     }
 
+    @Test func queuedBodiesAreBoundedInBytesButAnOversizedOneStillGoesAlone() throws {
+        let harness = try Harness()
+        defer { harness.receiver.stop() }
+        let quarter = Data(count: WebhookDispatcher.maxQueuedBytesPerTarget / 4)
+        let slow = try harness.target("slow", path: "/slow?ms=5000", maxConcurrent: 1)
+        let job = { (id: String, target: TargetSettings, body: Data) in
+            DeliveryJob(deliveryID: id, target: target, body: body, createdAt: Self.now)
+        }
+        // The first starts at once; four more fill the byte bound exactly, far below the count bound.
+        for index in 0..<5 { #expect(harness.dispatcher.enqueue(job("q\(index)", slow, quarter))) }
+        #expect(harness.dispatcher.pendingCount(target: "slow") == 4)
+        #expect(!harness.dispatcher.enqueue(job("one-more-byte", slow, Data(count: 1))))
+        // A body larger than the whole bound is taken by an empty queue, and then alone.
+        let other = try harness.target("other", path: "/slow?ms=5000", maxConcurrent: 1)
+        #expect(harness.dispatcher.enqueue(job("busy", other, Data(count: 1))))
+        #expect(harness.dispatcher.enqueue(job("oversized", other, Data(count: WebhookDispatcher.maxQueuedBytesPerTarget + 1))))
+        #expect(!harness.dispatcher.enqueue(job("behind-it", other, Data(count: 1))))
+        let dropped = harness.dispatcher.shutdown(deadline: .now() + .milliseconds(100))
+        #expect(Set(dropped.map(\.deliveryID)) == ["q1", "q2", "q3", "q4", "oversized"])
+        #expect(harness.reports.wait(for: 2, timeout: 5).count == 2)   // the two in flight, aborted
+    }
+
     @Test func configHeadersCannotReplaceSignatureHeaders() throws {
         let harness = try Harness()
         defer { harness.stop() }

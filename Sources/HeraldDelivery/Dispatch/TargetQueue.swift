@@ -14,16 +14,23 @@ struct TargetQueue {
     /// Taken from the most recently submitted job, so a reload applies at once.
     var maxConcurrent = 1
 
+    /// Body bytes of the jobs not yet started. Bounded by the dispatcher.
+    private(set) var pendingBytes = 0
+
     /// Jobs accepted but not yet started. Bounded by the dispatcher.
     var pendingCount: Int { storage.count - head }
 
-    mutating func append(_ job: DeliveryJob) { storage.append(job) }
+    mutating func append(_ job: DeliveryJob) {
+        storage.append(job)
+        pendingBytes += job.body.count
+    }
 
     /// Marks as started and returns as many pending jobs as free slots allow.
     mutating func takeStartable() -> [DeliveryJob] {
         var started: [DeliveryJob] = []
         while inflight < maxConcurrent, head < storage.count {
             started.append(storage[head])
+            pendingBytes -= storage[head].body.count
             head += 1
             inflight += 1
         }
@@ -41,6 +48,7 @@ struct TargetQueue {
         defer {
             storage.removeAll()
             head = 0
+            pendingBytes = 0
         }
         return Array(storage[head...])
     }

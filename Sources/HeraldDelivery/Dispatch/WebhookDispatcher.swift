@@ -11,9 +11,16 @@ import Synchronization
 /// re-submits when due. Nothing is retried here, so nothing is lost when the process
 /// stops: an unfinished job is simply still in the outbox.
 public final class WebhookDispatcher: Sendable {
-    /// Jobs waiting per target. A target that is down accumulates work; past this bound
-    /// `enqueue` refuses and the job stays in the outbox, so memory stays flat.
-    public static let maxQueuedJobsPerTarget = 1000
+    /// Jobs waiting per target. A slow target accumulates work; past this bound, or past
+    /// `maxQueuedBytesPerTarget` of bodies, `enqueue` refuses and the job stays in the
+    /// outbox (the owner reads it again later), so memory stays flat. Large enough that
+    /// one notice fanned out to a 10,000-member group goes straight from its commit to
+    /// the sender: with 1,000, the other 9,000 waited for outbox polls and were sent at
+    /// ≈ 4,400 webhooks/s instead of ≈ 21,000 (Benchmarks/limits.md).
+    public static let maxQueuedJobsPerTarget = 10_000
+    /// Body bytes waiting per target (a job arriving at an empty queue is taken whatever
+    /// its size, or an oversized body would never leave the outbox).
+    public static let maxQueuedBytesPerTarget = 16 << 20
     /// Headers the dispatcher sets (or curl frames) itself; config headers with these
     /// names are ignored so a target entry cannot spoof a signature or break framing.
     static let reservedHeaders: Set<String> = [
@@ -33,16 +40,21 @@ public final class WebhookDispatcher: Sendable {
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
     private let onReport: @Sendable (DeliveryReport) -> Void
+    /// `maxQueuedJobsPerTarget` unless a test asked for fewer.
+    private let queuedJobsLimit: Int
 
     /// - Parameters:
     ///   - version: Herald's version for `User-Agent: Herald/<version>`.
     ///   - now: the clock used for `webhook-timestamp` and retry times.
     ///   - random: values in `0..<1` for retry jitter.
+    ///   - maxQueuedJobs: jobs waiting per target (tests reach the bound with fewer).
     ///   - onReport: called once per attempt, on the client's callback queue, one at a time.
     public init(client: WebhookClient, version: String, metrics: MetricsRegistry,
                 now: @escaping @Sendable () -> Date = { Date() },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+                maxQueuedJobs: Int = WebhookDispatcher.maxQueuedJobsPerTarget,
                 onReport: @escaping @Sendable (DeliveryReport) -> Void) {
+        self.queuedJobsLimit = maxQueuedJobs
         self.client = client
         self.userAgent = "Herald/\(version)"
         self.metrics = DeliveryMetrics(registry: metrics)
@@ -58,7 +70,7 @@ public final class WebhookDispatcher: Sendable {
         let name = job.target.name
         let started: [DeliveryJob]? = state.withLock { state in
             guard state.accepting else { return nil }
-            guard (state.targets[name]?.pendingCount ?? 0) < Self.maxQueuedJobsPerTarget else { return nil }
+            guard hasRoom(state.targets[name], for: job) else { return nil }
             // Changed in place through the dictionary: a copy taken out and written back
             // duplicated the whole pending array on every enqueue.
             state.targets[name, default: TargetQueue()].maxConcurrent = job.target.maxConcurrent
@@ -73,6 +85,12 @@ public final class WebhookDispatcher: Sendable {
         }
         started.forEach(attempt)
         return true
+    }
+
+    /// Whether `queue` may take `job` (see `maxQueuedJobsPerTarget`).
+    private func hasRoom(_ queue: TargetQueue?, for job: DeliveryJob) -> Bool {
+        guard let queue, queue.pendingCount > 0 else { return true }
+        return queue.pendingCount < queuedJobsLimit && queue.pendingBytes + job.body.count <= Self.maxQueuedBytesPerTarget
     }
 
     /// Jobs for `target` accepted but not yet started, removed from the queue (for example
