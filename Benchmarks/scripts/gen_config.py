@@ -16,6 +16,8 @@ One shape at every size, so figures compare across sizes:
   group, tier 3 the owner + a nested group; every 10th rule's top tier tells all
   managers and above, rule 49's top tier a 10,000-member group.
 - one batch-mode webhook target (one POST per notification) pointing at the sink.
+  `make_fanout_config` makes it per-recipient and adds a rule telling g0 (the burst's
+  fan-out row: one event, 10,000 webhooks).
 
 Usage: gen_config.py --users N --sink URL --out FILE
 """
@@ -147,6 +149,22 @@ def make_config(users, sink_url, max_concurrent=64):
             "tokens": [{"id": "bench", "env": "HERALD_TOKEN", "scopes": ["events:write", "read", "admin"]}],
         },
     }
+
+
+def make_fanout_config(users, sink_url):
+    """The same directory with a per-recipient target and one more rule, `fanout`, whose
+    tier tells the 10,000-member group g0: one event, one webhook per active member."""
+    config = make_config(users, sink_url)
+    config["targets"][0]["mode"] = "per-recipient"
+    config["rules"].append({"id": "fanout", "metric": "fanout", "direction": "absolute",
+                            "tiers": [{"name": "all", "threshold": THRESHOLDS[0], "notify": [{"group": "g0"}]}]})
+    return config
+
+
+def fanout_recipients(config):
+    """How many webhooks the `fanout` rule sends: g0's active members."""
+    inactive = {u["id"] for u in config["users"] if u.get("active") is False}
+    return len([m for m in config["groups"][0]["members"] if m not in inactive])
 
 
 def main():

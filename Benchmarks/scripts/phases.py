@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 
+import gen_config
 import procs
 from servers import HERALD_TOKEN, Alertmanager, Herald
 
@@ -232,6 +233,8 @@ def burst(run, users):
     out["herald"]["delivered_metric"] = herald.delivered()
     herald.stop()
     run.log(f"burst herald: {out['herald']}")
+    out["herald_fanout"] = fanout(run, users)
+    run.log(f"burst herald fan-out: {out['herald_fanout']}")
 
     body = run.webhook_body or (b'{"padding":"' + b"x" * 2000 + b'"}')
     path = os.path.join(run.workdir, "webhook-body.json")
@@ -254,6 +257,31 @@ def burst(run, users):
     am.stop()
     run.log(f"burst alertmanager: {out['alertmanager']}")
     return out
+
+
+def fanout(run, users):
+    """One event whose notice goes to a 10,000-member group on a per-recipient target:
+    the webhooks leave from one commit, so the rate after the 202 is the sender's own."""
+    herald = Herald(run.processes, run.bins["herald"], run.workdir, users, run.nginx.sink_url, "fanout",
+                    state_root=run.state_root, make_config=gen_config.make_fanout_config)
+    expected = gen_config.fanout_recipients(herald.config)
+    run.nginx.truncate_log()
+    rss_before = procs.memory_mb(herald.proc.pid)[0]
+    peak = [rss_before]
+    t0 = time.time()
+    status, _ = procs.request("POST", herald.url(), body=b'{"id":"fan-1","metric":"fanout","value":50,"subject":{"id":"fan"}}',
+                              headers={"Authorization": f"Bearer {HERALD_TOKEN}", "Content-Type": "application/json"}, timeout=60)
+    accepted = time.time()
+    deadline = time.monotonic() + ARRIVAL_TIMEOUT_S
+    while time.monotonic() < deadline and run.nginx.count_lines() < expected:
+        peak.append(procs.memory_mb(herald.proc.pid)[0])
+        time.sleep(SAMPLE_PERIOD_S)
+    stamps = run.nginx.log_stamps()
+    herald.stop()
+    last = max(stamps) if stamps else float("nan")
+    return {"status": status, "webhooks": expected, "arrived": len(stamps), "accepted_s": accepted - t0,
+            "seconds": last - t0, "webhooks_per_s_after_202": len(stamps) / (last - accepted) if stamps and last > accepted else 0,
+            "rss_before_mb": rss_before, "rss_peak_mb": max(peak), "rss_growth_mb": max(peak) - rss_before}
 
 
 def micro(run, config_paths):

@@ -102,14 +102,15 @@ class TimestampSink:
 class Herald:
     """`herald serve` (release build) with a generated config and a fresh state dir."""
 
-    def __init__(self, processes, binary, workdir, users, sink_url, tag, state_root=None):
+    def __init__(self, processes, binary, workdir, users, sink_url, tag, state_root=None, make_config=gen_config.make_config):
         self.processes = processes
         self.port = procs.free_port()
         self.state_dir = os.path.join(state_root or workdir, f"state-{tag}")
         os.makedirs(self.state_dir, exist_ok=True)
         self.config_path = os.path.join(workdir, f"herald-{tag}.json")
+        self.config = make_config(users, sink_url)
         with open(self.config_path, "w") as f:
-            json.dump(gen_config.make_config(users, sink_url), f, separators=(",", ":"))
+            json.dump(self.config, f, separators=(",", ":"))
         env = dict(os.environ, HERALD_TOKEN=HERALD_TOKEN, HERALD_WEBHOOK_SECRET=HERALD_WEBHOOK_SECRET)
         started = time.monotonic()
         self.proc = processes.start(f"herald-{tag}", [binary, "serve", "--config", self.config_path,
