@@ -117,8 +117,10 @@ def render(results, limits_path):
         f"- {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, Linux {m['kernel']}",
         f"- {m['swift']}; {m['nginx']}; {m['wrk']}; {m['alertmanager']}",
         *([flush_line(results["disk_flush"])] if "disk_flush" in results else []),
-        f"- load average (1 min) at start {results['load_start']:.2f}, at end {results['load_end']:.2f}"
-        + (" — **other work was running: figures are noisy**" if max(results['load_start'], results['load_end']) > 0.5 else ""), "",
+        # Only the start says whether other work was running: the end's 1-minute average
+        # still holds the run's own last minute of load.
+        f"- load average (1 min) at start {results['load_start']:.2f}, at end {results['load_end']:.2f} (the end includes the run's own load)"
+        + (" — **other work was running at the start: figures are noisy**" if results['load_start'] > 0.5 else ""), "",
         "All servers and clients share the same cores: a client (wrk, the sender) takes CPU from the server it measures, "
         "which is why every figure is also given as a ratio to a baseline measured the same way in the same run.", "",
         "## Targets", "", "| target | this run | verdict |", "|---|---|---|",
