@@ -33,7 +33,8 @@ struct ApiRoutes: Sendable {
         router.add("POST", "/v1/events", auth.requiring(Scope.eventsWrite, ClosureHandler(postEvents)))
         router.add("POST", "/v1/explain", auth.requiring(Scope.read, ClosureHandler(postExplain)))
         router.add("GET", "/v1/notifications", auth.requiring(Scope.read, ClosureHandler(listNotifications)))
-        router.add("GET", "/v1/directory/users/{id}", auth.requiring(Scope.read, ClosureHandler(directoryUser)))
+        // `{id...}`: a user id may contain '/', which arrives as more path segments.
+        router.add("GET", "/v1/directory/users/{id...}", auth.requiring(Scope.read, ClosureHandler(directoryUser)))
         router.add("GET", "/v1/dead-letters", auth.requiring(Scope.read, ClosureHandler(listDeadLetters)))
         router.add("POST", "/v1/dead-letters/{id}/retry", auth.requiring(Scope.admin, ClosureHandler(retryDeadLetter)))
         // Episode ids contain '/', which MHD decodes even when sent as %2F, so the id

@@ -1,5 +1,7 @@
 /// Maps (method, path pattern) to handlers. Patterns are literal segments and `{name}`
-/// parameters, e.g. `/v1/rules/{id}/explain`. Unknown paths answer 404; a known path with
+/// parameters, e.g. `/v1/rules/{id}/explain`; a last segment `{name...}` takes the rest of
+/// the path as it came, slashes included (libmicrohttpd decodes `%2F` before routing, so
+/// an id with a `/` can only arrive as several segments). Unknown paths answer 404; a known path with
 /// another method answers 405 with an `Allow` header (RFC 9110 §15.5.6). `HEAD` is served
 /// by the `GET` route (MHD drops the body).
 ///
@@ -12,12 +14,17 @@ public struct Router: HTTPHandler {
         let pattern: String
         let segments: [Segment]
         let handler: HTTPHandler
+        /// The metric label: the pattern, with `{name...}` written `{name}` as in the API
+        /// document (which has no way to say "several segments").
+        var label: String { pattern.replacingOccurrences(of: "...}", with: "}") }
     }
 
     /// A pattern segment: a literal to compare, or a named parameter to capture.
     private enum Segment: Sendable, Equatable {
         case literal(String)
         case parameter(String)
+        /// `{name...}`, only last: one or more segments, joined as they were sent.
+        case rest(String)
     }
 
     private var routes: [Route] = []
@@ -29,7 +36,10 @@ public struct Router: HTTPHandler {
         let method = method.uppercased()
         precondition(!routes.contains { $0.method == method && $0.pattern == pattern },
                      "route \(method) \(pattern) registered twice")
-        routes.append(Route(method: method, pattern: pattern, segments: Self.parse(pattern), handler: handler))
+        let segments = Self.parse(pattern)
+        precondition(!segments.dropLast().contains { if case .rest = $0 { true } else { false } },
+                     "route \(pattern): a {name...} parameter must be the last segment")
+        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
     }
 
     /// Adds a route answered by a closure.
@@ -44,13 +54,14 @@ public struct Router: HTTPHandler {
         var matchedPattern: String?
         let method = request.method.uppercased()
         for route in routes {
-            guard let parameters = Self.match(route.segments, pathSegments) else { continue }
-            matchedPattern = matchedPattern ?? route.pattern
+            guard let parameters = Self.match(route.segments, pathSegments, path: request.path) else { continue }
+            matchedPattern = matchedPattern ?? route.label
             allowed.append(route.method)
             if route.method == method || (method == "HEAD" && route.method == "GET") {
                 var routed = request
                 routed.pathParameters = parameters
-                route.handler.handle(routed) { response in respond(response.labelled(route.pattern, onlyIfMissing: true)) }
+                let label = route.label
+                route.handler.handle(routed) { response in respond(response.labelled(label, onlyIfMissing: true)) }
                 return
             }
         }
@@ -69,6 +80,9 @@ public struct Router: HTTPHandler {
 
     private static func parse(_ pattern: String) -> [Segment] {
         split(pattern).map { segment in
+            if segment.hasPrefix("{") && segment.hasSuffix("...}") && segment.count > 5 {
+                return .rest(String(segment.dropFirst().dropLast(4)))
+            }
             if segment.hasPrefix("{") && segment.hasSuffix("}") && segment.count > 2 {
                 return .parameter(String(segment.dropFirst().dropLast()))
             }
@@ -81,16 +95,36 @@ public struct Router: HTTPHandler {
         path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
     }
 
-    /// The captured parameters if `path` matches `pattern` segment for segment.
-    private static func match(_ pattern: [Segment], _ path: [String]) -> [String: String]? {
-        guard pattern.count == path.count else { return nil }
+    /// The captured parameters if the path (its non-empty `segments`, and as sent in
+    /// `path` for a `{name...}` tail) matches `pattern` segment for segment.
+    private static func match(_ pattern: [Segment], _ segments: [String], path: String) -> [String: String]? {
+        let tail: String?
+        if case .rest(let name) = pattern.last {
+            guard segments.count >= pattern.count else { return nil }
+            tail = name
+        } else {
+            guard pattern.count == segments.count else { return nil }
+            tail = nil
+        }
         var parameters: [String: String] = [:]
-        for (segment, value) in zip(pattern, path) {
+        for (segment, value) in zip(pattern, segments) {
             switch segment {
             case .literal(let literal): guard literal == value else { return nil }
             case .parameter(let name): parameters[name] = value
+            case .rest: break
             }
         }
+        if let tail { parameters[tail] = String(rawTail(of: path, after: pattern.count - 1)) }
         return parameters
+    }
+
+    /// What follows the first `count` segments of `path` and the one `/` after them,
+    /// exactly as sent (so `a//b` and `a/` stay themselves).
+    private static func rawTail(of path: String, after count: Int) -> Substring {
+        var rest = path[...]
+        for _ in 0..<count {
+            rest = rest.drop { $0 == "/" }.drop { $0 != "/" }
+        }
+        return rest.dropFirst()
     }
 }

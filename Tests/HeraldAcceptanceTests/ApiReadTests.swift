@@ -94,6 +94,21 @@ struct ApiReadTests {
         #expect(unknown.json["error"] as? String == "unknown_user")
     }
 
+    /// libmicrohttpd decodes `%2F` before routing, so the route takes the rest of the path
+    /// as the id: a user id with a '/' is reachable escaped or not.
+    @Test func aUserIdWithASlashIsReachable() throws {
+        var config = try #require(try JSONSerialization.jsonObject(with: Data(try F.config().utf8)) as? [String: Any])
+        config["users"] = (config["users"] as? [[String: Any]] ?? []) + [["id": "ops/lee", "name": "Lee"]]
+        let herald = try HeraldProcess(config: String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self),
+                                       environment: F.environment)
+        for path in ["/v1/directory/users/ops%2Flee", "/v1/directory/users/ops/lee"] {
+            let response = try HTTPClient.get(herald.url(path), token: F.readerToken)
+            #expect(response.status == 200, "\(path)")
+            #expect(response.json["id"] as? String == "ops/lee", "\(path)")
+        }
+        #expect(try HTTPClient.get(herald.url("/v1/directory/users/ops/nobody"), token: F.readerToken).json["error"] as? String == "unknown_user")
+    }
+
     /// A permanent refusal (400) makes a dead letter at once; the admin retry puts it back
     /// and the same bytes go out again under the same `webhook-id`.
     @Test func deadLettersAreListedAndRetrySendsTheSameMessage() throws {

@@ -38,6 +38,23 @@ func decodeError(_ response: HTTPResponse) -> ErrorBody? {
         #expect(nested.routeLabel == "explain")                    // a handler's own label wins
     }
 
+    @Test func aTailParameterTakesTheRestOfThePathAsSent() throws {
+        var router = Router()
+        router.add("GET", "/v1/users/{id...}") { request, respond in
+            respond(.text("user \(request.pathParameters["id"] ?? "?")"))
+        }
+        router.add("GET", "/v1/other/{id}") { _, respond in respond(.text("other")) }
+        // `%2F` is decoded by libmicrohttpd before routing: the id arrives as segments.
+        for (path, id) in [("/v1/users/alice", "alice"), ("/v1/users/team/alice", "team/alice"),
+                           ("/v1/users/a//b/", "a//b/"), ("//v1/users/x", "x")] {
+            let response = try answer(router, HTTPRequest(method: "GET", path: path))
+            #expect(String(decoding: response.body, as: UTF8.self) == "user \(id)", "\(path)")
+            #expect(response.routeLabel == "/v1/users/{id}")   // as the API document writes it
+        }
+        #expect(try answer(router, HTTPRequest(method: "GET", path: "/v1/users/")).status == 404)
+        #expect(try answer(router, HTTPRequest(method: "GET", path: "/v1/other/a/b")).status == 404)   // `{id}` stays one segment
+    }
+
     @Test func unknownPathIs404JSON() throws {
         let response = try answer(router, HTTPRequest(method: "GET", path: "/v1/nothing"))
         #expect(response.status == 404)
