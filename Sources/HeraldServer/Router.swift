@@ -15,11 +15,12 @@ public struct Router: HTTPHandler {
         let segments: [Segment]
         let handler: HTTPHandler
         /// The metric label: the pattern, with `{name...}` written `{name}` as in the API
-        /// document (which has no way to say "several segments").
-        var label: String { pattern.replacingOccurrences(of: "...}", with: "}") }
+        /// document (which has no way to say "several segments"). Made once, not per request.
+        let label: String
     }
 
-    /// A pattern segment: a literal to compare, or a named parameter to capture.
+    /// A pattern segment: a literal to compare, a named parameter to capture, or the rest
+    /// of the path.
     private enum Segment: Sendable, Equatable {
         case literal(String)
         case parameter(String)
@@ -39,7 +40,8 @@ public struct Router: HTTPHandler {
         let segments = Self.parse(pattern)
         precondition(!segments.dropLast().contains { if case .rest = $0 { true } else { false } },
                      "route \(pattern): a {name...} parameter must be the last segment")
-        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
+        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler,
+                            label: pattern.replacingOccurrences(of: "...}", with: "}")))
     }
 
     /// Adds a route answered by a closure.
