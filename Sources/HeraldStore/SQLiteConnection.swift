@@ -59,12 +59,9 @@ final class SQLiteConnection {
     }
 
     /// A passive checkpoint: copies as much of the WAL into the database as no reader
-    /// still needs, without waiting for readers. Returns (frames in the WAL, frames copied).
-    @discardableResult
-    func checkpointWAL(operation: String) throws(StoreError) -> (log: Int32, copied: Int32) {
-        var log: Int32 = 0
-        var copied: Int32 = 0
-        let result = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
+    /// still needs, without waiting for readers.
+    func checkpointWAL(operation: String) throws(StoreError) {
+        let result = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
         // Whatever happened, wait for the next commit to report the size again rather than
         // retrying after every call.
         walFrames = 0
@@ -72,7 +69,6 @@ final class SQLiteConnection {
             throw StoreError(sqliteResult: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)),
                              operation: operation)
         }
-        return (log, copied)
     }
 
     // MARK: - Running SQL

@@ -30,8 +30,8 @@ public final class Store: @unchecked Sendable {
     /// and fsync (≈ 1.5–2 ms here) before their 202 and webhooks. The store instead runs
     /// the checkpoint as its queue's next work item, right after the write returned: the
     /// group that crossed the threshold is answered first, only what arrives during the
-    /// checkpoint waits. At 1,000 events/s this cut commits over 1 ms from ≈ 370 to ≈ 60
-    /// per 15,000 events and the end-to-end p99 by ≈ 20 % (Benchmarks/limits.md).
+    /// checkpoint waits. At 1,000 events/s (three alternating pairs of 15,000 events) the
+    /// end-to-end p99 went from 6.5 / 3.8 / 4.1 ms to 3.4 / 2.7 / 2.2 ms (Benchmarks/limits.md).
     /// Measured and not taken: 8,000 pages (fewer, longer checkpoints: a worse p99),
     /// and a checkpoint on a second connection in the background (p50 0.6 → 1.1 ms: its
     /// database fsyncs slowed the commits' log fsyncs).
