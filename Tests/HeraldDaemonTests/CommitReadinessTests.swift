@@ -10,11 +10,11 @@ import HeraldTestKit
 /// A full disk fails event commits (they need new pages) while the readiness probe, which
 /// rewrites one row in place, still succeeds: readiness must also hear about the commits.
 struct CommitReadinessTests {
-    private func submit(_ pipeline: IngestPipeline, _ subjects: Range<Int>, tag: String) -> Result<IngestPipeline.Summary, IngestPipeline.Rejection>? {
+    private func submit(_ evaluation: EvaluationLoop, _ subjects: Range<Int>, tag: String) -> Result<EvaluationLoop.Summary, EvaluationLoop.Rejection>? {
         let events = subjects.map { MetricEvent(id: "\(tag)-\($0)", metric: "m", value: 50, subject: .init(id: "\(tag)-\($0)")) }
-        let outcome = Mutex<Result<IngestPipeline.Summary, IngestPipeline.Rejection>?>(nil)
+        let outcome = Mutex<Result<EvaluationLoop.Summary, EvaluationLoop.Rejection>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        pipeline.submit(events) { result in
+        evaluation.submit(events) { result in
             outcome.withLock { $0 = result }
             done.signal()
         }
@@ -30,25 +30,25 @@ struct CommitReadinessTests {
              "rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 10, "notify": [{"owner": true}]}]}]}
             """)
         let store = try Store(directory: directory)
-        let pipeline = IngestPipeline(config: config, state: EvaluationState(), store: store, metrics: MetricsRegistry(),
+        let evaluation = EvaluationLoop(config: config, state: EvaluationState(), store: store, metrics: MetricsRegistry(),
                                       logger: Logger(label: "test", environment: [:]) { _ in })
-        defer { pipeline.drain() }
-        guard case .success = submit(pipeline, 0..<5, tag: "before") else { Issue.record("the first commit failed"); return }
-        #expect(pipeline.commitProblem() == nil)
+        defer { evaluation.drain() }
+        guard case .success = submit(evaluation, 0..<5, tag: "before") else { Issue.record("the first commit failed"); return }
+        #expect(evaluation.commitProblem() == nil)
 
         // The file may not grow any more: as on a full disk, 200 new notices do not fit.
         try store.setMaxPageCountForTesting(1)
-        guard case .failure(.unavailable) = submit(pipeline, 0..<200, tag: "full") else {
+        guard case .failure(.unavailable) = submit(evaluation, 0..<200, tag: "full") else {
             Issue.record("a commit that needs new pages was not refused"); return
         }
         #expect(store.checkWritable())   // the probe alone would still say ready
-        let problem = try #require(pipeline.commitProblem())
+        let problem = try #require(evaluation.commitProblem())
         #expect(problem.contains("commit failed") && problem.contains("full"))
         // Out of rotation nothing may come to commit, so the verdict does not last forever.
-        #expect(pipeline.commitProblem(now: Date().addingTimeInterval(IngestPipeline.commitFailureReadinessSeconds + 1)) == nil)
+        #expect(evaluation.commitProblem(now: Date().addingTimeInterval(EvaluationLoop.commitFailureReadinessSeconds + 1)) == nil)
 
         try store.setMaxPageCountForTesting(1_000_000)
-        guard case .success = submit(pipeline, 0..<200, tag: "after") else { Issue.record("no recovery after space came back"); return }
-        #expect(pipeline.commitProblem() == nil)
+        guard case .success = submit(evaluation, 0..<200, tag: "after") else { Issue.record("no recovery after space came back"); return }
+        #expect(evaluation.commitProblem() == nil)
     }
 }

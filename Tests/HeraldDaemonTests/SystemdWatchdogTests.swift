@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 @testable import HeraldDaemon
 
-/// `$WATCHDOG_USEC` parsing, and pings gated by the pipeline's progress.
+/// `$WATCHDOG_USEC` parsing, and pings gated by the evaluation's progress.
 @Suite struct SystemdWatchdogTests {
     /// Each case: the environment, then the expected timeout in µs (nil = watchdog off).
     @Test func scheduleFollowsSdWatchdogEnabled() throws {

@@ -7,14 +7,14 @@ import HeraldSupport
 /// queue, their effects committed by the group committer, and the caller told only
 /// after the commit (202 means durable).
 ///
-/// The same queue runs the escalation timer (`IngestPipeline+Timers`) and manual
-/// actions on episodes (`IngestPipeline+Episodes`): every change to the evaluation state
+/// The same queue runs the escalation timer (`EvaluationLoop+Timers`) and manual
+/// actions on episodes (`EvaluationLoop+Episodes`): every change to the evaluation state
 /// happens here, one at a time, and is committed through the same committer, so a
 /// state row and the notices it caused are always written together.
 ///
 /// The queue is bounded: events waiting for evaluation or commit are counted, and past
 /// `maxDepth` a request is refused (429) instead of growing memory.
-final class IngestPipeline: @unchecked Sendable {
+final class EvaluationLoop: @unchecked Sendable {
     /// What an accepted request did.
     struct Summary: Sendable {
         var accepted = 0
@@ -192,7 +192,7 @@ final class IngestPipeline: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         committer.flush()
         do {
-            state = try IngestPipeline.loadState(from: store, config: evaluator.config, now: Date(), logger: logger)
+            state = try EvaluationLoop.loadState(from: store, config: evaluator.config, now: Date(), logger: logger)
             needsResync = false
             committer.reset()
             logger.notice("evaluation state reloaded from the store after a failed commit")

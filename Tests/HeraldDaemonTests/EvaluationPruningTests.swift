@@ -7,10 +7,10 @@ import HeraldSupport
 import HeraldTestKit
 @testable import HeraldDaemon
 
-/// The pipeline's periodic prune keeps state bounded: at most
+/// The evaluation's periodic prune keeps state bounded: at most
 /// `server.maxRememberedEventIds` ids, in memory and in the store alike (and says so when
 /// that cut the window short), and no rule state of a subject idle for 30 days.
-struct PipelinePruningTests {
+struct EvaluationPruningTests {
     @Test func pruningPastTheLimitForgetsTheOldestInMemoryAndInTheStore() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-remembered-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -21,18 +21,18 @@ struct PipelinePruningTests {
         let metrics = MetricsRegistry()
         let lines = Mutex<[String]>([])
         let logger = Logger(label: "test", environment: [:]) { line in lines.withLock { $0.append(line) } }
-        let pipeline = IngestPipeline(config: config, state: EvaluationState(), store: store, metrics: metrics, logger: logger)
+        let evaluation = EvaluationLoop(config: config, state: EvaluationState(), store: store, metrics: metrics, logger: logger)
 
         // 12 requests of 100 new ids, each accepted at its own instant.
         for request in 0..<12 {
             let events = (0..<100).map { MetricEvent(id: "r\(request)-\($0)", metric: "m", value: 1, subject: .init(id: "s")) }
             let done = DispatchSemaphore(value: 0)
-            pipeline.submit(events) { _ in done.signal() }
+            evaluation.submit(events) { _ in done.signal() }
             #expect(done.wait(timeout: .now() + 10) == .success)
             Thread.sleep(forTimeInterval: 0.003)
         }
-        pipeline.prune()
-        let remembered = pipeline.queue.sync { Set(pipeline.state.seenEvents.keys) }
+        evaluation.prune()
+        let remembered = evaluation.queue.sync { Set(evaluation.state.seenEvents.keys) }
         #expect(remembered.count == 1000)
         #expect(!remembered.contains("r1-0") && remembered.contains("r2-0") && remembered.contains("r11-99"))
         let stored = Set(try store.loadSeenEvents(since: .distantPast).map(\.eventID))
@@ -40,7 +40,7 @@ struct PipelinePruningTests {
         #expect(metrics.value("herald_event_ids_forgotten_early_total") == 200)
         #expect(metrics.value("herald_event_ids_remembered") == 1000)
         #expect(lines.withLock { $0.contains { $0.contains("event ids forgotten before the idempotency window ended") } })
-        pipeline.drain()
+        evaluation.drain()
     }
 
     @Test func statesOfSubjectsIdleFor30DaysAreForgottenButNotOpenEpisodes() throws {
@@ -52,24 +52,24 @@ struct PipelinePruningTests {
             """)
         let store = try Store(directory: directory)
         let metrics = MetricsRegistry()
-        let pipeline = IngestPipeline(config: config, state: EvaluationState(), store: store, metrics: metrics,
+        let evaluation = EvaluationLoop(config: config, state: EvaluationState(), store: store, metrics: metrics,
                                       logger: Logger(label: "test", environment: [:]) { _ in })
         let start = Date()
         // "quiet" never reaches a tier; "firing" opens an episode that stays open.
         for (subject, value) in [("quiet", 1.0), ("firing", 50.0)] {
             let done = DispatchSemaphore(value: 0)
-            pipeline.submit([MetricEvent(metric: "m", value: value, subject: .init(id: subject), timestamp: start)]) { _ in done.signal() }
+            evaluation.submit([MetricEvent(metric: "m", value: value, subject: .init(id: subject), timestamp: start)]) { _ in done.signal() }
             #expect(done.wait(timeout: .now() + 10) == .success)
         }
         #expect(try store.loadRuleStates().count == 2)
 
-        pipeline.prune(now: start.addingTimeInterval(29 * 86_400))
-        #expect(pipeline.queue.sync { pipeline.state.rules.count } == 2)
+        evaluation.prune(now: start.addingTimeInterval(29 * 86_400))
+        #expect(evaluation.queue.sync { evaluation.state.rules.count } == 2)
 
-        pipeline.prune(now: start.addingTimeInterval(31 * 86_400))
-        let kept = pipeline.queue.sync { pipeline.state.rules.keys.map(\.subjectID) }
+        evaluation.prune(now: start.addingTimeInterval(31 * 86_400))
+        let kept = evaluation.queue.sync { evaluation.state.rules.keys.map(\.subjectID) }
         #expect(kept == ["firing"])
-        pipeline.drain()
+        evaluation.drain()
         #expect(try store.loadRuleStates().map(\.subjectID) == ["firing"])
         #expect(metrics.value("herald_rule_states_forgotten_total") == 1)
         #expect(metrics.value("herald_rule_states") == 1)

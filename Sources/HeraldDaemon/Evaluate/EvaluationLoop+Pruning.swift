@@ -6,7 +6,7 @@ import HeraldStore
 /// idempotency window (or past `server.maxRememberedEventIds`), and the states of
 /// (rule, subject) pairs that have been idle for `idleRuleStateRetention`. Runs on the
 /// evaluation queue, so it never races an event.
-extension IngestPipeline {
+extension EvaluationLoop {
     /// How long a rule state with no tier and no timer is kept after its last event:
     /// far beyond any ack link (24 h) and the default idempotency window (1 d), so only
     /// subjects that are gone for good are forgotten. A longer window wins.

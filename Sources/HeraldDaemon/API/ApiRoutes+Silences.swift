@@ -4,7 +4,7 @@ import HeraldServer
 import HeraldStore
 
 /// `GET /v1/silences` (read), `POST /v1/silences` (admin), `DELETE /v1/silences/{id}`
-/// (admin). A change is written to the store and then applied by the pipeline before
+/// (admin). A change is written to the store and then applied by the evaluation before
 /// the answer, so a notification committed after a 201 already sees the silence.
 extension ApiRoutes {
     /// Most bytes of a silence body: a matcher, a comment and an author.
@@ -40,7 +40,7 @@ extension ApiRoutes {
             guard try store.addSilence(SilenceJSON.record(silence, createdAt: now)) else {
                 return respond(.error(status: 409, code: "silence_exists", message: "a silence with id '\(silence.id)' exists already"))
             }
-            pipeline.reloadSilences()
+            evaluation.reloadSilences()
             logger.notice("silence added", ["silence.id": silence.id, "author": silence.author,
                                             "ends": NotificationJSON.timestamp(silence.endsAt)])
             respond(Self.json(SilenceJSON.object(silence, createdAt: now, now: now), status: 201))
@@ -61,7 +61,7 @@ extension ApiRoutes {
             let expired = SilenceJSON.expired(silence, at: now)
             if expired != silence {
                 try store.replaceSilence(SilenceJSON.record(expired, createdAt: record.createdAt))
-                pipeline.reloadSilences()
+                evaluation.reloadSilences()
                 logger.notice("silence expired by the API", ["silence.id": id])
             }
             respond(Self.json(SilenceJSON.object(expired, createdAt: record.createdAt, now: now)))

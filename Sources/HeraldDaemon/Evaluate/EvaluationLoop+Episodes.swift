@@ -6,7 +6,7 @@ import HeraldStore
 /// ack link: decided by the core on the evaluation queue, then the changed state, the
 /// notices it sends and an audit record naming who acted are committed together, and
 /// the caller is answered only after that commit.
-extension IngestPipeline {
+extension EvaluationLoop {
     /// What a committed action did, for the API's answer.
     struct ActionResult: Sendable {
         let action: EpisodeAction

@@ -7,7 +7,7 @@ import HeraldSupport
 /// The HTTP API (docs/openapi.yaml): routes, authentication and the meaning of each
 /// request. Transport concerns (limits, keep-alive, 404/405) live in HeraldServer.
 struct ApiRoutes: Sendable {
-    let pipeline: IngestPipeline
+    let evaluation: EvaluationLoop
     let store: Store
     let holder: ConfigHolder
     let metrics: MetricsRegistry
@@ -50,75 +50,9 @@ struct ApiRoutes: Sendable {
         return router
     }
 
-    // MARK: - Events
-
-    private func postEvents(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
-        if let refusal = RequestChecks.requireJSON(request) { return respond(refusal) }
-        let config = holder.snapshot.config
-        let events: [MetricEvent]
-        do {
-            events = try EventDecoder(maxBatch: config.server.maxBatchEvents).decode(request.body)
-        } catch {
-            let response = Self.response(for: error)
-            // The metric's reason is the API error code, so a graph and a client log agree.
-            metrics.increment("herald_events_rejected_total", [("reason", Self.code(for: error))])
-            return respond(response)
-        }
-        metrics.increment("herald_events_received_total", by: Double(events.count))
-        pipeline.submit(events) { result in
-            switch result {
-            case .success(let summary):
-                respond(Self.accepted(summary))
-            case .failure(.overloaded):
-                metrics.increment("herald_events_rejected_total", [("reason", "overloaded")], by: Double(events.count))
-                respond(.error(status: 429, code: "overloaded", message: "the event queue is full; retry shortly",
-                               headers: [("Retry-After", "1")]))
-            case .failure(.unavailable(let why)):
-                metrics.increment("herald_events_rejected_total", [("reason", "unavailable")], by: Double(events.count))
-                respond(.error(status: 503, code: "unavailable", message: "\(why); nothing was accepted, retry later",
-                               headers: [("Retry-After", "5")]))
-            }
-        }
-    }
-
-    /// The 202 body, `{"accepted":n,"duplicates":n,"notifications":n}`, written directly:
-    /// it answers every accepted request, and `JSONEncoder` was ≈ 3 % of ingest CPU.
-    static func accepted(_ summary: IngestPipeline.Summary) -> HTTPResponse {
-        var writer = JSONBytesWriter(capacity: 64)
-        writer.beginObject()
-        writer.member("accepted", summary.accepted)
-        writer.member("duplicates", summary.duplicates)
-        writer.member("notifications", summary.notifications)
-        writer.endObject()
-        return HTTPResponse(status: 202, headers: [("Content-Type", "application/json")], body: writer.data)
-    }
-
-    static func code(for error: EventValidationError) -> String {
-        switch error.kind {
-        case .malformed: "malformed_json"
-        case .tooMany: "batch_too_large"
-        case .invalid: "invalid_event"
-        }
-    }
-
-    /// 400 for malformed JSON, 413 for an oversized batch, 422 for invalid events.
-    static func response(for error: EventValidationError) -> HTTPResponse {
-        let details = error.problems.map { (path: $0.path, message: $0.message) }
-        switch error.kind {
-        case .malformed:
-            return .error(status: 400, code: "malformed_json", message: "the body is not valid JSON", details: details)
-        case .tooMany:
-            return .error(status: 413, code: "batch_too_large", message: error.problems.first?.message ?? "too many events", details: details)
-        case .invalid:
-            let count = error.problems.count
-            return .error(status: 422, code: "invalid_event",
-                          message: "\(count) problem\(count == 1 ? "" : "s") in the events; nothing was accepted", details: details)
-        }
-    }
-
     private func postExplain(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
         if let refusal = RequestChecks.requireJSON(request) { return respond(refusal) }
-        let (state, config, silences) = pipeline.snapshot()
+        let (state, config, silences) = evaluation.snapshot()
         do {
             let events = try EventDecoder(maxBatch: config.server.maxBatchEvents).decode(request.body)
             let explanation = Explanation.run(events, config: config, state: state, now: Date(), silences: silences)
@@ -193,8 +127,8 @@ struct ApiRoutes: Sendable {
     private func readiness() -> HTTPResponse {
         var problems: [String] = []
         if !store.checkWritable() { problems.append("the state store is not writable") }
-        if let problem = pipeline.commitProblem() { problems.append(problem) }
-        if !pipeline.isResponsive(timeout: 1) { problems.append("the evaluation queue is not responding") }
+        if let problem = evaluation.commitProblem() { problems.append(problem) }
+        if !evaluation.isResponsive(timeout: 1) { problems.append("the evaluation queue is not responding") }
         guard problems.isEmpty else {
             return .error(status: 503, code: "not_ready", message: problems.joined(separator: "; "), headers: [("Retry-After", "5")])
         }

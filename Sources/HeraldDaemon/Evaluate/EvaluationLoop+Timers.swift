@@ -10,7 +10,7 @@ import HeraldStore
 /// A restart finds the timer in the stored state: a step that fell due while Herald was
 /// down fires once at start; a step whose commit succeeded is never fired again (its
 /// state row moved on in the same transaction as its notice).
-extension IngestPipeline {
+extension EvaluationLoop {
     /// Shortest sleep between ticks: bounds the work a burst of due timers (or a store
     /// that keeps failing) can cause to ten ticks a second.
     static let minimumTimerSleep: TimeInterval = 0.1
@@ -68,7 +68,7 @@ extension IngestPipeline {
         arm(at: earliest, now: now)
     }
 
-    private func arm(at due: Date?, now: Date, minimum: TimeInterval = IngestPipeline.minimumTimerSleep) {
+    private func arm(at due: Date?, now: Date, minimum: TimeInterval = EvaluationLoop.minimumTimerSleep) {
         guard let timer = escalationTimer else { return }
         let wanted = due.map { $0.timeIntervalSince(now) } ?? Self.maximumTimerSleep
         let sleep = min(max(wanted, minimum), Self.maximumTimerSleep)

@@ -4,7 +4,7 @@ import HeraldStore
 
 /// The store side of `herald silences`: list, add, expire and delete silences without the
 /// daemon (SQLite in WAL mode allows this while it runs; the daemon re-reads silences
-/// every `IngestPipeline.silenceRefreshInterval`). Also reads `--silences` files for
+/// every `EvaluationLoop.silenceRefreshInterval`). Also reads `--silences` files for
 /// `herald explain`.
 public enum SilenceTool {
     public struct Failure: Error {
@@ -113,7 +113,7 @@ public enum SilenceTool {
     }
 
     private static var refreshSeconds: Int {
-        if case .seconds(let s) = IngestPipeline.silenceRefreshInterval { return s }
+        if case .seconds(let s) = EvaluationLoop.silenceRefreshInterval { return s }
         return 10
     }
 

@@ -38,7 +38,7 @@ extension ApiRoutes {
         } else {
             return respond(Self.invalidField("user", "'user' (who acts) is required unless the token has the 'admin' scope"))
         }
-        pipeline.act(action, episodeID: episode, by: actor) { respond(Self.response(for: $0)) }
+        evaluation.act(action, episodeID: episode, by: actor) { respond(Self.response(for: $0)) }
     }
 
     func ackLink(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
@@ -60,7 +60,7 @@ extension ApiRoutes {
             respond(.error(status: 410, code: "ack_token_expired",
                            message: "the ack token expired at \(NotificationJSON.timestamp(claims.expiresAt))"))
         case .success(let claims):
-            pipeline.act(.acknowledge, episodeID: claims.episode, by: .user(claims.user)) { respond(Self.response(for: $0)) }
+            evaluation.act(.acknowledge, episodeID: claims.episode, by: .user(claims.user)) { respond(Self.response(for: $0)) }
         }
     }
 
@@ -82,7 +82,7 @@ extension ApiRoutes {
         return .success(object)
     }
 
-    /// A request refused before it reached the pipeline, with the answer to send.
+    /// A request refused before it reached the evaluation, with the answer to send.
     struct Refusal: Error {
         let response: HTTPResponse
         init(_ response: HTTPResponse) { self.response = response }
@@ -94,7 +94,7 @@ extension ApiRoutes {
 
     /// 200 with what the action did; 404/403/409 for the core's refusals; 503 when the
     /// store could not commit.
-    static func response(for result: Result<IngestPipeline.ActionResult, IngestPipeline.ActionFailure>) -> HTTPResponse {
+    static func response(for result: Result<EvaluationLoop.ActionResult, EvaluationLoop.ActionFailure>) -> HTTPResponse {
         switch result {
         case .success(let done):
             let state = done.state

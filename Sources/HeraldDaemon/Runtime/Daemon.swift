@@ -6,7 +6,7 @@ import HeraldSupport
 
 /// `herald serve`: wires the stages together and runs them until SIGTERM/SIGINT.
 ///
-/// Start order: config (with secrets) → store (state loaded) → pipeline → delivery
+/// Start order: config (with secrets) → store (state loaded) → evaluation → delivery
 /// engine → HTTP listener; readiness is reported only once all are up. Stop order is
 /// the reverse, so every request answered 202 has its effects committed and every
 /// delivery not finished stays in the outbox for the next start.
@@ -25,7 +25,7 @@ public final class Daemon: @unchecked Sendable {
     let metrics = MetricsRegistry()
     private let holder: ConfigHolder
     private let store: Store
-    private let pipeline: IngestPipeline
+    private let evaluation: EvaluationLoop
     private let engine: DeliveryEngine
     private let server: HTTPServer
     /// The listening socket systemd passed, if any.
@@ -55,8 +55,8 @@ public final class Daemon: @unchecked Sendable {
         let stateDirectory = options.resolvedStateDirectory()
         do {
             store = try Store(directory: URL(fileURLWithPath: stateDirectory), metrics: metrics)
-            let state = try IngestPipeline.loadState(from: store, config: config, now: Date(), logger: logger)
-            pipeline = IngestPipeline(config: config, ackLinks: runtime.ackLinks, state: state, store: store, metrics: metrics, logger: logger)
+            let state = try EvaluationLoop.loadState(from: store, config: config, now: Date(), logger: logger)
+            evaluation = EvaluationLoop(config: config, ackLinks: runtime.ackLinks, state: state, store: store, metrics: metrics, logger: logger)
         } catch {
             throw DaemonStartError(lines: ["cannot open the state store in '\(stateDirectory)': \(error.message) (\(error.code.rawValue))"])
         }
@@ -65,7 +65,7 @@ public final class Daemon: @unchecked Sendable {
         } catch {
             throw DaemonStartError(lines: ["cannot start webhook delivery: \(error)"])
         }
-        let routes = ApiRoutes(pipeline: pipeline, store: store, holder: holder, metrics: metrics, logger: logger)
+        let routes = ApiRoutes(evaluation: evaluation, store: store, holder: holder, metrics: metrics, logger: logger)
         do {
             let inherited = try Daemon.activationSocket(environment: environment)
             inheritedSocket = inherited
@@ -76,7 +76,7 @@ public final class Daemon: @unchecked Sendable {
         } catch {
             throw DaemonStartError(lines: ["socket activation: \(error)"])
         }
-        pipeline.onCommitted = { [engine] rows in engine.submit(rows) }
+        evaluation.onCommitted = { [engine] rows in engine.submit(rows) }
     }
 
     /// The socket systemd passed (herald.socket), if any: then Herald serves on it
@@ -108,7 +108,7 @@ public final class Daemon: @unchecked Sendable {
             throw DaemonStartError(lines: ["cannot listen: \(error.message)"])
         }
         engine.start()
-        pipeline.startTimers()
+        evaluation.startTimers()
         let runtime = holder.snapshot
         metrics.set("herald_build_info", [("version", HeraldVersion.string)], to: 1, help: "Herald's version; always 1.")
         logger.notice("herald started", ["version": HeraldVersion.string, "listen": listenDescription, "port": server.boundPort,
@@ -124,13 +124,13 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// WATCHDOG=1 at half of `$WATCHDOG_USEC`, only while the evaluation queue answers:
-    /// a wedged pipeline stops the pings and systemd restarts the service.
+    /// a wedged evaluation stops the pings and systemd restarts the service.
     private func startWatchdog() {
         do {
             guard let schedule = try WatchdogSchedule.fromEnvironment() else { return }
-            let pipeline = self.pipeline
+            let evaluation = self.evaluation
             let timeout = Double(schedule.pingIntervalMicroseconds) / 2_000_000
-            let watchdog = Watchdog(schedule: schedule, notifier: notifier, logger: logger) { pipeline.isResponsive(timeout: timeout) }
+            let watchdog = Watchdog(schedule: schedule, notifier: notifier, logger: logger) { evaluation.isResponsive(timeout: timeout) }
             watchdog.start()
             self.watchdog = watchdog
         } catch {
@@ -142,7 +142,7 @@ public final class Daemon: @unchecked Sendable {
     private func status() -> String {
         let accepted = Int(metrics.value("herald_events_accepted_total") ?? 0)
         let outbox = Int(metrics.value("herald_outbox_depth") ?? 0)
-        return "\(accepted) events accepted, \(pipeline.queuedEvents) queued, \(outbox) deliveries pending\(reloadNote)"
+        return "\(accepted) events accepted, \(evaluation.queuedEvents) queued, \(outbox) deliveries pending\(reloadNote)"
     }
 
     private func scheduleStatus() {
@@ -165,7 +165,7 @@ public final class Daemon: @unchecked Sendable {
     private func schedulePruning() {
         let timer = DispatchSource.makeTimerSource(queue: reloadQueue)
         timer.schedule(deadline: .now() + Self.pruneInterval, repeating: Self.pruneInterval)
-        timer.setEventHandler { [pipeline] in pipeline.prune() }
+        timer.setEventHandler { [evaluation] in evaluation.prune() }
         timer.resume()
         sources.append(timer)
     }
@@ -187,7 +187,7 @@ public final class Daemon: @unchecked Sendable {
                 return
             }
             holder.replace(with: next)
-            pipeline.apply(next.config, ackLinks: next.ackLinks) { [logger] dropped in
+            evaluation.apply(next.config, ackLinks: next.ackLinks) { [logger] dropped in
                 if !dropped.isEmpty { logger.info("dropped state of removed rules", ["states": dropped.count]) }
             }
             engine.reloaded()
@@ -211,7 +211,7 @@ public final class Daemon: @unchecked Sendable {
         watchdog?.stop()
         logger.notice("herald stopping")
         server.stop(drainTimeout: Self.httpDrainSeconds)
-        pipeline.drain()
+        evaluation.drain()
         engine.shutdown(deadline: .now() + Self.deliveryDrainSeconds)
         logger.notice("herald stopped")
     }
