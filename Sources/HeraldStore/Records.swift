@@ -30,11 +30,13 @@ public struct RuleStateRecord: Sendable, Equatable {
         self.state = state
     }
 
-    public var key: RuleStateKey { RuleStateKey(ruleID: ruleID, subjectID: subjectID) }
+    public var key: RuleStateRowKey { RuleStateRowKey(ruleID: ruleID, subjectID: subjectID) }
 }
 
 /// Identifies one rule state row, e.g. to delete it when the state returns to normal.
-public struct RuleStateKey: Sendable, Hashable {
+/// The store's own key, apart from the core's `RuleStateKey` (same fields) so the
+/// schema and the core can change apart; the daemon maps one to the other.
+public struct RuleStateRowKey: Sendable, Hashable {
     public var ruleID: String
     public var subjectID: String
 

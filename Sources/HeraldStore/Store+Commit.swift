@@ -4,7 +4,7 @@ public struct CommitBatch: Sendable {
     /// New or changed rule states (insert or replace by key).
     public var ruleStateUpserts: [RuleStateRecord]
     /// Rule states back to initial; applied after the upserts of the same batch.
-    public var ruleStateDeletes: [RuleStateKey]
+    public var ruleStateDeletes: [RuleStateRowKey]
     /// Event ids accepted by this batch; an id already present keeps its first time.
     public var seenEvents: [SeenEventRecord]
     /// Notifications decided; an existing `notificationID` is ignored (replay).
@@ -12,7 +12,7 @@ public struct CommitBatch: Sendable {
     /// Deliveries to send; a duplicate `deliveryID` is a `constraint` error.
     public var outbox: [OutboxRecord]
 
-    public init(ruleStateUpserts: [RuleStateRecord] = [], ruleStateDeletes: [RuleStateKey] = [],
+    public init(ruleStateUpserts: [RuleStateRecord] = [], ruleStateDeletes: [RuleStateRowKey] = [],
                 seenEvents: [SeenEventRecord] = [], audit: [AuditRecord] = [], outbox: [OutboxRecord] = []) {
         self.ruleStateUpserts = ruleStateUpserts
         self.ruleStateDeletes = ruleStateDeletes

@@ -10,7 +10,7 @@ import Testing
             // Upsert replaces by key; delete removes; a later batch in the same commit wins.
             try store.commit([
                 CommitBatch(ruleStateUpserts: [ruleState("r1", "s1", #"{"tier":"critical"}"#)]),
-                CommitBatch(ruleStateDeletes: [RuleStateKey(ruleID: "r1", subjectID: "s2")]),
+                CommitBatch(ruleStateDeletes: [RuleStateRowKey(ruleID: "r1", subjectID: "s2")]),
             ])
             #expect(try store.loadRuleStates() == [ruleState("r1", "s1", #"{"tier":"critical"}"#),
                                                    ruleState("r2", "s1")])
@@ -19,7 +19,7 @@ import Testing
 
     @Test func deleteInTheSameBatchAsUpsertWins() throws {
         try withStore { store, _ in
-            let key = RuleStateKey(ruleID: "r1", subjectID: "s1")
+            let key = RuleStateRowKey(ruleID: "r1", subjectID: "s1")
             try store.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")], ruleStateDeletes: [key]))
             #expect(try store.loadRuleStates().isEmpty)
         }

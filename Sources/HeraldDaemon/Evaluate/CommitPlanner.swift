@@ -61,7 +61,7 @@ struct CommitPlanner {
                            subjectID: outcome.key.subjectID, transition: action.rawValue, tier: tier, createdAt: now, payload: payload)
     }
 
-    func stateRecord(_ key: HeraldCore.RuleStateKey, _ state: RuleState) -> RuleStateRecord {
+    func stateRecord(_ key: RuleStateKey, _ state: RuleState) -> RuleStateRecord {
         RuleStateRecord(ruleID: key.ruleID, subjectID: key.subjectID, state: state.storedData())
     }
 
@@ -72,16 +72,16 @@ struct CommitPlanner {
     }
 
     /// Decodes persisted rule states (skipping unreadable rows, which are reported).
-    static func decodeStates(_ records: [RuleStateRecord], logger: (String) -> Void) -> [HeraldCore.RuleStateKey: RuleState] {
+    static func decodeStates(_ records: [RuleStateRecord], logger: (String) -> Void) -> [RuleStateKey: RuleState] {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970
-        var states: [HeraldCore.RuleStateKey: RuleState] = [:]
+        var states: [RuleStateKey: RuleState] = [:]
         for record in records {
             guard let state = try? decoder.decode(RuleState.self, from: record.state) else {
                 logger("unreadable rule state for rule '\(record.ruleID)' subject '\(record.subjectID)', starting it afresh")
                 continue
             }
-            states[HeraldCore.RuleStateKey(ruleID: record.ruleID, subjectID: record.subjectID)] = state
+            states[RuleStateKey(ruleID: record.ruleID, subjectID: record.subjectID)] = state
         }
         return states
     }

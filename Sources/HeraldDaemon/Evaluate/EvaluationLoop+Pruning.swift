@@ -50,7 +50,7 @@ extension EvaluationLoop {
         let retention = max(Self.idleRuleStateRetention, evaluator.config.server.idempotencyWindow.seconds)
         let idle = state.dropIdleRules(lastEventBefore: now.addingTimeInterval(-retention))
         if !idle.isEmpty {
-            let deletes = idle.map { HeraldStore.RuleStateKey(ruleID: $0.ruleID, subjectID: $0.subjectID) }
+            let deletes = idle.map { RuleStateRowKey(ruleID: $0.ruleID, subjectID: $0.subjectID) }
             try? committer.submit(CommitBatch(ruleStateDeletes: deletes)) { _ in }
             metrics.increment("herald_rule_states_forgotten_total", by: Double(idle.count),
                               help: "Rule states forgotten after their subject was idle for 30 days (no tier, no timer).")

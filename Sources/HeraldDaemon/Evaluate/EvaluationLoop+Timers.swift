@@ -61,7 +61,7 @@ extension EvaluationLoop {
 
     /// After events: only the states they changed can have an earlier timer than the one
     /// set, so only those are looked at (a timer they cleared makes one idle tick).
-    func noteTimers(of keys: Set<HeraldCore.RuleStateKey>, now: Date = Date()) {
+    func noteTimers(of keys: Set<RuleStateKey>, now: Date = Date()) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let earliest = keys.compactMap({ state.rules[$0]?.escalationDueAt }).min() else { return }
         if let deadline = escalationTimerDeadline, deadline <= earliest { return }

@@ -103,7 +103,7 @@ final class EvaluationLoop: @unchecked Sendable {
         let now = Date()
         var batch = CommitBatch()
         var summary = Summary()
-        var changed: Set<HeraldCore.RuleStateKey> = []
+        var changed: Set<RuleStateKey> = []
         // One copy for the whole request: reading the `evaluator` property for each event
         // while `state` is passed inout made Swift copy the evaluator (and its config,
         // dozens of references) every time.
@@ -118,7 +118,7 @@ final class EvaluationLoop: @unchecked Sendable {
             if let id = event.id { batch.seenEvents.append(SeenEventRecord(eventID: id, seenAt: now)) }
             for rule in outcome.rules {
                 if rule.status == .outOfOrder { metrics.increment("herald_events_out_of_order_total", [("rule", rule.ruleID)]) }
-                if rule.state != nil { changed.insert(HeraldCore.RuleStateKey(ruleID: rule.ruleID, subjectID: rule.subjectID)) }
+                if rule.state != nil { changed.insert(RuleStateKey(ruleID: rule.ruleID, subjectID: rule.subjectID)) }
             }
             summary.notifications += add(outcome.notifications, to: &batch, now: now)
         }
@@ -242,14 +242,14 @@ final class EvaluationLoop: @unchecked Sendable {
     }
 
     /// Swaps in a new config between events; drops the state of removed rules.
-    func apply(_ config: HeraldConfig, ackLinks: AckLinkSigner, completion: @escaping @Sendable ([HeraldCore.RuleStateKey]) -> Void) {
+    func apply(_ config: HeraldConfig, ackLinks: AckLinkSigner, completion: @escaping @Sendable ([RuleStateKey]) -> Void) {
         queue.async { [self] in
             evaluator = Evaluator(config: config)
             planner = CommitPlanner(config: config, ackLinks: ackLinks)
             depthLock.withLock { maxDepth = config.server.queueDepth }
             let dropped = state.dropRules(notIn: Set(config.rules.map(\.id)))
             if !dropped.isEmpty {
-                let deletes = dropped.map { HeraldStore.RuleStateKey(ruleID: $0.ruleID, subjectID: $0.subjectID) }
+                let deletes = dropped.map { RuleStateRowKey(ruleID: $0.ruleID, subjectID: $0.subjectID) }
                 try? committer.submit(CommitBatch(ruleStateDeletes: deletes)) { _ in }
             }
             refreshSilences()
