@@ -70,9 +70,9 @@ public final class GroupCommitter: @unchecked Sendable {
         self.maxBatches = maxBatches
         self.maxDelay = maxDelay
         self.maxPending = maxPending
-        metrics.describe("herald_commit_batch_size", type: .histogram, help: "Event batches per commit transaction.")
-        metrics.describe("herald_commit_seconds", type: .histogram, help: "Duration of commit transactions.")
-        metrics.describe("herald_store_errors_total", type: .counter, help: "Store operations that failed, by error code.")
+        metrics.describe(StoreMetrics.commitBatchSize, type: .histogram, help: StoreMetrics.commitBatchSizeHelp)
+        metrics.describe(StoreMetrics.commitSeconds, type: .histogram, help: StoreMetrics.commitSecondsHelp)
+        metrics.describe(StoreMetrics.errors, type: .counter, help: StoreMetrics.errorsHelp)
     }
 
     /// Queues `batch` for the next group transaction; `completion` is called after it.
@@ -82,7 +82,7 @@ public final class GroupCommitter: @unchecked Sendable {
         lock.lock()
         guard waiting.count + inFlight < maxPending else {
             lock.unlock()
-            metrics.increment("herald_store_errors_total", [("code", StoreError.Code.overloaded.rawValue)])
+            StoreMetrics.countFailure(.overloaded, in: metrics)
             throw StoreError(code: .overloaded, operation: "submit",
                              message: "\(maxPending) batches are already waiting to be committed")
         }
@@ -190,8 +190,8 @@ public final class GroupCommitter: @unchecked Sendable {
             if latchFailures { lock.withLock { latched = error } }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        metrics.observe("herald_commit_batch_size", value: Double(group.count), buckets: GroupCommitter.batchSizeBuckets)
-        metrics.observe("herald_commit_seconds", value: seconds)
+        metrics.observe(StoreMetrics.commitBatchSize, value: Double(group.count), buckets: GroupCommitter.batchSizeBuckets)
+        metrics.observe(StoreMetrics.commitSeconds, value: seconds)
         // Counted before the completions run, so a caller woken by one sees the count.
         lock.withLock {
             inFlight = 0

@@ -123,8 +123,7 @@ public final class Store: @unchecked Sendable {
             do throws(StoreError) { return .success(try body(connection)) } catch { return .failure(error) }
         }
         if case .failure(let error) = result {
-            metrics?.increment("herald_store_errors_total", [("code", error.code.rawValue)],
-                               help: "Store operations that failed, by error code.")
+            StoreMetrics.countFailure(error.code, in: metrics)
         }
         return try result.get()
     }
@@ -169,11 +168,9 @@ public final class Store: @unchecked Sendable {
             try connection.checkpointWAL(operation: "checkpoint")
             checkpoints += 1
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-            metrics?.observe("herald_store_checkpoint_seconds", value: seconds,
-                             help: "Duration of WAL checkpoints (copying the log back into the database).")
+            metrics?.observe(StoreMetrics.checkpointSeconds, value: seconds, help: StoreMetrics.checkpointSecondsHelp)
         } catch {
-            metrics?.increment("herald_store_errors_total", [("code", error.code.rawValue)],
-                               help: "Store operations that failed, by error code.")
+            StoreMetrics.countFailure(error.code, in: metrics)
         }
     }
 
