@@ -23,14 +23,14 @@ let package = Package(
         .target(name: "HeraldCore", swiftSettings: swiftSettings),
         .target(name: "HeraldSupport", swiftSettings: swiftSettings),
 
-        // MARK: Adapters (never import each other)
-        .target(name: "HeraldStore", dependencies: ["HeraldCore", "HeraldSupport", "CSQLite"], swiftSettings: swiftSettings),
-        .target(name: "HeraldDelivery", dependencies: ["HeraldCore", "HeraldSupport", "CCurl", "COpenSSL"], swiftSettings: swiftSettings),
-        .target(name: "HeraldServer", dependencies: ["HeraldCore", "HeraldSupport", "CMicroHTTPD"], swiftSettings: swiftSettings),
+        // MARK: Adapters (never import each other; each lists exactly what it imports)
+        .target(name: "HeraldStore", dependencies: ["HeraldSupport", "CSQLite"], swiftSettings: swiftSettings),
+        .target(name: "HeraldDelivery", dependencies: ["HeraldSupport", "CCurl", "COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "HeraldServer", dependencies: ["HeraldSupport", "CMicroHTTPD"], swiftSettings: swiftSettings),
 
         // MARK: Wiring and command line
         .target(name: "HeraldDaemon", dependencies: ["HeraldCore", "HeraldSupport", "HeraldStore", "HeraldDelivery", "HeraldServer"], swiftSettings: swiftSettings),
-        .executableTarget(name: "herald", dependencies: ["HeraldDaemon", "HeraldCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "herald", dependencies: ["HeraldDaemon", "HeraldCore", "HeraldSupport"], swiftSettings: swiftSettings),
 
         // MARK: Benchmarks (release-built programs that print figures)
         .executableTarget(name: "herald-bench", dependencies: ["HeraldCore"], path: "Benchmarks/Sources/herald-bench", swiftSettings: swiftSettings),
@@ -39,12 +39,12 @@ let package = Package(
         .executableTarget(name: "herald-fuzz", dependencies: ["HeraldCore"], path: "Fuzz/Sources/herald-fuzz", swiftSettings: swiftSettings),
 
         // MARK: Tests
-        .target(name: "HeraldTestKit", dependencies: ["HeraldCore", "HeraldSupport"], path: "Tests/HeraldTestKit", swiftSettings: swiftSettings),
+        .target(name: "HeraldTestKit", dependencies: ["HeraldCore"], path: "Tests/HeraldTestKit", swiftSettings: swiftSettings),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestKit"], swiftSettings: swiftSettings),
-        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldTestKit"], swiftSettings: swiftSettings),
-        .testTarget(name: "HeraldServerTests", dependencies: ["HeraldServer", "HeraldTestKit"], swiftSettings: swiftSettings),
-        .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldTestKit"], swiftSettings: swiftSettings),
-        .testTarget(name: "HeraldDaemonTests", dependencies: ["HeraldDaemon", "HeraldTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldServerTests", dependencies: ["HeraldServer", "HeraldSupport", "HeraldTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldSupport", "HeraldTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldDaemonTests", dependencies: ["HeraldDaemon", "HeraldCore", "HeraldStore", "HeraldSupport", "HeraldTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldAcceptanceTests", dependencies: ["HeraldTestKit"], swiftSettings: swiftSettings),
     ]
 )

@@ -65,7 +65,7 @@ public final class HTTPServer: @unchecked Sendable {
                 throw HTTPServerError(.alreadyStarted, "the HTTP server was already started; create a new one")
             }
             let socket = try makeSocket()
-            let context = Unmanaged.passRetained(ServerContext(   // released in `finish` or below
+            let context = Unmanaged.passRetained(ServerContext(   // released in `stop(drainTimeout:)`, or below if MHD fails to start
                 handler: handler, logger: logger, metrics: metrics,
                 maxBodyBytes: configuration.maxRequestBodyBytes))
             guard let daemon = startDaemon(socket: socket, context: context) else {

@@ -28,24 +28,13 @@ enum DeadLettersCommand {
                 guard let n = Int(text), n > 0 else { throw UsageError("--limit '\(text)' must be a positive whole number") }
                 return n
             } ?? 100
-            return report(DeadLetterTool.list(stateDirectory: args.value("--state-dir"), limit: limit, json: args.has("--json")))
+            return Output.report("dead-letters", DeadLetterTool.list(stateDirectory: args.value("--state-dir"), limit: limit, json: args.has("--json")))
         case "retry":
             guard arguments.count >= 2, !arguments[1].hasPrefix("--") else { throw UsageError("missing DELIVERY_ID") }
             let args = try Arguments(Array(arguments.dropFirst(2)), options: ["--state-dir"], flags: [])
-            return report(DeadLetterTool.retry(arguments[1], stateDirectory: args.value("--state-dir")))
+            return Output.report("dead-letters", DeadLetterTool.retry(arguments[1], stateDirectory: args.value("--state-dir")))
         default:
             throw UsageError("unknown verb '\(verb)': use list or retry")
-        }
-    }
-
-    private static func report(_ result: Result<String, DeadLetterTool.Failure>) -> Int32 {
-        switch result {
-        case .success(let text):
-            Output.out(text)
-            return ExitStatus.success
-        case .failure(let failure):
-            Output.err("herald dead-letters: \(failure.message)\n")
-            return ExitStatus.invalidInput
         }
     }
 }

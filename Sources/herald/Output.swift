@@ -1,4 +1,5 @@
 import Foundation
+import HeraldDaemon
 
 /// Writes to stdout/stderr without the C globals (not concurrency-safe in Swift 6).
 enum Output {
@@ -8,6 +9,19 @@ enum Output {
 
     static func err(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// Prints a tool's result: its text on stdout (exit 0), or `herald COMMAND: message`
+    /// on stderr (exit 1).
+    static func report(_ command: String, _ result: Result<String, ToolFailure>) -> Int32 {
+        switch result {
+        case .success(let text):
+            out(text)
+            return ExitStatus.success
+        case .failure(let failure):
+            err("herald \(command): \(failure.message)\n")
+            return ExitStatus.invalidInput
+        }
     }
 
     /// Reads a file, or stdin for "-".

@@ -32,7 +32,7 @@ enum SilencesCommand {
         switch verb {
         case "list":
             let args = try Arguments(rest, options: ["--state-dir"], flags: ["--all", "--json"])
-            return report(SilenceTool.list(stateDirectory: args.value("--state-dir"), all: args.has("--all"), json: args.has("--json")))
+            return Output.report("silences", SilenceTool.list(stateDirectory: args.value("--state-dir"), all: args.has("--all"), json: args.has("--json")))
         case "add":
             let args = try Arguments(rest, options: ["--state-dir", "--id", "--rule", "--subject", "--subject-type", "--label",
                                                      "--starts", "--ends", "--duration", "--author", "--comment"], flags: [])
@@ -52,25 +52,14 @@ enum SilencesCommand {
             draft.duration = args.value("--duration")
             draft.author = try args.required("--author")
             draft.comment = try args.required("--comment")
-            return report(SilenceTool.add(draft, stateDirectory: args.value("--state-dir")))
+            return Output.report("silences", SilenceTool.add(draft, stateDirectory: args.value("--state-dir")))
         case "expire", "delete":
             guard let id = rest.first, !id.hasPrefix("--") else { throw UsageError("missing SILENCE_ID") }
             let args = try Arguments(Array(rest.dropFirst()), options: ["--state-dir"], flags: [])
             let directory = args.value("--state-dir")
-            return report(verb == "expire" ? SilenceTool.expire(id, stateDirectory: directory) : SilenceTool.delete(id, stateDirectory: directory))
+            return Output.report("silences", verb == "expire" ? SilenceTool.expire(id, stateDirectory: directory) : SilenceTool.delete(id, stateDirectory: directory))
         default:
             throw UsageError("unknown verb '\(verb)': use list, add, expire or delete")
-        }
-    }
-
-    private static func report(_ result: Result<String, SilenceTool.Failure>) -> Int32 {
-        switch result {
-        case .success(let text):
-            Output.out(text)
-            return ExitStatus.success
-        case .failure(let failure):
-            Output.err("herald silences: \(failure.message)\n")
-            return ExitStatus.invalidInput
         }
     }
 }

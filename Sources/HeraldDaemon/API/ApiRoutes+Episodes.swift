@@ -53,10 +53,10 @@ extension ApiRoutes {
         }
         switch holder.snapshot.ackLinks.verify(token, now: Date()) {
         case .failure(.forged):
-            metrics.increment("herald_ack_links_refused_total", [("reason", "invalid")], help: "Ack link tokens refused, by reason.")
+            metrics.increment(DaemonMetrics.ackLinksRefused, [("reason", "invalid")], help: "Ack link tokens refused, by reason.")
             respond(.error(status: 403, code: "invalid_ack_token", message: "the ack token is not one Herald issued"))
         case .failure(.expired(let claims)):
-            metrics.increment("herald_ack_links_refused_total", [("reason", "expired")], help: "Ack link tokens refused, by reason.")
+            metrics.increment(DaemonMetrics.ackLinksRefused, [("reason", "expired")], help: "Ack link tokens refused, by reason.")
             respond(.error(status: 410, code: "ack_token_expired",
                            message: "the ack token expired at \(NotificationJSON.timestamp(claims.expiresAt))"))
         case .success(let claims):

@@ -15,7 +15,7 @@ extension DeliveryEngine {
             backlogged = skipped.subtracting(disabledTargets)
             if due.count == Self.pollBatch { backlogged.formUnion(due.compactMap { Destination(key: $0.target)?.target }) }
             due.forEach(send)
-            if polls % 4 == 0 { metrics.set("herald_outbox_depth", to: Double(try store.outboxDepth())) }
+            if polls % 4 == 0 { metrics.set(DaemonMetrics.outboxDepth, to: Double(try store.outboxDepth())) }
         } catch {
             logger.warning("cannot read the outbox, will retry", ["error.code": error.code.rawValue, "error": error.message])
         }

@@ -35,14 +35,14 @@ extension DeliveryEngine {
                                                                        "retry.at": NotificationJSON.timestamp(at), "error": error])
                 case .deadLetter(let status, let error, let excerpt):
                     _ = try store.moveToDeadLetter(deliveryID: id, status: status, error: error, responseExcerpt: excerpt, at: Date())
-                    metrics.increment("herald_dead_letters_total", [("target", target)])
+                    metrics.increment(DaemonMetrics.deadLetters, [("target", target)])
                     logger.warning("webhook delivery failed for good, kept as a dead letter",
                                    ["target": target, "delivery.id": id, "status": status.map(String.init) ?? "-", "error": error])
                 case .targetDisabled(let status):
                     disabledTargets.insert(target)
                     _ = try store.moveToDeadLetter(deliveryID: id, status: status, error: "target answered 410 Gone; disabled until the next reload",
                                                    responseExcerpt: nil, at: Date())
-                    metrics.increment("herald_dead_letters_total", [("target", target)])
+                    metrics.increment(DaemonMetrics.deadLetters, [("target", target)])
                     for job in dispatcher.cancelPending(target: target) { clearInFlight(job.deliveryID) }
                     logger.warning("target answered 410 Gone, disabled until the next reload; its deliveries wait in the outbox", ["target": target])
                 }
@@ -70,7 +70,7 @@ extension DeliveryEngine {
             return
         }
         for entry in batch {
-            metrics.observe("herald_delivery_latency_seconds", [("target", entry.report.job.target.name)],
+            metrics.observe(DaemonMetrics.deliveryLatency, [("target", entry.report.job.target.name)],
                             value: entry.at.timeIntervalSince(entry.report.job.createdAt),
                             help: "Time from the notification's commit to its webhook's 2xx.")
         }
@@ -79,7 +79,7 @@ extension DeliveryEngine {
     func deadLetter(_ row: OutboxRecord, attempts: Int, status: Int?, error: String, excerpt: Data?) {
         do {
             _ = try store.moveToDeadLetter(deliveryID: row.deliveryID, status: status, error: error, responseExcerpt: excerpt, at: Date())
-            metrics.increment("herald_dead_letters_total", [("target", row.target)])
+            metrics.increment(DaemonMetrics.deadLetters, [("target", row.target)])
             logger.warning("delivery kept as a dead letter", ["delivery.id": row.deliveryID, "error": error])
         } catch {
             logger.error("cannot move a delivery to the dead letters", ["delivery.id": row.deliveryID, "error.code": error.code.rawValue])

@@ -73,8 +73,8 @@ final class DeliveryEngine: @unchecked Sendable {
         let relay = ReportRelay()
         self.dispatcher = WebhookDispatcher(client: client, version: HeraldVersion.string, metrics: metrics,
                                             maxQueuedJobs: maxQueuedJobs) { report in relay.engine?.record(report) }
-        metrics.describe("herald_outbox_depth", type: .gauge, help: "Deliveries waiting in the outbox (pending or retrying).")
-        metrics.describe("herald_dead_letters_total", type: .counter, help: "Deliveries that ended as dead letters, by target.")
+        metrics.describe(DaemonMetrics.outboxDepth, type: .gauge, help: "Deliveries waiting in the outbox (pending or retrying).")
+        metrics.describe(DaemonMetrics.deadLetters, type: .counter, help: "Deliveries that ended as dead letters, by target.")
         relay.engine = self
     }
 

@@ -30,13 +30,13 @@ extension EvaluationLoop {
         let cutoff = now.addingTimeInterval(-server.idempotencyWindow.seconds)
         let (applied, early) = state.pruneSeenEvents(before: cutoff, keepingAtMost: server.maxRememberedEventIds)
         if early > 0 {
-            metrics.increment("herald_event_ids_forgotten_early_total", by: Double(early),
+            metrics.increment(DaemonMetrics.eventIDsForgottenEarly, by: Double(early),
                               help: "Event ids forgotten before the idempotency window ended, to stay within server.maxRememberedEventIds.")
             logger.warning("event ids forgotten before the idempotency window ended: more than server.maxRememberedEventIds arrived within it",
                            ["remembered": state.seenEvents.count, "window.seconds": Int(server.idempotencyWindow.seconds),
                             "effective.seconds": Int(now.timeIntervalSince(applied))])
         }
-        metrics.set("herald_event_ids_remembered", to: Double(state.seenEvents.count),
+        metrics.set(DaemonMetrics.eventIDsRemembered, to: Double(state.seenEvents.count),
                     help: "Event ids remembered for de-duplication.")
         _ = try? store.pruneSeenEvents(before: applied)
     }
@@ -52,9 +52,9 @@ extension EvaluationLoop {
         if !idle.isEmpty {
             let deletes = idle.map { RuleStateRowKey(ruleID: $0.ruleID, subjectID: $0.subjectID) }
             try? committer.submit(CommitBatch(ruleStateDeletes: deletes)) { _ in }
-            metrics.increment("herald_rule_states_forgotten_total", by: Double(idle.count),
+            metrics.increment(DaemonMetrics.ruleStatesForgotten, by: Double(idle.count),
                               help: "Rule states forgotten after their subject was idle for 30 days (no tier, no timer).")
         }
-        metrics.set("herald_rule_states", to: Double(state.rules.count), help: "Rule states (rule, subject) kept in memory.")
+        metrics.set(DaemonMetrics.ruleStates, to: Double(state.rules.count), help: "Rule states (rule, subject) kept in memory.")
     }
 }

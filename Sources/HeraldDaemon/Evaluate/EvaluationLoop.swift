@@ -27,6 +27,9 @@ final class EvaluationLoop: @unchecked Sendable {
         case overloaded
         /// The store cannot commit (disk full, read-only, I/O); try again later (503).
         case unavailable(String)
+
+        /// Stable code: the API error code, metric label and log key (`IngestRefusal`).
+        var code: String { IngestRefusal(self).rawValue }
     }
 
     typealias Completion = @Sendable (Result<Summary, Rejection>) -> Void
@@ -71,7 +74,7 @@ final class EvaluationLoop: @unchecked Sendable {
         self.evaluator = Evaluator(config: config)
         self.planner = CommitPlanner(config: config, ackLinks: ackLinks)
         self.maxDepth = config.server.queueDepth
-        metrics.set("herald_queue_depth", to: 0, help: "Events waiting for evaluation or commit.")
+        metrics.set(DaemonMetrics.queueDepth, to: 0, help: "Events waiting for evaluation or commit.")
     }
 
     /// Loads rule states and recent event ids from the store.
@@ -117,7 +120,7 @@ final class EvaluationLoop: @unchecked Sendable {
             summary.accepted += 1
             if let id = event.id { batch.seenEvents.append(SeenEventRecord(eventID: id, seenAt: now)) }
             for rule in outcome.rules {
-                if rule.status == .outOfOrder { metrics.increment("herald_events_out_of_order_total", [("rule", rule.ruleID)]) }
+                if rule.status == .outOfOrder { metrics.increment(DaemonMetrics.eventsOutOfOrder, [("rule", rule.ruleID)]) }
                 if rule.state != nil { changed.insert(RuleStateKey(ruleID: rule.ruleID, subjectID: rule.subjectID)) }
             }
             summary.notifications += add(outcome.notifications, to: &batch, now: now)
@@ -128,8 +131,8 @@ final class EvaluationLoop: @unchecked Sendable {
         commit(batch, now: now) { [self] error in
             release(events.count)
             guard let error else {
-                metrics.increment("herald_events_accepted_total", by: Double(committed.accepted))
-                metrics.increment("herald_events_duplicate_total", by: Double(committed.duplicates))
+                metrics.increment(DaemonMetrics.eventsAccepted, by: Double(committed.accepted))
+                metrics.increment(DaemonMetrics.eventsDuplicate, by: Double(committed.duplicates))
                 return completion(.success(committed))
             }
             if error.code == .overloaded, committer.latchedFailure == nil { return completion(.failure(.overloaded)) }
@@ -146,10 +149,10 @@ final class EvaluationLoop: @unchecked Sendable {
             let (audit, outbox) = planner.rows(for: notification, now: now, silences: silences)
             batch.audit.append(audit)
             batch.outbox += outbox
-            metrics.increment("herald_notifications_total", [("rule", notification.ruleID), ("tier", notification.tier.name),
+            metrics.increment(DaemonMetrics.notifications, [("rule", notification.ruleID), ("tier", notification.tier.name),
                                                              ("transition", notification.transition.rawValue)])
             if let silence = audit.suppressed {
-                metrics.increment("herald_notifications_suppressed_total", [("rule", notification.ruleID)],
+                metrics.increment(DaemonMetrics.notificationsSuppressed, [("rule", notification.ruleID)],
                                   help: "Notifications recorded but not delivered because a silence matched.")
                 logger.info("notification suppressed by a silence", ["notification.id": notification.id, "silence.id": silence])
             }
@@ -209,7 +212,7 @@ final class EvaluationLoop: @unchecked Sendable {
     }
 
     private func updateDepthGauge() {
-        metrics.set("herald_queue_depth", to: Double(depthLock.withLock { depth }))
+        metrics.set(DaemonMetrics.queueDepth, to: Double(depthLock.withLock { depth }))
     }
 
     /// Events queued or being committed.

@@ -15,23 +15,17 @@ extension ApiRoutes {
             events = try EventDecoder(maxBatch: config.server.maxBatchEvents).decode(request.body)
         } catch {
             let response = Self.response(for: error)
-            // The metric's reason is the API error code, so a graph and a client log agree.
-            metrics.increment("herald_events_rejected_total", [("reason", Self.code(for: error))])
+            metrics.increment(DaemonMetrics.eventsRejected, [("reason", IngestRefusal(error).rawValue)])
             return respond(response)
         }
-        metrics.increment("herald_events_received_total", by: Double(events.count))
+        metrics.increment(DaemonMetrics.eventsReceived, by: Double(events.count))
         evaluation.submit(events) { result in
             switch result {
             case .success(let summary):
                 respond(Self.accepted(summary))
-            case .failure(.overloaded):
-                metrics.increment("herald_events_rejected_total", [("reason", "overloaded")], by: Double(events.count))
-                respond(.error(status: 429, code: "overloaded", message: "the event queue is full; retry shortly",
-                               headers: [("Retry-After", "1")]))
-            case .failure(.unavailable(let why)):
-                metrics.increment("herald_events_rejected_total", [("reason", "unavailable")], by: Double(events.count))
-                respond(.error(status: 503, code: "unavailable", message: "\(why); nothing was accepted, retry later",
-                               headers: [("Retry-After", "5")]))
+            case .failure(let rejection):
+                metrics.increment(DaemonMetrics.eventsRejected, [("reason", IngestRefusal(rejection).rawValue)], by: Double(events.count))
+                respond(Self.response(for: rejection))
             }
         }
     }
@@ -48,26 +42,28 @@ extension ApiRoutes {
         return HTTPResponse(status: 202, headers: [("Content-Type", "application/json")], body: writer.data)
     }
 
-    static func code(for error: EventValidationError) -> String {
-        switch error.kind {
-        case .malformed: "malformed_json"
-        case .tooMany: "batch_too_large"
-        case .invalid: "invalid_event"
-        }
-    }
-
     /// 400 for malformed JSON, 413 for an oversized batch, 422 for invalid events.
     static func response(for error: EventValidationError) -> HTTPResponse {
         let details = error.problems.map { (path: $0.path, message: $0.message) }
-        switch error.kind {
-        case .malformed:
-            return .error(status: 400, code: "malformed_json", message: "the body is not valid JSON", details: details)
-        case .tooMany:
-            return .error(status: 413, code: "batch_too_large", message: error.problems.first?.message ?? "too many events", details: details)
-        case .invalid:
-            let count = error.problems.count
-            return .error(status: 422, code: "invalid_event",
-                          message: "\(count) problem\(count == 1 ? "" : "s") in the events; nothing was accepted", details: details)
+        let refusal = IngestRefusal(error)
+        let message = switch error.kind {
+        case .malformed: "the body is not valid JSON"
+        case .tooMany: error.problems.first?.message ?? "too many events"
+        case .invalid: "\(error.problems.count) problem\(error.problems.count == 1 ? "" : "s") in the events; nothing was accepted"
+        }
+        return .error(status: refusal.status, code: refusal.rawValue, message: message, details: details)
+    }
+
+    /// 429 (queue full, retry in 1 s) or 503 (store cannot commit, retry in 5 s).
+    static func response(for rejection: EvaluationLoop.Rejection) -> HTTPResponse {
+        let refusal = IngestRefusal(rejection)
+        switch rejection {
+        case .overloaded:
+            return .error(status: refusal.status, code: refusal.rawValue, message: "the event queue is full; retry shortly",
+                          headers: [("Retry-After", "1")])
+        case .unavailable(let why):
+            return .error(status: refusal.status, code: refusal.rawValue, message: "\(why); nothing was accepted, retry later",
+                          headers: [("Retry-After", "5")])
         }
     }
 }

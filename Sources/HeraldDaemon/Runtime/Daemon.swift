@@ -48,7 +48,7 @@ public final class Daemon: @unchecked Sendable {
         do {
             runtime = try RuntimeConfig.load(path: options.configPath)
         } catch {
-            throw DaemonStartError(lines: error.lines)
+            throw DaemonStartError(code: .config, lines: error.lines)
         }
         holder = ConfigHolder(runtime)
         let config = runtime.config
@@ -58,12 +58,12 @@ public final class Daemon: @unchecked Sendable {
             let state = try EvaluationLoop.loadState(from: store, config: config, now: Date(), logger: logger)
             evaluation = EvaluationLoop(config: config, ackLinks: runtime.ackLinks, state: state, store: store, metrics: metrics, logger: logger)
         } catch {
-            throw DaemonStartError(lines: ["cannot open the state store in '\(stateDirectory)': \(error.message) (\(error.code.rawValue))"])
+            throw DaemonStartError(code: .store, lines: ["cannot open the state store in '\(stateDirectory)': \(error.message) (\(error.code.rawValue))"])
         }
         do {
             engine = try DeliveryEngine(store: store, holder: holder, metrics: metrics, logger: logger)
         } catch {
-            throw DaemonStartError(lines: ["cannot start webhook delivery: \(error)"])
+            throw DaemonStartError(code: .delivery, lines: ["cannot start webhook delivery: \(error)"])
         }
         let routes = ApiRoutes(evaluation: evaluation, store: store, holder: holder, metrics: metrics, logger: logger)
         do {
@@ -72,9 +72,9 @@ public final class Daemon: @unchecked Sendable {
             server = HTTPServer(configuration: try Daemon.serverConfiguration(config.server, listen: options.listen, inherited: inherited),
                                 handler: routes.router(), logger: logger, metrics: metrics)
         } catch let error as HTTPServerError {
-            throw DaemonStartError(lines: ["invalid listen address: \(error.message)"])
+            throw DaemonStartError(code: .listen, lines: ["invalid listen address: \(error.message)"])
         } catch {
-            throw DaemonStartError(lines: ["socket activation: \(error)"])
+            throw DaemonStartError(code: .socketActivation, lines: ["socket activation: \(error)"])
         }
         evaluation.onCommitted = { [engine] rows in engine.submit(rows) }
     }
@@ -105,12 +105,12 @@ public final class Daemon: @unchecked Sendable {
         do {
             try server.start()
         } catch {
-            throw DaemonStartError(lines: ["cannot listen: \(error.message)"])
+            throw DaemonStartError(code: .listen, lines: ["cannot listen: \(error.message)"])
         }
         engine.start()
         evaluation.startTimers()
         let runtime = holder.snapshot
-        metrics.set("herald_build_info", [("version", HeraldVersion.string)], to: 1, help: "Herald's version; always 1.")
+        metrics.set(DaemonMetrics.buildInfo, [("version", HeraldVersion.string)], to: 1, help: "Herald's version; always 1.")
         logger.notice("herald started", ["version": HeraldVersion.string, "listen": listenDescription, "port": server.boundPort,
                                          "config": runtime.path, "summary": runtime.config.summary,
                                          "state.dir": options.resolvedStateDirectory()])
@@ -140,8 +140,8 @@ public final class Daemon: @unchecked Sendable {
 
     /// The short live summary systemd shows in `systemctl status`.
     private func status() -> String {
-        let accepted = Int(metrics.value("herald_events_accepted_total") ?? 0)
-        let outbox = Int(metrics.value("herald_outbox_depth") ?? 0)
+        let accepted = Int(metrics.value(DaemonMetrics.eventsAccepted) ?? 0)
+        let outbox = Int(metrics.value(DaemonMetrics.outboxDepth) ?? 0)
         return "\(accepted) events accepted, \(evaluation.queuedEvents) queued, \(outbox) deliveries pending\(reloadNote)"
     }
 
@@ -180,7 +180,7 @@ public final class Daemon: @unchecked Sendable {
             } catch {
                 for line in error.lines { logger.error("config reload refused: \(line)") }
                 logger.error("config reload failed, still running the previous config", ["errors": error.lines.count])
-                metrics.increment("herald_config_reloads_total", [("result", "failure")], help: "Config reloads by result.")
+                metrics.increment(DaemonMetrics.configReloads, [("result", "failure")], help: "Config reloads by result.")
                 reloadNote = "; last reload FAILED (\(error.lines.count) errors), running the previous config"
                 notifier.ready(status: status())
                 completion?(false)
@@ -195,7 +195,7 @@ public final class Daemon: @unchecked Sendable {
                 logger.warning("listener settings changed in the config; they take effect at the next restart")
             }
             logger.notice("config reloaded", ["changes": ConfigDiff.summary(from: old.config, to: next.config), "summary": next.config.summary])
-            metrics.increment("herald_config_reloads_total", [("result", "success")], help: "Config reloads by result.")
+            metrics.increment(DaemonMetrics.configReloads, [("result", "success")], help: "Config reloads by result.")
             reloadNote = ""
             notifier.ready(status: status())
             completion?(true)
@@ -226,8 +226,8 @@ public final class Daemon: @unchecked Sendable {
             daemon = try Daemon(options: options, logger: logger)
             try daemon.start()
         } catch {
-            for line in error.lines { logger.error(line) }
-            logger.error("herald could not start")
+            for line in error.lines { logger.error(line, ["error.code": error.code.rawValue]) }
+            logger.error("herald could not start", ["error.code": error.code.rawValue])
             return 1
         }
         daemon.waitForSignals(handled)
@@ -271,7 +271,22 @@ public final class Daemon: @unchecked Sendable {
     }
 }
 
-/// Why the daemon could not start, one line per problem.
+/// Why the daemon could not start: a stable code (the log key `error.code`) and one
+/// line per problem.
 struct DaemonStartError: Error {
+    enum Code: String, Sendable {
+        /// The config file or a secret it names could not be read or is invalid.
+        case config
+        /// The state store could not be opened or migrated.
+        case store
+        /// Webhook delivery (libcurl) could not be set up.
+        case delivery
+        /// The listen address is invalid or cannot be bound.
+        case listen
+        /// systemd socket activation handed over something unusable.
+        case socketActivation = "socket_activation"
+    }
+
+    let code: Code
     let lines: [String]
 }

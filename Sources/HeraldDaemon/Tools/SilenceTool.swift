@@ -7,9 +7,7 @@ import HeraldStore
 /// every `EvaluationLoop.silenceRefreshInterval`). Also reads `--silences` files for
 /// `herald explain`.
 public enum SilenceTool {
-    public struct Failure: Error {
-        public let message: String
-    }
+    public typealias Failure = ToolFailure
 
     /// What `herald silences add` was given; nil fields are left out of the silence.
     public struct Draft: Sendable {
@@ -42,7 +40,7 @@ public enum SilenceTool {
     }
 
     public static func list(stateDirectory: String?, all: Bool, json: Bool) -> Result<String, Failure> {
-        run(stateDirectory) { store in
+        LocalState.run(stateDirectory) { store in
             let now = Date()
             let silences = try store.silences(endingAfter: all ? nil : now).compactMap { record in
                 SilenceJSON.silence(record).map { ($0, record.createdAt) }
@@ -67,7 +65,7 @@ public enum SilenceTool {
         case .failure(let problem): return .failure(Failure(message: "\(problem.message) (\(problem.field))"))
         case .success(let parsed): silence = parsed
         }
-        return run(stateDirectory) { store in
+        return LocalState.run(stateDirectory) { store in
             guard try store.addSilence(SilenceJSON.record(silence, createdAt: now)) else {
                 throw Failure(message: "a silence with id '\(silence.id)' exists already")
             }
@@ -77,7 +75,7 @@ public enum SilenceTool {
     }
 
     public static func expire(_ id: String, stateDirectory: String?) -> Result<String, Failure> {
-        run(stateDirectory) { store in
+        LocalState.run(stateDirectory) { store in
             guard let record = try store.silence(id: id), let silence = SilenceJSON.silence(record) else {
                 throw Failure(message: "no silence '\(id)'")
             }
@@ -89,7 +87,7 @@ public enum SilenceTool {
     }
 
     public static func delete(_ id: String, stateDirectory: String?) -> Result<String, Failure> {
-        run(stateDirectory) { store in
+        LocalState.run(stateDirectory) { store in
             guard try store.deleteSilence(id: id) else { throw Failure(message: "no silence '\(id)'") }
             return "deleted silence \(id)\n"
         }
@@ -124,21 +122,5 @@ public enum SilenceTool {
         if let v = matcher.subjectType { parts.append("subjectType=\(v)") }
         parts += matcher.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         return parts.joined(separator: " ")
-    }
-
-    private static func run(_ stateDirectory: String?, _ body: (Store) throws -> String) -> Result<String, Failure> {
-        let directory = DaemonOptions(configPath: "", stateDirectory: stateDirectory).resolvedStateDirectory()
-        guard FileManager.default.fileExists(atPath: directory + "/" + Store.fileName) else {
-            return .failure(Failure(message: "no Herald state in '\(directory)' (use --state-dir)"))
-        }
-        do {
-            return .success(try body(try Store(directory: URL(fileURLWithPath: directory))))
-        } catch let failure as Failure {
-            return .failure(failure)
-        } catch let error as StoreError {
-            return .failure(Failure(message: "the state store in '\(directory)' failed: \(error.message)"))
-        } catch {
-            return .failure(Failure(message: "\(error)"))
-        }
     }
 }

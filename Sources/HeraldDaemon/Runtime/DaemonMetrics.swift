@@ -1,0 +1,29 @@
+/// The daemon's metric names in one place, so dashboards, docs and code agree
+/// (the adapters have theirs: `StoreMetrics`, `DeliveryMetrics`, `HTTPMetrics`).
+enum DaemonMetrics {
+    // Ingest
+    static let eventsReceived = "herald_events_received_total"
+    static let eventsRejected = "herald_events_rejected_total"
+    static let eventsAccepted = "herald_events_accepted_total"
+    static let eventsDuplicate = "herald_events_duplicate_total"
+    static let eventsOutOfOrder = "herald_events_out_of_order_total"
+    static let queueDepth = "herald_queue_depth"
+
+    // Evaluate
+    static let notifications = "herald_notifications_total"
+    static let notificationsSuppressed = "herald_notifications_suppressed_total"
+    static let ruleStates = "herald_rule_states"
+    static let ruleStatesForgotten = "herald_rule_states_forgotten_total"
+    static let eventIDsRemembered = "herald_event_ids_remembered"
+    static let eventIDsForgottenEarly = "herald_event_ids_forgotten_early_total"
+
+    // Deliver
+    static let outboxDepth = "herald_outbox_depth"
+    static let deadLetters = "herald_dead_letters_total"
+    static let deliveryLatency = "herald_delivery_latency_seconds"
+
+    // API and runtime
+    static let ackLinksRefused = "herald_ack_links_refused_total"
+    static let configReloads = "herald_config_reloads_total"
+    static let buildInfo = "herald_build_info"
+}
