@@ -55,12 +55,9 @@ extension Store {
                 for batch in batches {
                     try statements.write(batch, with: connection)
                 }
-                if let failure = injectedCommitFailure {
-                    injectedCommitFailure = nil
-                    throw failure
-                }
+                try probe.throwInjectedCommitFailure()
             }
-            noteCommittedTransaction()
+            probe.committedTransactions += 1
         }
     }
 

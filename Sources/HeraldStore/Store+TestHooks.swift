@@ -30,8 +30,15 @@ extension Store {
 
     /// Makes the next `commit` write everything and then fail with `error` before COMMIT.
     func failNextCommitForTesting(with error: StoreError) {
-        _ = try? perform("test hook") { (_) in injectedCommitFailure = error }
+        _ = try? perform("test hook") { (_) in probe.commitFailure = error }
     }
+
+    /// Number of `commit` transactions that have succeeded since the store was opened
+    /// (group-commit tests compare it with the batches submitted).
+    var commitTransactionCount: Int { queue.sync { probe.committedTransactions } }
+
+    /// Checkpoints that completed since the store was opened.
+    var checkpointCount: Int { queue.sync { probe.checkpoints } }
 
     /// Names of the user tables, to check what a migration created.
     func tableNamesForTesting() throws(StoreError) -> Set<String> {
@@ -49,4 +56,26 @@ extension Store {
 
     /// Undoes `suspendForTesting`.
     func resumeForTesting() { queue.resume() }
+}
+
+extension Store {
+    /// What tests inject into a store and read back from it. Everything else about the
+    /// hooks lives in extensions; only this value has to be stored in `Store` itself.
+    /// Production code touches it at two places in `commit` and one in the checkpoint.
+    struct TestProbe {
+        /// Set by `failNextCommitForTesting`: the next `commit` fails after writing,
+        /// before COMMIT.
+        var commitFailure: StoreError?
+        /// `commit` transactions that succeeded.
+        var committedTransactions = 0
+        /// WAL checkpoints that completed.
+        var checkpoints = 0
+
+        /// Throws (once) the failure a test injected; does nothing otherwise.
+        mutating func throwInjectedCommitFailure() throws(StoreError) {
+            guard let failure = commitFailure else { return }
+            commitFailure = nil
+            throw failure
+        }
+    }
 }

@@ -51,19 +51,14 @@ public final class Store: @unchecked Sendable {
     /// Confined to `queue`.
     private let connection: SQLiteConnection
     private let metrics: MetricsRegistry?
-    /// Set by tests to make the next `commit` fail after writing, before `COMMIT`.
-    /// Confined to `queue`.
-    var injectedCommitFailure: StoreError?
-    /// Number of `commit` transactions that succeeded; read by group-commit tests and
-    /// benchmarks. Confined to `queue`.
-    private var committedTransactions = 0
     /// WAL frames that make the next queue item a checkpoint (`walCheckpointPages`;
     /// tests use fewer).
     let checkpointPages: Int32
     /// A checkpoint is queued and has not run yet. Confined to `queue`.
     private var checkpointQueued = false
-    /// Checkpoints that completed. Confined to `queue`.
-    private var checkpoints = 0
+    /// What tests inject and count (Store+TestHooks.swift); a stored property can only
+    /// live here. Confined to `queue`.
+    var probe = TestProbe()
 
     /// Opens (creating if needed) `directory/herald.sqlite` and brings its schema up to date.
     ///
@@ -136,15 +131,6 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// Counts one successful group transaction (called on the queue by `commit`).
-    func noteCommittedTransaction() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        committedTransactions += 1
-    }
-
-    /// Number of `commit` transactions that have succeeded since the store was opened.
-    public var commitTransactionCount: Int { queue.sync { committedTransactions } }
-
     // MARK: - WAL checkpoints
 
     /// After a write that left `checkpointPages` or more in the WAL, queues the checkpoint
@@ -166,16 +152,13 @@ public final class Store: @unchecked Sendable {
         let started = DispatchTime.now()
         do throws(StoreError) {
             try connection.checkpointWAL(operation: "checkpoint")
-            checkpoints += 1
+            probe.checkpoints += 1
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
             metrics?.observe(StoreMetrics.checkpointSeconds, value: seconds, help: StoreMetrics.checkpointSecondsHelp)
         } catch {
             StoreMetrics.countFailure(error.code, in: metrics)
         }
     }
-
-    /// Checkpoints that completed since the store was opened (for tests).
-    var checkpointCount: Int { queue.sync { checkpoints } }
 
     // MARK: - Health
 
