@@ -4,7 +4,7 @@ import Foundation
 /// The one Swift owner of an `sqlite3*`, with thin typed wrappers and a cache of prepared
 /// statements. Closed in `deinit`.
 ///
-/// Not thread-safe by itself: `Store` confines it to one serial queue, so SQLite is opened
+/// Not thread-safe by itself: `SQLiteStore` confines it to one serial queue, so SQLite is opened
 /// with `SQLITE_OPEN_NOMUTEX` and no lock is paid twice.
 final class SQLiteConnection {
     /// How long a write waits for another connection's lock before failing with `busy`.

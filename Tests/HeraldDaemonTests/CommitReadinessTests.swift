@@ -29,7 +29,7 @@ struct CommitReadinessTests {
             {"users": \(TestConfig.ownerOnlyUsers),
              "rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 10, "notify": [{"owner": true}]}]}]}
             """)
-        let store = try Store(directory: directory)
+        let store = try SQLiteStore(directory: directory)
         let evaluation = EvaluationLoop(config: config, state: EvaluationState(), store: store, metrics: MetricsRegistry(),
                                       logger: Logger(label: "test", environment: [:]) { _ in })
         defer { evaluation.drain() }

@@ -22,7 +22,7 @@ struct DeliveryBacklogTests {
              "targets": [{"id": "ops", "url": "\(receiver.url("/ok").absoluteString)", "secrets": [{"env": "SECRET"}], "maxConcurrent": 4}]}
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let runtime = try RuntimeConfig.load(path: configPath, reader: SecretReader(environment: ["SECRET": Self.secret]))
-        let store = try Store(directory: directory.appendingPathComponent("state"))
+        let store = try SQLiteStore(directory: directory.appendingPathComponent("state"))
         let now = Date()
         let rows = (0..<120).map { index in
             OutboxRecord(deliveryID: "msg_\(index)", notificationID: "n\(index)", target: "ops",

@@ -17,7 +17,7 @@ struct EvaluationPruningTests {
         let config = try TestConfig.load("""
             {"users": \(TestConfig.ownerOnlyUsers), "server": {"maxRememberedEventIds": 1000}}
             """)
-        let store = try Store(directory: directory)
+        let store = try SQLiteStore(directory: directory)
         let metrics = MetricsRegistry()
         let lines = Mutex<[String]>([])
         let logger = Logger(label: "test", environment: [:]) { line in lines.withLock { $0.append(line) } }
@@ -50,7 +50,7 @@ struct EvaluationPruningTests {
             {"users": \(TestConfig.ownerOnlyUsers),
              "rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 10, "notify": [{"owner": true}]}]}]}
             """)
-        let store = try Store(directory: directory)
+        let store = try SQLiteStore(directory: directory)
         let metrics = MetricsRegistry()
         let evaluation = EvaluationLoop(config: config, state: EvaluationState(), store: store, metrics: metrics,
                                       logger: Logger(label: "test", environment: [:]) { _ in })

@@ -4,13 +4,13 @@ import Testing
 @testable import HeraldStore
 
 /// The store copies the WAL back itself, after the write that crossed the threshold
-/// (SQLite's automatic checkpoint is off, see `Store.walCheckpointPages`).
+/// (SQLite's automatic checkpoint is off, see `SQLiteStore.walCheckpointPages`).
 struct CheckpointTests {
     /// Bytes of a WAL holding `frames` frames (32-byte header, 24-byte frame headers).
     private func walBytes(frames: Int, pageSize: Int = 4096) -> Int { 32 + frames * (24 + pageSize) }
 
     private func walSize(_ directory: URL) -> Int {
-        let path = directory.appendingPathComponent(Store.fileName + "-wal").path
+        let path = directory.appendingPathComponent(SQLiteStore.fileName + "-wal").path
         return (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     }
 
@@ -18,8 +18,8 @@ struct CheckpointTests {
         try withTemporaryDirectory { directory in
             let metrics = MetricsRegistry()
             do {
-                let store = try Store(directory: directory, synchronous: .normal, metrics: metrics,
-                                      schemaVersion: Store.latestSchemaVersion, checkpointPages: 16)
+                let store = try SQLiteStore(directory: directory, synchronous: .normal, metrics: metrics,
+                                      schemaVersion: SQLiteStore.latestSchemaVersion, checkpointPages: 16)
                 for index in 0..<300 {
                     try store.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e\(index)", seenAt: at(Double(index)))],
                                                  audit: [audit("n\(index)")]))
@@ -32,15 +32,15 @@ struct CheckpointTests {
                 #expect(try store.auditPage(limit: 500).items.count == 300)
             }
             // Nothing was lost by copying back: every row is there after reopening.
-            let reopened = try Store(directory: directory, synchronous: .normal)
+            let reopened = try SQLiteStore(directory: directory, synchronous: .normal)
             #expect(try reopened.auditPage(limit: 500).items.count == 300)
         }
     }
 
     @Test func belowTheThresholdNothingIsCopied() throws {
         try withTemporaryDirectory { directory in
-            let store = try Store(directory: directory, synchronous: .normal, metrics: nil,
-                                  schemaVersion: Store.latestSchemaVersion, checkpointPages: 100_000)
+            let store = try SQLiteStore(directory: directory, synchronous: .normal, metrics: nil,
+                                  schemaVersion: SQLiteStore.latestSchemaVersion, checkpointPages: 100_000)
             for index in 0..<50 {
                 try store.commit(CommitBatch(audit: [audit("n\(index)")]))
             }

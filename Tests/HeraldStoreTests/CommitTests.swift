@@ -81,12 +81,12 @@ import Testing
     @Test func dataSurvivesCloseAndReopen() throws {
         try withTemporaryDirectory { directory in
             do {
-                let store = try Store(directory: directory)
+                let store = try SQLiteStore(directory: directory)
                 try store.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")],
                                              seenEvents: [SeenEventRecord(eventID: "e1", seenAt: at(5))],
                                              audit: [audit("n1")], outbox: [delivery("d1")]))
             }
-            let reopened = try Store(directory: directory)
+            let reopened = try SQLiteStore(directory: directory)
             #expect(try reopened.loadRuleStates() == [ruleState("r1", "s1")])
             #expect(try reopened.loadSeenEvents(since: at(0)) == [SeenEventRecord(eventID: "e1", seenAt: at(5))])
             #expect(try reopened.auditPage(limit: 10).items.map(\.record) == [audit("n1")])
@@ -95,7 +95,7 @@ import Testing
     }
 
     /// After a failed commit only the earlier `d1` delivery exists; nothing else was written.
-    private func expectOnlyFirstDelivery(_ store: Store) throws {
+    private func expectOnlyFirstDelivery(_ store: SQLiteStore) throws {
         #expect(try store.outboxDepth() == 1)
         #expect(try store.pendingDeliveries(limit: 10).map(\.deliveryID) == ["d1"])
         #expect(try store.loadRuleStates().isEmpty)

@@ -10,7 +10,7 @@ import Testing
     @Test func readOnlyDatabaseFailsWritesWithATypedErrorAndRecovers() throws {
         try withTemporaryDirectory { directory in
             let metrics = MetricsRegistry()
-            let store = try Store(directory: directory, metrics: metrics)
+            let store = try SQLiteStore(directory: directory, metrics: metrics)
             try store.commit(CommitBatch(audit: [audit("n1")]))
             // Root ignores file modes, so query_only stands in for a read-only file.
             try store.setQueryOnlyForTesting(true)
@@ -31,13 +31,13 @@ import Testing
     @Test(.enabled(if: geteuid() != 0, "root ignores file permissions"))
     func readOnlyFileFromPermissionsIsATypedError() throws {
         try withTemporaryDirectory { directory in
-            do { _ = try Store(directory: directory) }
-            let file = directory.appendingPathComponent(Store.fileName)
+            do { _ = try SQLiteStore(directory: directory) }
+            let file = directory.appendingPathComponent(SQLiteStore.fileName)
             try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: file.path)
             try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: directory.path)
             defer { try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path) }
             let code = storeErrorCode {
-                let store = try Store(directory: directory)
+                let store = try SQLiteStore(directory: directory)
                 try store.commit(CommitBatch(audit: [audit("n1")]))
             }
             #expect(code == .readonly || code == .io)

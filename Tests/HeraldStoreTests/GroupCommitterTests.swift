@@ -141,7 +141,7 @@ private func eventBatch(_ n: Int) -> CommitBatch {
 @Test func latchedFailureFailsLaterBatchesUntilReset() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-latch-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
-    let store = try Store(directory: directory)
+    let store = try SQLiteStore(directory: directory)
     let committer = GroupCommitter(store: store, metrics: MetricsRegistry(), latchFailures: true)
     let now = Date(timeIntervalSince1970: 1_800_000_000)
     func row(_ id: String) -> OutboxRecord {

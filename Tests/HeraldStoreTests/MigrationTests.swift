@@ -5,8 +5,8 @@ import Testing
 @Suite struct MigrationTests {
     @Test func freshDatabaseReachesLatestVersionWithAllTables() throws {
         try withStore { store, directory in
-            #expect(try store.schemaVersion() == Store.latestSchemaVersion)
-            #expect(Store.latestSchemaVersion == Migrations.all.count)
+            #expect(try store.schemaVersion() == SQLiteStore.latestSchemaVersion)
+            #expect(SQLiteStore.latestSchemaVersion == Migrations.all.count)
             let tables = try store.tableNamesForTesting()
             for table in ["schema_version", "rule_state", "seen_event", "audit", "outbox", "dead_letter",
                           "delivery_outcome", "write_probe"] {
@@ -21,13 +21,13 @@ import Testing
     @Test func versionOneDatabaseMigratesForwardKeepingItsData() throws {
         try withTemporaryDirectory { directory in
             do {
-                let old = try Store(directory: directory, synchronous: .normal, metrics: nil, schemaVersion: 1)
+                let old = try SQLiteStore(directory: directory, synchronous: .normal, metrics: nil, schemaVersion: 1)
                 #expect(try old.schemaVersion() == 1)
                 #expect(try !old.tableNamesForTesting().contains("delivery_outcome"))
                 try old.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")]))
             }
-            let store = try Store(directory: directory)
-            #expect(try store.schemaVersion() == Store.latestSchemaVersion)
+            let store = try SQLiteStore(directory: directory)
+            #expect(try store.schemaVersion() == SQLiteStore.latestSchemaVersion)
             #expect(try store.tableNamesForTesting().contains("delivery_outcome"))
             #expect(try store.loadRuleStates() == [ruleState("r1", "s1")])
         }
@@ -36,8 +36,8 @@ import Testing
     @Test func reopeningIsIdempotent() throws {
         try withTemporaryDirectory { directory in
             for _ in 0..<3 {
-                let store = try Store(directory: directory)
-                #expect(try store.schemaVersion() == Store.latestSchemaVersion)
+                let store = try SQLiteStore(directory: directory)
+                #expect(try store.schemaVersion() == SQLiteStore.latestSchemaVersion)
             }
         }
     }
@@ -45,10 +45,10 @@ import Testing
     @Test func databaseFromANewerHeraldIsRefused() throws {
         try withTemporaryDirectory { directory in
             do {
-                let store = try Store(directory: directory)
-                try store.setSchemaVersionForTesting(Store.latestSchemaVersion + 1)
+                let store = try SQLiteStore(directory: directory)
+                try store.setSchemaVersionForTesting(SQLiteStore.latestSchemaVersion + 1)
             }
-            #expect(storeErrorCode { _ = try Store(directory: directory) } == .schemaTooNew)
+            #expect(storeErrorCode { _ = try SQLiteStore(directory: directory) } == .schemaTooNew)
         }
     }
 
@@ -58,15 +58,15 @@ import Testing
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let blocker = directory.appendingPathComponent("state")
             try Data("x".utf8).write(to: blocker)
-            #expect(storeErrorCode { _ = try Store(directory: blocker) } == .io)
+            #expect(storeErrorCode { _ = try SQLiteStore(directory: blocker) } == .io)
         }
     }
 
     @Test func fileThatIsNotADatabaseIsCorrupt() throws {
         try withTemporaryDirectory { directory in
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(repeating: 0x41, count: 4096).write(to: directory.appendingPathComponent(Store.fileName))
-            #expect(storeErrorCode { _ = try Store(directory: directory) } == .corrupt)
+            try Data(repeating: 0x41, count: 4096).write(to: directory.appendingPathComponent(SQLiteStore.fileName))
+            #expect(storeErrorCode { _ = try SQLiteStore(directory: directory) } == .corrupt)
         }
     }
 }
@@ -75,13 +75,13 @@ import Testing
 struct StoreSettingsTests {
     @Test func fullCommitsAndTheStoresOwnCheckpointsAreApplied() throws {
         try withTemporaryDirectory { directory in
-            let store = try Store(directory: directory)
+            let store = try SQLiteStore(directory: directory)
             let (autocheckpoint, synchronous) = try store.perform("test") { (connection) throws(StoreError) in
                 (try connection.firstRow("PRAGMA wal_autocheckpoint", operation: "test") { $0.int(0) },
                  try connection.firstRow("PRAGMA synchronous", operation: "test") { $0.int(0) })
             }
             #expect(autocheckpoint == 0)   // SQLite's in-COMMIT checkpoint is off: the store runs its own
-            #expect(store.checkpointPages == Store.walCheckpointPages)
+            #expect(store.checkpointPages == SQLiteStore.walCheckpointPages)
             #expect(synchronous == 2)   // FULL
         }
     }

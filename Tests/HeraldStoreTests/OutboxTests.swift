@@ -100,10 +100,10 @@ import Testing
 
     @Test func fetchLimitIsClamped() throws {
         try withStore { store, _ in
-            let count = Store.maxDeliveriesPerFetch + 5
+            let count = SQLiteStore.maxDeliveriesPerFetch + 5
             try store.commit(CommitBatch(outbox: (0..<count).map { delivery("d\($0)") }))
-            #expect(try store.pendingDeliveries(limit: .max).count == Store.maxDeliveriesPerFetch)
-            #expect(try store.dueDeliveries(now: at(0), limit: .max).count == Store.maxDeliveriesPerFetch)
+            #expect(try store.pendingDeliveries(limit: .max).count == SQLiteStore.maxDeliveriesPerFetch)
+            #expect(try store.dueDeliveries(now: at(0), limit: .max).count == SQLiteStore.maxDeliveriesPerFetch)
             #expect(try store.outboxDepth() == count)
         }
     }
@@ -113,7 +113,7 @@ import Testing
 @Test func dueDeliveriesExcludeByTargetIDOfDestinationKeys() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-outbox-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
-    let store = try Store(directory: directory)
+    let store = try SQLiteStore(directory: directory)
     let now = Date(timeIntervalSince1970: 1_800_000_000)
     let rows = ["chat@user:u-1", "chat@group:g", "chat", "sms", "sms@user:u-2"].enumerated().map { index, target in
         OutboxRecord(deliveryID: "d\(index)", notificationID: "n", target: target, body: Data("{}".utf8), createdAt: now, nextAttemptAt: now)

@@ -61,11 +61,11 @@ import Testing
     @Test func versionTwoDatabaseGainsTheSilencesTableKeepingItsData() throws {
         try withTemporaryDirectory { (directory) throws in
             do {
-                let old = try Store(directory: directory, synchronous: .normal, metrics: nil, schemaVersion: 2)
+                let old = try SQLiteStore(directory: directory, synchronous: .normal, metrics: nil, schemaVersion: 2)
                 #expect(try !old.tableNamesForTesting().contains("silences"))
                 try old.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")]))
             }
-            let store = try Store(directory: directory)
+            let store = try SQLiteStore(directory: directory)
             #expect(try store.schemaVersion() == 3)
             #expect(try store.tableNamesForTesting().contains("silences"))
             #expect(try store.loadRuleStates() == [ruleState("r1", "s1")])

@@ -10,9 +10,9 @@ func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
 }
 
 /// Runs `body` with a store opened in a fresh temporary directory.
-func withStore<T>(synchronous: Store.Synchronous = .normal, _ body: (Store, URL) throws -> T) throws -> T {
+func withStore<T>(synchronous: SQLiteStore.Synchronous = .normal, _ body: (SQLiteStore, URL) throws -> T) throws -> T {
     try withTemporaryDirectory { directory in
-        let store = try Store(directory: directory, synchronous: synchronous)
+        let store = try SQLiteStore(directory: directory, synchronous: synchronous)
         return try body(store, directory)
     }
 }

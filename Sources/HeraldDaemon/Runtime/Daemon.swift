@@ -24,7 +24,7 @@ public final class Daemon: @unchecked Sendable {
     let logger: Logger
     let metrics = MetricsRegistry()
     private let holder: ConfigHolder
-    private let store: Store
+    private let store: SQLiteStore
     private let evaluation: EvaluationLoop
     private let engine: DeliveryEngine
     private let server: HTTPServer
@@ -54,7 +54,7 @@ public final class Daemon: @unchecked Sendable {
         let config = runtime.config
         let stateDirectory = options.resolvedStateDirectory()
         do {
-            store = try Store(directory: URL(fileURLWithPath: stateDirectory), metrics: metrics)
+            store = try SQLiteStore(directory: URL(fileURLWithPath: stateDirectory), metrics: metrics)
             let state = try EvaluationLoop.loadState(from: store, config: config, now: Date(), logger: logger)
             evaluation = EvaluationLoop(config: config, ackLinks: runtime.ackLinks, state: state, store: store, metrics: metrics, logger: logger)
         } catch {

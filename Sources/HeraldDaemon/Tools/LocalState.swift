@@ -11,13 +11,13 @@ public struct ToolFailure: Error {
 enum LocalState {
     /// Opens the store in `stateDirectory` (or the default one) and runs `body` on it;
     /// a missing or unreadable store becomes a failure that names the directory.
-    static func run(_ stateDirectory: String?, _ body: (Store) throws -> String) -> Result<String, ToolFailure> {
+    static func run(_ stateDirectory: String?, _ body: (SQLiteStore) throws -> String) -> Result<String, ToolFailure> {
         let directory = DaemonOptions(configPath: "", stateDirectory: stateDirectory).resolvedStateDirectory()
-        guard FileManager.default.fileExists(atPath: directory + "/" + Store.fileName) else {
+        guard FileManager.default.fileExists(atPath: directory + "/" + SQLiteStore.fileName) else {
             return .failure(ToolFailure(message: "no Herald state in '\(directory)' (use --state-dir)"))
         }
         do {
-            return .success(try body(try Store(directory: URL(fileURLWithPath: directory))))
+            return .success(try body(try SQLiteStore(directory: URL(fileURLWithPath: directory))))
         } catch let failure as ToolFailure {
             return .failure(failure)
         } catch let error as StoreError {

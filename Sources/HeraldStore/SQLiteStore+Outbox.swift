@@ -22,7 +22,7 @@ enum OutboxSQL {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// Most deliveries one fetch returns: bodies are held in memory by the sender, so a
     /// fetch stays bounded and the sender asks again when it has room.
     public static let maxDeliveriesPerFetch = 1_000
@@ -41,7 +41,7 @@ extension Store {
                 WHERE next_attempt_at_ms <= ?
                   AND substr(target, 1, instr(target || '@', '@') - 1) NOT IN (SELECT value FROM json_each(?))
                 ORDER BY next_attempt_at_ms, id LIMIT ?
-                """, [.integer(StoreTime.milliseconds(now)), .text(excluded), .integer(Int64(Store.clampedFetch(limit)))],
+                """, [.integer(StoreTime.milliseconds(now)), .text(excluded), .integer(Int64(SQLiteStore.clampedFetch(limit)))],
                 operation: "list due deliveries", OutboxSQL.record)
         }
     }
@@ -51,7 +51,7 @@ extension Store {
     public func pendingDeliveries(limit: Int) throws(StoreError) -> [OutboxRecord] {
         try perform("list pending deliveries") { (connection) throws(StoreError) in
             try connection.rows("SELECT \(OutboxSQL.columns) FROM outbox ORDER BY next_attempt_at_ms, id LIMIT ?",
-                                [.integer(Int64(Store.clampedFetch(limit)))],
+                                [.integer(Int64(SQLiteStore.clampedFetch(limit)))],
                                 operation: "list pending deliveries", OutboxSQL.record)
         }
     }
@@ -77,10 +77,10 @@ extension Store {
     @discardableResult
     public func markDelivered(deliveryID: String, status: Int? = nil, at: Date) throws(StoreError) -> Bool {
         try performTransaction("mark delivered") { (connection) throws(StoreError) in
-            guard let delivery = try Store.outboxRecord(deliveryID, connection) else { return false }
-            try Store.recordOutcome(.delivered, delivery, attempts: delivery.attempts + 1, status: status,
+            guard let delivery = try SQLiteStore.outboxRecord(deliveryID, connection) else { return false }
+            try SQLiteStore.recordOutcome(.delivered, delivery, attempts: delivery.attempts + 1, status: status,
                                     error: nil, at: at, connection)
-            try Store.deleteFromOutbox(deliveryID, connection)
+            try SQLiteStore.deleteFromOutbox(deliveryID, connection)
             return true
         }
     }
@@ -106,10 +106,10 @@ extension Store {
         try performTransaction("mark delivered") { (connection) throws(StoreError) in
             var marked = 0
             for item in deliveries {
-                guard let delivery = try Store.outboxRecord(item.deliveryID, connection) else { continue }
-                try Store.recordOutcome(.delivered, delivery, attempts: delivery.attempts + 1, status: item.status,
+                guard let delivery = try SQLiteStore.outboxRecord(item.deliveryID, connection) else { continue }
+                try SQLiteStore.recordOutcome(.delivered, delivery, attempts: delivery.attempts + 1, status: item.status,
                                         error: nil, at: item.at, connection)
-                try Store.deleteFromOutbox(item.deliveryID, connection)
+                try SQLiteStore.deleteFromOutbox(item.deliveryID, connection)
                 marked += 1
             }
             return marked

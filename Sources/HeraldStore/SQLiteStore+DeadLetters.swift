@@ -1,7 +1,7 @@
 public import Foundation
 import HeraldSupport
 
-extension Store {
+extension SQLiteStore {
     /// Moves a delivery that gave up from the outbox to the dead letters, keeping the
     /// first `SharedLimits.responseExcerptBytes` of the target's last response. The final
     /// attempt is counted here (stored attempts + 1). Returns false if it was not in the outbox.
@@ -10,7 +10,7 @@ extension Store {
                                  responseExcerpt: Data?, at: Date) throws(StoreError) -> Bool {
         let excerpt = responseExcerpt.map { Data($0.prefix(SharedLimits.responseExcerptBytes)) }
         return try performTransaction("dead-letter delivery") { (connection) throws(StoreError) in
-            guard let delivery = try Store.outboxRecord(deliveryID, connection) else { return false }
+            guard let delivery = try SQLiteStore.outboxRecord(deliveryID, connection) else { return false }
             let attempts = delivery.attempts + 1
             try connection.run("""
                 INSERT INTO dead_letter (delivery_id, notification_id, target, body, created_at_ms, attempts,
@@ -19,17 +19,17 @@ extension Store {
                       .integer(StoreTime.milliseconds(delivery.createdAt)), .integer(Int64(attempts)),
                       .integer(status), .text(error), .blob(excerpt), .integer(StoreTime.milliseconds(at))],
                 operation: "dead-letter delivery")
-            try Store.recordOutcome(.deadLettered, delivery, attempts: attempts, status: status, error: error,
+            try SQLiteStore.recordOutcome(.deadLettered, delivery, attempts: attempts, status: status, error: error,
                                     at: at, connection)
-            try Store.deleteFromOutbox(deliveryID, connection)
+            try SQLiteStore.deleteFromOutbox(deliveryID, connection)
             return true
         }
     }
 
-    /// One page of dead letters, NEWEST FIRST. `limit` is clamped to `1...Store.maxPageSize`;
+    /// One page of dead letters, NEWEST FIRST. `limit` is clamped to `1...SQLiteStore.maxPageSize`;
     /// pass the previous page's `next` as `after`.
     public func deadLetters(limit: Int, after cursor: Int64? = nil) throws(StoreError) -> StorePage<DeadLetterEntry> {
-        let pageSize = Store.clampedPageSize(limit)
+        let pageSize = SQLiteStore.clampedPageSize(limit)
         let rows = try perform("list dead letters") { (connection) throws(StoreError) in
             try connection.rows("""
                 SELECT id, \(DeadLetterSQL.columns) FROM dead_letter WHERE id < ? ORDER BY id DESC LIMIT ?
@@ -37,7 +37,7 @@ extension Store {
                 DeadLetterEntry(cursor: $0.int64(0), record: DeadLetterSQL.record($0, from: 1))
             }
         }
-        return Store.page(rows, size: pageSize, cursor: \.cursor)
+        return SQLiteStore.page(rows, size: pageSize, cursor: \.cursor)
     }
 
     /// Puts a dead letter back in the outbox, due at `now`, with its attempts reset and
@@ -56,7 +56,7 @@ extension Store {
                                OutboxSQL.values(delivery), operation: "requeue dead letter")
             try connection.run("DELETE FROM dead_letter WHERE delivery_id = ?", [.text(deliveryID)],
                                operation: "requeue dead letter")
-            try Store.recordOutcome(.requeued, delivery, attempts: dead.attempts, status: dead.lastStatus,
+            try SQLiteStore.recordOutcome(.requeued, delivery, attempts: dead.attempts, status: dead.lastStatus,
                                     error: dead.lastError, at: now, connection)
             return true
         }

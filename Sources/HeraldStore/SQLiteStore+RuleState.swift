@@ -1,4 +1,4 @@
-extension Store {
+extension SQLiteStore {
     /// Every stored rule state, for rebuilding the evaluator's memory at startup.
     /// Written only through `commit`, together with the events that changed it.
     public func loadRuleStates() throws(StoreError) -> [RuleStateRecord] {

@@ -9,7 +9,7 @@ public import HeraldSupport
 /// Writers that want throughput go through `GroupCommitter`, which batches many events
 /// into one transaction (one fsync). Errors are `StoreError` values; a full disk or a
 /// read-only file fails the call and leaves the store usable once the cause is gone.
-public final class Store: @unchecked Sendable {
+public final class SQLiteStore: @unchecked Sendable {
     /// SQLite's `synchronous` setting: how hard each commit waits for the disk.
     public enum Synchronous: String, Sendable {
         /// fsync the WAL on every commit: an acknowledged event survives power loss.
@@ -56,7 +56,7 @@ public final class Store: @unchecked Sendable {
     let checkpointPages: Int32
     /// A checkpoint is queued and has not run yet. Confined to `queue`.
     private var checkpointQueued = false
-    /// What tests inject and count (Store+TestHooks.swift); a stored property can only
+    /// What tests inject and count (SQLiteStore+TestHooks.swift); a stored property can only
     /// live here. Confined to `queue`.
     var probe = TestProbe()
 
@@ -69,15 +69,15 @@ public final class Store: @unchecked Sendable {
     public convenience init(directory: URL, synchronous: Synchronous = .full,
                             metrics: MetricsRegistry? = nil) throws(StoreError) {
         try self.init(directory: directory, synchronous: synchronous, metrics: metrics,
-                      schemaVersion: Migrations.latestVersion, checkpointPages: Store.walCheckpointPages)
+                      schemaVersion: Migrations.latestVersion, checkpointPages: SQLiteStore.walCheckpointPages)
     }
 
     /// Opens the store but migrates only up to `schemaVersion` and checkpoints the WAL
     /// every `checkpointPages`; tests use it to build an old database and watch it
     /// migrate forward, or to reach a checkpoint with a few rows.
     init(directory: URL, synchronous: Synchronous, metrics: MetricsRegistry?,
-         schemaVersion: Int, checkpointPages: Int32 = Store.walCheckpointPages) throws(StoreError) {
-        fileURL = directory.appendingPathComponent(Store.fileName)
+         schemaVersion: Int, checkpointPages: Int32 = SQLiteStore.walCheckpointPages) throws(StoreError) {
+        fileURL = directory.appendingPathComponent(SQLiteStore.fileName)
         self.metrics = metrics
         self.checkpointPages = checkpointPages
         do {
@@ -88,7 +88,7 @@ public final class Store: @unchecked Sendable {
                              message: "cannot create state directory \(directory.path): \(error.localizedDescription)")
         }
         connection = try SQLiteConnection(path: fileURL.path)
-        try Store.configure(connection, synchronous: synchronous)
+        try SQLiteStore.configure(connection, synchronous: synchronous)
         try Migrations.migrate(connection, to: schemaVersion)
     }
 

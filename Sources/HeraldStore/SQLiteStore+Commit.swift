@@ -45,7 +45,7 @@ enum CommitSQL {
         """
 }
 
-extension Store {
+extension SQLiteStore {
     /// Writes all `batches` in ONE transaction: either everything is durable or nothing
     /// is (on error the transaction is rolled back and the error rethrown).
     public func commit(_ batches: [CommitBatch]) throws(StoreError) {

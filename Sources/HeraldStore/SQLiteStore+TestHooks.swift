@@ -2,7 +2,7 @@
 // real on a CI machine (a full disk, a read-only file while running as root, a file from
 // a newer Herald). Reached with `@testable import`; not part of the public API.
 
-extension Store {
+extension SQLiteStore {
     /// `PRAGMA query_only`: when on, every write fails with SQLITE_READONLY exactly as a
     /// read-only file would; root ignores chmod, so this is how tests reach that path.
     func setQueryOnlyForTesting(_ on: Bool) throws(StoreError) {
@@ -49,7 +49,7 @@ extension Store {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// Stops the store queue from starting new work, so a commit in progress (or about
     /// to start) blocks: lets tests hold the group committer's writer mid-transaction.
     func suspendForTesting() { queue.suspend() }
@@ -58,9 +58,9 @@ extension Store {
     func resumeForTesting() { queue.resume() }
 }
 
-extension Store {
+extension SQLiteStore {
     /// What tests inject into a store and read back from it. Everything else about the
-    /// hooks lives in extensions; only this value has to be stored in `Store` itself.
+    /// hooks lives in extensions; only this value has to be stored in `SQLiteStore` itself.
     /// Production code touches it at two places in `commit` and one in the checkpoint.
     struct TestProbe {
         /// Set by `failNextCommitForTesting`: the next `commit` fails after writing,

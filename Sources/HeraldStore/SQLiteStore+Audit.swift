@@ -1,11 +1,11 @@
 public import Foundation
 
-extension Store {
+extension SQLiteStore {
     /// One page of the audit log, NEWEST FIRST, optionally filtered by subject, rule and
     /// creation time (`createdAt >= since`).
     ///
     /// - Parameters:
-    ///   - limit: page size, clamped to `1...Store.maxPageSize`.
+    ///   - limit: page size, clamped to `1...SQLiteStore.maxPageSize`.
     ///   - cursor: the `next` of the previous page; nil for the first page. Entries
     ///     written after the first page was read do not shift later pages.
     public func auditPage(subject: String? = nil, rule: String? = nil, since: Date? = nil,
@@ -16,7 +16,7 @@ extension Store {
         if let rule { conditions.append("rule_id = ?"); values.append(.text(rule)) }
         if let since { conditions.append("created_at_ms >= ?"); values.append(.integer(StoreTime.milliseconds(since))) }
         if let cursor { conditions.append("id < ?"); values.append(.integer(cursor)) }
-        let pageSize = Store.clampedPageSize(limit)
+        let pageSize = SQLiteStore.clampedPageSize(limit)
         values.append(.integer(Int64(pageSize + 1)))   // one extra row tells whether a next page exists
         let sql = """
             SELECT id, notification_id, rule_id, subject_id, transition, tier, created_at_ms, payload, suppressed
@@ -31,7 +31,7 @@ extension Store {
                     payload: row.blob(7), suppressed: row.optionalText(8)))
             }
         }
-        return Store.page(entries, size: pageSize, cursor: \.cursor)
+        return SQLiteStore.page(entries, size: pageSize, cursor: \.cursor)
     }
 
     /// What happened to each delivery of a notification once it left the outbox,

@@ -34,7 +34,7 @@ enum SilenceSQL {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// Most silences one listing returns. Silences are made by people, a few a day; a
     /// listing this long is already more than anyone reads, and it bounds memory.
     public static let maxSilencesListed = 1_000
@@ -59,7 +59,7 @@ extension Store {
             try connection.rows("""
                 SELECT \(SilenceSQL.columns) FROM silences WHERE ends_at_ms > ?
                 ORDER BY created_at_ms DESC, id LIMIT ?
-                """, [.integer(cutoff), .integer(Int64(Store.maxSilencesListed))], operation: "list silences", SilenceSQL.record)
+                """, [.integer(cutoff), .integer(Int64(SQLiteStore.maxSilencesListed))], operation: "list silences", SilenceSQL.record)
         }
     }
 

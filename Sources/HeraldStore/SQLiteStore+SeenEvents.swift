@@ -1,6 +1,6 @@
 public import Foundation
 
-extension Store {
+extension SQLiteStore {
     /// Event ids seen at or after `since`, oldest first: the idempotency window to load
     /// into memory at startup. Written only through `commit`.
     public func loadSeenEvents(since: Date) throws(StoreError) -> [SeenEventRecord] {
