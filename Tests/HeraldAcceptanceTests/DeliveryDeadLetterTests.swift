@@ -35,6 +35,9 @@ extension DeliveryTests {
             #expect((entry["lastError"] as? String)?.contains("400") == true)
             #expect(entry["destination"] as? String == "ops")
             #expect((entry["payload"] as? [String: Any])?["id"] as? String == attempts.first.map(DeliveryKit.notificationID))
+            // The metric names the closed-set reason the log also uses.
+            let series = try ApiFixture.metrics(herald)
+            #expect(series["herald_dead_letters_total{target=\"ops\",reason=\"client_error\"}"] == 1)
 
             // Unknown ids are 404; a write-only token cannot list.
             let unknown = try HTTPClient.post(herald.url("/v1/dead-letters/msg_nope/retry"), json: "", token: DeliveryKit.token)

@@ -80,7 +80,7 @@ import HeraldTestKit
         defer { harness.stop() }
         let target = try harness.target(path: "/flaky")
         let first = try #require(harness.deliver(harness.job("msg_flaky", target)))
-        #expect(first.outcome == .retry(at: Self.now + 5, status: 500, error: "http 500"))
+        #expect(first.outcome == .retry(at: Self.now + 5, status: 500, reason: .serverError, error: "http 500"))
         // The daemon re-submits when due, with the attempt counted.
         let second = try #require(harness.deliver(harness.job("msg_flaky", target, attempts: 1)))
         #expect(second.attempt == 2)
@@ -94,11 +94,11 @@ import HeraldTestKit
 
     /// (path, expected outcome) for single attempts.
     @Test(arguments: [
-        ("/status/429?retry_after=120", DeliveryOutcome.retry(at: now + 120, status: 429, error: "http 429")),  // Retry-After honoured
-        ("/status/503", .retry(at: now + 5, status: 503, error: "http 503")),                                   // 5xx retried
-        ("/status/400", .deadLetter(status: 400, error: "http 400", excerpt: Data("status 400".utf8))),         // permanent
+        ("/status/429?retry_after=120", DeliveryOutcome.retry(at: now + 120, status: 429, reason: .rateLimited, error: "http 429")),  // Retry-After honoured
+        ("/status/503", .retry(at: now + 5, status: 503, reason: .serverError, error: "http 503")),                                   // 5xx retried
+        ("/status/400", .deadLetter(status: 400, reason: .clientError, error: "http 400", excerpt: Data("status 400".utf8))),         // permanent
         ("/status/410", .targetDisabled(status: 410)),                                                           // gone
-        ("/redirect", .deadLetter(status: 302, error: "http 302 (redirects are not followed)", excerpt: Data())), // not followed
+        ("/redirect", .deadLetter(status: 302, reason: .redirect, error: "http 302 (redirects are not followed)", excerpt: Data())), // not followed
     ])
     func singleAttemptOutcomes(path: String, expected: DeliveryOutcome) throws {
         let harness = try Harness()
@@ -112,14 +112,14 @@ import HeraldTestKit
         let harness = try Harness()
         defer { harness.stop() }
         let report = try #require(harness.deliver(harness.job("msg", try harness.target(path: "/status/500"), attempts: 7)))
-        #expect(report.outcome == .deadLetter(status: 500, error: "gave up after 8 attempts: http 500", excerpt: Data("status 500".utf8)))
+        #expect(report.outcome == .deadLetter(status: 500, reason: .serverError, error: "gave up after 8 attempts: http 500", excerpt: Data("status 500".utf8)))
     }
 
     @Test func timeoutAndRefusedConnectionAreRetried() throws {
         let harness = try Harness()
         defer { harness.stop() }
         let slow = try #require(harness.deliver(harness.job("msg_slow", try harness.target(path: "/slow?ms=3000", timeout: 0.3))))
-        guard case .retry(let at, nil, let error) = slow.outcome else {
+        guard case .retry(let at, nil, .timeout, let error) = slow.outcome else {
             Issue.record("expected retry, got \(slow.outcome)")
             return
         }
@@ -131,7 +131,7 @@ import HeraldTestKit
         down.url = other.url("/ok")
         other.stop()
         let refused = try #require(harness.deliver(harness.job("msg_down", down)))
-        guard case .retry(_, nil, let refusedError) = refused.outcome else {
+        guard case .retry(_, nil, .connect, let refusedError) = refused.outcome else {
             Issue.record("expected retry, got \(refused.outcome)")
             return
         }
@@ -168,7 +168,7 @@ import HeraldTestKit
         // The job in flight is aborted and reported as a retry: exactly one report.
         let reports = harness.reports.wait(for: 1, timeout: 5)
         #expect(reports.count == 1)
-        #expect(reports.first?.outcome == .retry(at: Self.now + 5, status: nil, error: "aborted: client shut down"))
+        #expect(reports.first?.outcome == .retry(at: Self.now + 5, status: nil, reason: .aborted, error: "aborted: client shut down"))
         #expect(!harness.dispatcher.enqueue(harness.job("late", target)))
     }
 
@@ -209,7 +209,7 @@ import HeraldTestKit
         var target = try harness.target(path: "/ok")
         target.secrets = []
         let report = try #require(harness.deliver(harness.job("msg", target)))
-        #expect(report.outcome == .deadLetter(status: nil, error: "invalid_request: target has no signing secret", excerpt: Data()))
+        #expect(report.outcome == .deadLetter(status: nil, reason: .invalidRequest, error: "invalid_request: target has no signing secret", excerpt: Data()))
         #expect(harness.receiver.requests().isEmpty)
     }
 }

@@ -29,20 +29,22 @@ extension DeliveryEngine {
                 switch report.outcome {
                 case .delivered:
                     break
-                case .retry(let at, let status, let error):
+                case .retry(let at, let status, let reason, let error):
                     _ = try store.recordAttempt(deliveryID: id, attempts: report.attempt, nextAttemptAt: at, lastStatus: status, lastError: error)
                     logger.info("webhook attempt failed, will retry", ["target": target, "delivery.id": id, "attempt": report.attempt,
-                                                                       "retry.at": NotificationJSON.timestamp(at), "error": error])
-                case .deadLetter(let status, let error, let excerpt):
+                                                                       "retry.at": NotificationJSON.timestamp(at),
+                                                                       "failure.reason": reason.rawValue, "error": error])
+                case .deadLetter(let status, let reason, let error, let excerpt):
                     _ = try store.moveToDeadLetter(deliveryID: id, status: status, error: error, responseExcerpt: excerpt, at: Date())
-                    metrics.increment(DaemonMetrics.deadLetters, [("target", target)])
+                    metrics.increment(DaemonMetrics.deadLetters, [("target", target), ("reason", reason.rawValue)])
                     logger.warning("webhook delivery failed for good, kept as a dead letter",
-                                   ["target": target, "delivery.id": id, "status": status.map(String.init) ?? "-", "error": error])
+                                   ["target": target, "delivery.id": id, "status": status.map(String.init) ?? "-",
+                                    "failure.reason": reason.rawValue, "error": error])
                 case .targetDisabled(let status):
                     disabledTargets.insert(target)
                     _ = try store.moveToDeadLetter(deliveryID: id, status: status, error: "target answered 410 Gone; disabled until the next reload",
                                                    responseExcerpt: nil, at: Date())
-                    metrics.increment(DaemonMetrics.deadLetters, [("target", target)])
+                    metrics.increment(DaemonMetrics.deadLetters, [("target", target), ("reason", FailureReason.gone.rawValue)])
                     for job in dispatcher.cancelPending(target: target) { clearInFlight(job.deliveryID) }
                     logger.warning("target answered 410 Gone, disabled until the next reload; its deliveries wait in the outbox", ["target": target])
                 }
@@ -76,11 +78,11 @@ extension DeliveryEngine {
         }
     }
 
-    func deadLetter(_ row: OutboxRecord, attempts: Int, status: Int?, error: String, excerpt: Data?) {
+    func deadLetter(_ row: OutboxRecord, attempts: Int, status: Int?, reason: FailureReason, error: String, excerpt: Data?) {
         do {
             _ = try store.moveToDeadLetter(deliveryID: row.deliveryID, status: status, error: error, responseExcerpt: excerpt, at: Date())
-            metrics.increment(DaemonMetrics.deadLetters, [("target", row.target)])
-            logger.warning("delivery kept as a dead letter", ["delivery.id": row.deliveryID, "error": error])
+            metrics.increment(DaemonMetrics.deadLetters, [("target", row.target), ("reason", reason.rawValue)])
+            logger.warning("delivery kept as a dead letter", ["delivery.id": row.deliveryID, "failure.reason": reason.rawValue, "error": error])
         } catch {
             logger.error("cannot move a delivery to the dead letters", ["delivery.id": row.deliveryID, "error.code": error.code.rawValue])
         }

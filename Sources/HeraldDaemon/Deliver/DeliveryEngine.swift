@@ -133,7 +133,7 @@ final class DeliveryEngine: @unchecked Sendable {
         let runtime = holder.snapshot
         guard let destination = Destination(key: row.target), let settings = runtime.targets[destination.target],
               let address = destination.address(in: runtime.config), let url = URL(string: address) else {
-            deadLetter(row, attempts: row.attempts, status: nil,
+            deadLetter(row, attempts: row.attempts, status: nil, reason: .targetRemoved,
                        error: "target of '\(row.target)' is no longer configured", excerpt: nil)
             return
         }

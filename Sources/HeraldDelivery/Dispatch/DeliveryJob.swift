@@ -26,10 +26,11 @@ public struct DeliveryJob: Sendable {
 public enum DeliveryOutcome: Sendable, Equatable {
     /// 2xx after `duration` seconds.
     case delivered(status: Int, duration: TimeInterval)
-    /// Try again at `at`; `error` says why this attempt failed.
-    case retry(at: Date, status: Int?, error: String)
-    /// Given up: a permanent failure or the retry budget is spent.
-    case deadLetter(status: Int?, error: String, excerpt: Data)
+    /// Try again at `at`; `reason` and `error` say why this attempt failed.
+    case retry(at: Date, status: Int?, reason: FailureReason, error: String)
+    /// Given up: a permanent failure or the retry budget is spent; `reason` is the
+    /// last attempt's cause, `error` says also why Herald gave up.
+    case deadLetter(status: Int?, reason: FailureReason, error: String, excerpt: Data)
     /// The target answered 410 Gone: stop sending to it.
     case targetDisabled(status: Int)
 

@@ -177,10 +177,10 @@ public final class WebhookDispatcher: Sendable {
             return .delivered(status: response.status ?? 0, duration: response.duration)
         case .disableTarget:
             return .targetDisabled(status: response.status ?? 410)
-        case .retry(let at, let reason):
-            return .retry(at: at, status: response.status, error: reason)
-        case .deadLetter(let reason):
-            return .deadLetter(status: response.status, error: reason, excerpt: response.excerpt)
+        case .retry(let at, let code, let reason):
+            return .retry(at: at, status: response.status, reason: code, error: reason)
+        case .deadLetter(let code, let reason):
+            return .deadLetter(status: response.status, reason: code, error: reason, excerpt: response.excerpt)
         }
     }
 }

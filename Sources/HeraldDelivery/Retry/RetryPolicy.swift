@@ -47,8 +47,8 @@ public struct RetryPolicy: Sendable, Equatable {
     /// The decision for one finished attempt.
     public enum Decision: Sendable, Equatable {
         case delivered
-        case retry(at: Date, reason: String)
-        case deadLetter(reason: String)
+        case retry(at: Date, code: FailureReason, reason: String)
+        case deadLetter(code: FailureReason, reason: String)
         case disableTarget
     }
 
@@ -59,17 +59,17 @@ public struct RetryPolicy: Sendable, Equatable {
         switch result {
         case .delivered: return .delivered
         case .gone: return .disableTarget
-        case .permanent(let reason): return .deadLetter(reason: reason)
-        case .transient(let reason):
+        case .permanent(let code, let reason): return .deadLetter(code: code, reason: reason)
+        case .transient(let code, let reason):
             guard attemptsMade < maxAttempts else {
-                return .deadLetter(reason: "gave up after \(attemptsMade) attempts: \(reason)")
+                return .deadLetter(code: code, reason: "gave up after \(attemptsMade) attempts: \(reason)")
             }
             let wait = delay(beforeAttempt: attemptsMade + 1, retryAfter: RetryAfter.delay(retryAfter, now: now), random: random)
             let at = now.addingTimeInterval(wait)
             guard at.timeIntervalSince(createdAt) <= maxAge else {
-                return .deadLetter(reason: "gave up after \(attemptsMade) attempts, next would exceed max age \(Int(maxAge))s: \(reason)")
+                return .deadLetter(code: code, reason: "gave up after \(attemptsMade) attempts, next would exceed max age \(Int(maxAge))s: \(reason)")
             }
-            return .retry(at: at, reason: reason)
+            return .retry(at: at, code: code, reason: reason)
         }
     }
 
