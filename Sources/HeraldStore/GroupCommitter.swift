@@ -7,7 +7,7 @@ public import HeraldSupport
 ///
 /// `submit` may be called from any thread. Batches wait until either `maxBatches` are
 /// waiting or the oldest has waited `maxDelay`; then the writer queue commits them with
-/// `SQLiteStore.commit` in one transaction and calls every completion with that transaction's
+/// `StateStore.commit` in one transaction and calls every completion with that transaction's
 /// result. A caller answers 202 only from a successful completion. When more than
 /// `maxPending` batches are waiting or being written, `submit` refuses at once with
 /// `overloaded` so the caller answers 429/503 instead of growing a queue.
@@ -34,7 +34,7 @@ public final class GroupCommitter: @unchecked Sendable {
         let since: DispatchTime
     }
 
-    private let store: SQLiteStore
+    private let store: any StateStore
     private let metrics: MetricsRegistry
     public let maxBatches: Int
     public let maxDelay: DispatchTimeInterval
@@ -58,8 +58,8 @@ public final class GroupCommitter: @unchecked Sendable {
     /// - Parameters:
     ///   - metrics: receives `herald_commit_batch_size`, `herald_commit_seconds` and
     ///     `herald_store_errors_total{code="overloaded"}`; commit failures themselves are
-    ///     counted by the `SQLiteStore` when it was given the same registry.
-    public init(store: SQLiteStore, metrics: MetricsRegistry, maxBatches: Int = defaultMaxBatches,
+    ///     counted by the store when it was given the same registry.
+    public init(store: any StateStore, metrics: MetricsRegistry, maxBatches: Int = defaultMaxBatches,
                 maxDelay: DispatchTimeInterval = defaultMaxDelay, maxPending: Int = defaultMaxPending,
                 latchFailures: Bool = false, idleCommit: Bool = true) {
         self.idleCommit = idleCommit

@@ -114,6 +114,20 @@ public struct OutboxRecord: Sendable, Equatable {
     }
 }
 
+/// A delivery the target accepted, for `StateStore.markDelivered(_:)`.
+public struct DeliveredRecord: Sendable, Equatable {
+    public let deliveryID: String
+    /// The target's HTTP status, kept in the delivery history.
+    public let status: Int?
+    public let at: Date
+
+    public init(deliveryID: String, status: Int?, at: Date) {
+        self.deliveryID = deliveryID
+        self.status = status
+        self.at = at
+    }
+}
+
 /// A delivery that exhausted its retries (or was refused for good), kept for operators
 /// to inspect and requeue.
 public struct DeadLetterRecord: Sendable, Equatable {

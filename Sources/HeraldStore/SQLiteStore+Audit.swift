@@ -5,13 +5,14 @@ extension SQLiteStore {
     /// creation time (`createdAt >= since`).
     ///
     /// - Parameters:
-    ///   - limit: page size, clamped to `1...SQLiteStore.maxPageSize`.
+    ///   - limit: page size, clamped to `1...StoreLimits.maxPageSize`.
     ///   - cursor: the `next` of the previous page; nil for the first page. Entries
     ///     written after the first page was read do not shift later pages.
-    public func auditPage(subject: String? = nil, rule: String? = nil, since: Date? = nil,
-                          limit: Int, after cursor: Int64? = nil) throws(StoreError) -> StorePage<AuditEntry> {
+    public func auditPage(_ filter: AuditFilter, limit: Int,
+                          after cursor: Int64?) throws(StoreError) -> StorePage<AuditEntry> {
         var conditions: [String] = []
         var values: [SQLiteValue] = []
+        let (subject, rule, since) = (filter.subject, filter.rule, filter.since)
         if let subject { conditions.append("subject_id = ?"); values.append(.text(subject)) }
         if let rule { conditions.append("rule_id = ?"); values.append(.text(rule)) }
         if let since { conditions.append("created_at_ms >= ?"); values.append(.integer(StoreTime.milliseconds(since))) }
@@ -50,8 +51,8 @@ extension SQLiteStore {
         }
     }
 
-    /// `limit` forced into `1...maxPageSize`.
-    static func clampedPageSize(_ limit: Int) -> Int { min(max(limit, 1), maxPageSize) }
+    /// `limit` forced into `1...StoreLimits.maxPageSize`.
+    static func clampedPageSize(_ limit: Int) -> Int { min(max(limit, 1), StoreLimits.maxPageSize) }
 
     /// Cuts a result fetched with `size + 1` rows into a page and its next cursor.
     static func page<Item>(_ rows: [Item], size: Int, cursor: KeyPath<Item, Int64>) -> StorePage<Item> {

@@ -60,11 +60,6 @@ extension SQLiteStore {
             probe.committedTransactions += 1
         }
     }
-
-    /// Convenience for one batch.
-    public func commit(_ batch: CommitBatch) throws(StoreError) {
-        try commit([batch])
-    }
 }
 
 /// The prepared statements of a commit, looked up once per transaction rather than per row.

@@ -26,9 +26,9 @@ extension SQLiteStore {
         }
     }
 
-    /// One page of dead letters, NEWEST FIRST. `limit` is clamped to `1...SQLiteStore.maxPageSize`;
+    /// One page of dead letters, NEWEST FIRST. `limit` is clamped to `1...StoreLimits.maxPageSize`;
     /// pass the previous page's `next` as `after`.
-    public func deadLetters(limit: Int, after cursor: Int64? = nil) throws(StoreError) -> StorePage<DeadLetterEntry> {
+    public func deadLetters(limit: Int, after cursor: Int64?) throws(StoreError) -> StorePage<DeadLetterEntry> {
         let pageSize = SQLiteStore.clampedPageSize(limit)
         let rows = try perform("list dead letters") { (connection) throws(StoreError) in
             try connection.rows("""

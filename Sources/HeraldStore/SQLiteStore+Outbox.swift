@@ -23,16 +23,12 @@ enum OutboxSQL {
 }
 
 extension SQLiteStore {
-    /// Most deliveries one fetch returns: bodies are held in memory by the sender, so a
-    /// fetch stays bounded and the sender asks again when it has room.
-    public static let maxDeliveriesPerFetch = 1_000
-
     /// Deliveries due at `now` (next attempt at or before it), earliest first, skipping
-    /// targets the sender is already saturating. `limit` is clamped to `1...maxDeliveriesPerFetch`.
+    /// targets the sender is already saturating. `limit` is clamped to `1...StoreLimits.maxDeliveriesPerFetch`.
     /// A row's `target` may be a destination key (`target@user:id`); exclusion matches
     /// the target id before the '@', so a saturated target's rows cannot crowd others out.
     public func dueDeliveries(now: Date, limit: Int,
-                              excludingTargets: Set<String> = []) throws(StoreError) -> [OutboxRecord] {
+                              excludingTargets: Set<String>) throws(StoreError) -> [OutboxRecord] {
         let excluded = String(decoding: (try? JSONEncoder().encode(excludingTargets.sorted())) ?? Data("[]".utf8),
                               as: UTF8.self)
         return try perform("list due deliveries") { (connection) throws(StoreError) in
@@ -47,7 +43,7 @@ extension SQLiteStore {
     }
 
     /// All waiting deliveries, due or not, earliest first: what a restarted daemon
-    /// resumes. `limit` is clamped to `1...maxDeliveriesPerFetch`.
+    /// resumes. `limit` is clamped to `1...StoreLimits.maxDeliveriesPerFetch`.
     public func pendingDeliveries(limit: Int) throws(StoreError) -> [OutboxRecord] {
         try perform("list pending deliveries") { (connection) throws(StoreError) in
             try connection.rows("SELECT \(OutboxSQL.columns) FROM outbox ORDER BY next_attempt_at_ms, id LIMIT ?",
@@ -71,38 +67,13 @@ extension SQLiteStore {
         }
     }
 
-    /// Removes a delivered delivery from the outbox and keeps its outcome in the history.
-    /// The successful attempt is counted here (stored attempts + 1): callers record only
-    /// the attempts that will be retried. Returns false if it was not in the outbox.
-    @discardableResult
-    public func markDelivered(deliveryID: String, status: Int? = nil, at: Date) throws(StoreError) -> Bool {
-        try performTransaction("mark delivered") { (connection) throws(StoreError) in
-            guard let delivery = try SQLiteStore.outboxRecord(deliveryID, connection) else { return false }
-            try SQLiteStore.recordOutcome(.delivered, delivery, attempts: delivery.attempts + 1, status: status,
-                                    error: nil, at: at, connection)
-            try SQLiteStore.deleteFromOutbox(deliveryID, connection)
-            return true
-        }
-    }
-
-    /// A delivered delivery, for `markDelivered(_:)`.
-    public struct Delivered: Sendable {
-        public let deliveryID: String
-        public let status: Int?
-        public let at: Date
-
-        public init(deliveryID: String, status: Int?, at: Date) {
-            self.deliveryID = deliveryID
-            self.status = status
-            self.at = at
-        }
-    }
-
-    /// `markDelivered(deliveryID:status:at:)` for many deliveries in one transaction:
-    /// one fsync for a whole burst of 2xx answers instead of one per webhook. Returns how
+    /// Removes delivered deliveries from the outbox and keeps their outcomes in the
+    /// history, all in one transaction: one fsync for a whole burst of 2xx answers
+    /// instead of one per webhook. The successful attempt is counted here (stored
+    /// attempts + 1): callers record only the attempts that will be retried. Returns how
     /// many were still in the outbox.
     @discardableResult
-    public func markDelivered(_ deliveries: [Delivered]) throws(StoreError) -> Int {
+    public func markDelivered(_ deliveries: [DeliveredRecord]) throws(StoreError) -> Int {
         try performTransaction("mark delivered") { (connection) throws(StoreError) in
             var marked = 0
             for item in deliveries {
@@ -125,7 +96,7 @@ extension SQLiteStore {
 
     // MARK: - Shared steps (run inside a transaction on the store queue)
 
-    static func clampedFetch(_ limit: Int) -> Int { min(max(limit, 1), maxDeliveriesPerFetch) }
+    static func clampedFetch(_ limit: Int) -> Int { min(max(limit, 1), StoreLimits.maxDeliveriesPerFetch) }
 
     static func outboxRecord(_ deliveryID: String, _ connection: SQLiteConnection) throws(StoreError) -> OutboxRecord? {
         try connection.firstRow("SELECT \(OutboxSQL.columns) FROM outbox WHERE delivery_id = ?",

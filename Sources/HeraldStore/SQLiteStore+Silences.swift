@@ -35,10 +35,6 @@ enum SilenceSQL {
 }
 
 extension SQLiteStore {
-    /// Most silences one listing returns. Silences are made by people, a few a day; a
-    /// listing this long is already more than anyone reads, and it bounds memory.
-    public static let maxSilencesListed = 1_000
-
     /// Stores a new silence. Returns false (and changes nothing) when a silence with
     /// this id exists already: ids are chosen by operators or the API and must not
     /// silently replace another silence.
@@ -52,14 +48,14 @@ extension SQLiteStore {
 
     /// Silences newest first (by creation). With `endingAfter`, only those that have not
     /// ended by then (in force or yet to start): what the daemon matches against.
-    /// At most `maxSilencesListed`.
-    public func silences(endingAfter date: Date? = nil) throws(StoreError) -> [SilenceRecord] {
+    /// At most `StoreLimits.maxSilencesListed`.
+    public func silences(endingAfter date: Date?) throws(StoreError) -> [SilenceRecord] {
         let cutoff = date.map(StoreTime.milliseconds) ?? Int64.min
         return try perform("list silences") { (connection) throws(StoreError) in
             try connection.rows("""
                 SELECT \(SilenceSQL.columns) FROM silences WHERE ends_at_ms > ?
                 ORDER BY created_at_ms DESC, id LIMIT ?
-                """, [.integer(cutoff), .integer(Int64(SQLiteStore.maxSilencesListed))], operation: "list silences", SilenceSQL.record)
+                """, [.integer(cutoff), .integer(Int64(StoreLimits.maxSilencesListed))], operation: "list silences", SilenceSQL.record)
         }
     }
 

@@ -2,14 +2,15 @@ public import Foundation
 public import HeraldSupport
 
 /// Herald's durable state in one SQLite file: rule state, seen event ids, the audit log,
-/// the delivery outbox, dead letters and delivery history.
+/// the delivery outbox, dead letters and delivery history. The first `StateStore`: the
+/// daemon opens it and hands the rest of itself the protocol.
 ///
 /// Every call runs synchronously on the store's own serial queue, so the single
 /// connection is never used by two threads at once and callers may call from anywhere.
 /// Writers that want throughput go through `GroupCommitter`, which batches many events
 /// into one transaction (one fsync). Errors are `StoreError` values; a full disk or a
 /// read-only file fails the call and leaves the store usable once the cause is gone.
-public final class SQLiteStore: @unchecked Sendable {
+public final class SQLiteStore: StateStore, @unchecked Sendable {
     /// SQLite's `synchronous` setting: how hard each commit waits for the disk.
     public enum Synchronous: String, Sendable {
         /// fsync the WAL on every commit: an acknowledged event survives power loss.
@@ -18,10 +19,6 @@ public final class SQLiteStore: @unchecked Sendable {
         /// on power loss; about 1.8× the write rate (SYSLIBS.md).
         case normal = "NORMAL"
     }
-
-    /// Largest page any listing returns, whatever the caller asks: keeps one API call's
-    /// memory and time on the store queue bounded (the queue also serves ingest commits).
-    public static let maxPageSize = 500
 
     /// WAL frames (pages) after which the store copies the log back into the database.
     ///
@@ -164,7 +161,7 @@ public final class SQLiteStore: @unchecked Sendable {
 
     /// Cheap readiness probe for /readyz: rewrites one row in `write_probe`. False when
     /// the database cannot take a write now (read-only, full, I/O error, locked).
-    public func checkWritable(now: Date = Date()) -> Bool {
+    public func checkWritable(now: Date) -> Bool {
         do {
             try perform("check writable") { (connection) throws(StoreError) in
                 try connection.run("INSERT OR REPLACE INTO write_probe (id, at_ms) VALUES (1, ?)",

@@ -58,10 +58,10 @@ import Testing
 
     @Test func limitIsClampedToTheNamedMaximum() throws {
         try withStore { store, _ in
-            let count = SQLiteStore.maxPageSize + 10
+            let count = StoreLimits.maxPageSize + 10
             try store.commit(CommitBatch(audit: (0..<count).map { audit("n\($0)") }))
             let page = try store.auditPage(limit: 1_000_000)
-            #expect(page.items.count == SQLiteStore.maxPageSize)
+            #expect(page.items.count == StoreLimits.maxPageSize)
             #expect(page.next != nil)
             #expect(try store.auditPage(limit: 0).items.count == 1)   // at least one row
         }

@@ -100,10 +100,10 @@ import Testing
 
     @Test func fetchLimitIsClamped() throws {
         try withStore { store, _ in
-            let count = SQLiteStore.maxDeliveriesPerFetch + 5
+            let count = StoreLimits.maxDeliveriesPerFetch + 5
             try store.commit(CommitBatch(outbox: (0..<count).map { delivery("d\($0)") }))
-            #expect(try store.pendingDeliveries(limit: .max).count == SQLiteStore.maxDeliveriesPerFetch)
-            #expect(try store.dueDeliveries(now: at(0), limit: .max).count == SQLiteStore.maxDeliveriesPerFetch)
+            #expect(try store.pendingDeliveries(limit: .max).count == StoreLimits.maxDeliveriesPerFetch)
+            #expect(try store.dueDeliveries(now: at(0), limit: .max).count == StoreLimits.maxDeliveriesPerFetch)
             #expect(try store.outboxDepth() == count)
         }
     }

@@ -8,7 +8,7 @@ import HeraldSupport
 /// request. Transport concerns (limits, keep-alive, 404/405) live in HeraldServer.
 struct ApiRoutes: Sendable {
     let evaluation: EvaluationLoop
-    let store: SQLiteStore
+    let store: any StateStore
     let holder: ConfigHolder
     let metrics: MetricsRegistry
     let logger: Logger
@@ -65,7 +65,7 @@ struct ApiRoutes: Sendable {
     // MARK: - Reading
 
     private func listNotifications(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
-        guard let paging = Paging(request, maximum: SQLiteStore.maxPageSize, respond: respond) else { return }
+        guard let paging = Paging(request, maximum: StoreLimits.maxPageSize, respond: respond) else { return }
         var since: Date?
         if let text = request.query["since"] {
             guard let parsed = EventDecoder.parseTimestamp(text) else {
@@ -100,7 +100,7 @@ struct ApiRoutes: Sendable {
     }
 
     private func listDeadLetters(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
-        guard let paging = Paging(request, maximum: SQLiteStore.maxPageSize, respond: respond) else { return }
+        guard let paging = Paging(request, maximum: StoreLimits.maxPageSize, respond: respond) else { return }
         do {
             let page = try store.deadLetters(limit: paging.limit, after: paging.after)
             respond(Self.json(["deadLetters": page.items.map(DeadLetterJSON.object), "next": page.next.map { $0 as Any } ?? NSNull()]))

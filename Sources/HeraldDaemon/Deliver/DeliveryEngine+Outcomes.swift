@@ -65,7 +65,7 @@ extension DeliveryEngine {
         delivered = []
         for entry in batch { clearInFlight(entry.report.job.deliveryID) }
         do {
-            try store.markDelivered(batch.map { SQLiteStore.Delivered(deliveryID: $0.report.job.deliveryID, status: $0.status, at: $0.at) })
+            try store.markDelivered(batch.map { DeliveredRecord(deliveryID: $0.report.job.deliveryID, status: $0.status, at: $0.at) })
         } catch {
             logger.error("cannot record delivery outcomes, the deliveries will be repeated",
                          ["deliveries": batch.count, "error.code": error.code.rawValue])

@@ -25,7 +25,7 @@ final class DeliveryEngine: @unchecked Sendable {
     static let deliveredLinger: DispatchTimeInterval = .milliseconds(50)
 
     let queue = DispatchQueue(label: "herald.deliver")
-    let store: SQLiteStore
+    let store: any StateStore
     let holder: ConfigHolder
     let metrics: MetricsRegistry
     let logger: Logger
@@ -59,7 +59,7 @@ final class DeliveryEngine: @unchecked Sendable {
 
     /// `pollInterval` and `maxQueuedJobs` (per target, see `WebhookDispatcher`) are for
     /// tests; the daemon takes the defaults.
-    init(store: SQLiteStore, holder: ConfigHolder, metrics: MetricsRegistry, logger: Logger,
+    init(store: any StateStore, holder: ConfigHolder, metrics: MetricsRegistry, logger: Logger,
          pollInterval: DispatchTimeInterval = DeliveryEngine.pollInterval,
          maxQueuedJobs: Int = WebhookDispatcher.maxQueuedJobsPerTarget) throws(TransportError) {
         self.store = store

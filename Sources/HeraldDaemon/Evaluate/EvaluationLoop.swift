@@ -35,7 +35,7 @@ final class EvaluationLoop: @unchecked Sendable {
     typealias Completion = @Sendable (Result<Summary, Rejection>) -> Void
 
     let queue = DispatchQueue(label: "herald.evaluate")
-    let store: SQLiteStore
+    let store: any StateStore
     let committer: GroupCommitter
     let metrics: MetricsRegistry
     let logger: Logger
@@ -64,7 +64,7 @@ final class EvaluationLoop: @unchecked Sendable {
     /// delivery engine); rows held for quiet hours are left to the engine's poll.
     var onCommitted: (@Sendable ([OutboxRecord]) -> Void)?
 
-    init(config: HeraldConfig, ackLinks: AckLinkSigner = .none, state: EvaluationState, store: SQLiteStore,
+    init(config: HeraldConfig, ackLinks: AckLinkSigner = .none, state: EvaluationState, store: any StateStore,
          metrics: MetricsRegistry, logger: Logger) {
         self.store = store
         self.committer = GroupCommitter(store: store, metrics: metrics, latchFailures: true)
@@ -78,7 +78,7 @@ final class EvaluationLoop: @unchecked Sendable {
     }
 
     /// Loads rule states and recent event ids from the store.
-    static func loadState(from store: SQLiteStore, config: HeraldConfig, now: Date, logger: Logger) throws(StoreError) -> EvaluationState {
+    static func loadState(from store: any StateStore, config: HeraldConfig, now: Date, logger: Logger) throws(StoreError) -> EvaluationState {
         let rules = CommitPlanner.decodeStates(try store.loadRuleStates()) { logger.warning($0) }
         let since = now.addingTimeInterval(-config.server.idempotencyWindow.seconds)
         let seen = try store.loadSeenEvents(since: since)

@@ -8,7 +8,7 @@ public enum DeadLetterTool {
 
     public static func list(stateDirectory: String?, limit: Int, json: Bool) -> Result<String, Failure> {
         LocalState.run(stateDirectory) { store in
-            let page = try store.deadLetters(limit: min(limit, SQLiteStore.maxPageSize))
+            let page = try store.deadLetters(limit: min(limit, StoreLimits.maxPageSize))
             if json {
                 let body = ExplanationRenderer.serialize(["deadLetters": page.items.map(DeadLetterJSON.object)])
                 return String(decoding: body, as: UTF8.self) + "\n"

@@ -1,0 +1,166 @@
+public import Foundation
+
+/// Herald's durable state as the daemon sees it: what one commit makes durable, what a
+/// start-up loads, the outbox the deliverer drains, dead letters, silences, the audit
+/// log and a readiness probe. `SQLiteStore` is the first implementation; a second one
+/// (PostgreSQL, for several daemons sharing one state, issue #20) implements the same
+/// requirements and runs the same contract tests (Tests/HeraldStoreTests,
+/// `StoreUnderTest`).
+///
+/// Every requirement is synchronous and may be called from any thread; every failure is
+/// a `StoreError` with a stable code. Listings are bounded by `StoreLimits`. Ordering,
+/// replay and "false when absent" rules are part of the contract and are written on
+/// each requirement, not left to the implementation.
+public protocol StateStore: AnyObject, Sendable {
+    // MARK: Commit (the evaluation loop, through GroupCommitter)
+
+    /// Writes all `batches` in ONE transaction: either everything is durable or nothing
+    /// is (on error nothing is kept and the error is thrown). In a batch, rule-state
+    /// deletes apply after its upserts; a seen event id or notification id already
+    /// stored is ignored; a duplicate delivery id is a `constraint` error.
+    func commit(_ batches: [CommitBatch]) throws(StoreError)
+
+    // MARK: Start-up and pruning
+
+    /// Every stored rule state, ordered by rule id then subject id.
+    func loadRuleStates() throws(StoreError) -> [RuleStateRecord]
+    /// Event ids seen at or after `since`, oldest first (the idempotency window).
+    func loadSeenEvents(since: Date) throws(StoreError) -> [SeenEventRecord]
+    /// Forgets event ids seen before `before`; returns how many were removed.
+    @discardableResult
+    func pruneSeenEvents(before: Date) throws(StoreError) -> Int
+
+    // MARK: Outbox (the delivery engine)
+
+    /// Deliveries due at `now`, earliest first, at most `limit` clamped to
+    /// `1...StoreLimits.maxDeliveriesPerFetch`, leaving out rows whose target id (the
+    /// part of `target` before any '@') is in `excludingTargets`.
+    func dueDeliveries(now: Date, limit: Int, excludingTargets: Set<String>) throws(StoreError) -> [OutboxRecord]
+    /// All waiting deliveries, due or not, earliest first (same clamp).
+    func pendingDeliveries(limit: Int) throws(StoreError) -> [OutboxRecord]
+    /// Records a failed attempt to retry at `nextAttemptAt`; false when the delivery is
+    /// no longer in the outbox.
+    @discardableResult
+    func recordAttempt(deliveryID: String, attempts: Int, nextAttemptAt: Date,
+                       lastStatus: Int?, lastError: String?) throws(StoreError) -> Bool
+    /// Removes delivered deliveries from the outbox in one transaction, keeping each
+    /// outcome (attempts = stored + 1); returns how many were still in the outbox.
+    @discardableResult
+    func markDelivered(_ deliveries: [DeliveredRecord]) throws(StoreError) -> Int
+    /// Number of deliveries waiting in the outbox.
+    func outboxDepth() throws(StoreError) -> Int
+
+    // MARK: Dead letters
+
+    /// Moves a delivery that gave up to the dead letters (attempts = stored + 1, the
+    /// excerpt cut to `SharedLimits.responseExcerptBytes`); false when not in the outbox.
+    @discardableResult
+    func moveToDeadLetter(deliveryID: String, status: Int?, error: String,
+                          responseExcerpt: Data?, at: Date) throws(StoreError) -> Bool
+    /// One page of dead letters, newest first; `limit` clamped to `1...StoreLimits.maxPageSize`.
+    func deadLetters(limit: Int, after cursor: Int64?) throws(StoreError) -> StorePage<DeadLetterEntry>
+    /// Puts a dead letter back in the outbox due at `now`, attempts reset, same delivery
+    /// id; false when there is no such dead letter.
+    @discardableResult
+    func requeueDeadLetter(deliveryID: String, now: Date) throws(StoreError) -> Bool
+
+    // MARK: Silences
+
+    /// Stores a new silence; false (nothing changed) when the id exists already.
+    @discardableResult
+    func addSilence(_ record: SilenceRecord) throws(StoreError) -> Bool
+    /// Silences newest first by creation, only those ending after `endingAfter` when
+    /// given, at most `StoreLimits.maxSilencesListed`.
+    func silences(endingAfter date: Date?) throws(StoreError) -> [SilenceRecord]
+    /// One silence by id, or nil.
+    func silence(id: String) throws(StoreError) -> SilenceRecord?
+    /// Rewrites a silence's body and times (its creation time is kept); false when absent.
+    @discardableResult
+    func replaceSilence(_ record: SilenceRecord) throws(StoreError) -> Bool
+    /// Removes a silence; false when there was none.
+    @discardableResult
+    func deleteSilence(id: String) throws(StoreError) -> Bool
+
+    // MARK: Audit
+
+    /// One page of the audit log, newest first, filtered; `limit` clamped to
+    /// `1...StoreLimits.maxPageSize`. Entries written after the first page do not shift
+    /// later pages.
+    func auditPage(_ filter: AuditFilter, limit: Int, after cursor: Int64?) throws(StoreError) -> StorePage<AuditEntry>
+    /// What happened to each delivery of a notification after the outbox, oldest first.
+    func deliveryOutcomes(notificationID: String) throws(StoreError) -> [DeliveryOutcomeRecord]
+
+    // MARK: Health
+
+    /// Readiness probe: false when the store cannot take a write now.
+    func checkWritable(now: Date) -> Bool
+}
+
+/// The bounds every `StateStore` applies, whatever the caller asks: they keep one call's
+/// memory and time bounded, and the API documents them.
+public enum StoreLimits {
+    /// Largest page any listing returns: keeps one API call's memory and time on the
+    /// store bounded (the store also serves ingest commits).
+    public static let maxPageSize = 500
+    /// Most deliveries one fetch returns: bodies are held in memory by the sender, so a
+    /// fetch stays bounded and the sender asks again when it has room.
+    public static let maxDeliveriesPerFetch = 1_000
+    /// Most silences one listing returns. Silences are made by people, a few a day; a
+    /// listing this long is already more than anyone reads, and it bounds memory.
+    public static let maxSilencesListed = 1_000
+}
+
+/// Which audit entries a page holds; nil fields do not filter.
+public struct AuditFilter: Sendable, Equatable {
+    public var subject: String?
+    public var rule: String?
+    /// Only entries created at or after this time.
+    public var since: Date?
+
+    public init(subject: String? = nil, rule: String? = nil, since: Date? = nil) {
+        self.subject = subject
+        self.rule = rule
+        self.since = since
+    }
+}
+
+// The shorter call shapes, written once for every implementation (a requirement cannot
+// have default arguments).
+extension StateStore {
+    /// `commit(_:)` for one batch.
+    public func commit(_ batch: CommitBatch) throws(StoreError) {
+        try commit([batch])
+    }
+
+    /// Due deliveries, excluding no target.
+    public func dueDeliveries(now: Date, limit: Int) throws(StoreError) -> [OutboxRecord] {
+        try dueDeliveries(now: now, limit: limit, excludingTargets: [])
+    }
+
+    /// `markDelivered(_:)` for one delivery; false when it was not in the outbox.
+    @discardableResult
+    public func markDelivered(deliveryID: String, status: Int? = nil, at: Date) throws(StoreError) -> Bool {
+        try markDelivered([DeliveredRecord(deliveryID: deliveryID, status: status, at: at)]) == 1
+    }
+
+    /// The first page of dead letters.
+    public func deadLetters(limit: Int) throws(StoreError) -> StorePage<DeadLetterEntry> {
+        try deadLetters(limit: limit, after: nil)
+    }
+
+    /// Every listed silence, ended or not.
+    public func silences() throws(StoreError) -> [SilenceRecord] {
+        try silences(endingAfter: nil)
+    }
+
+    /// One audit page by the filter's fields.
+    public func auditPage(subject: String? = nil, rule: String? = nil, since: Date? = nil,
+                          limit: Int, after cursor: Int64? = nil) throws(StoreError) -> StorePage<AuditEntry> {
+        try auditPage(AuditFilter(subject: subject, rule: rule, since: since), limit: limit, after: cursor)
+    }
+
+    /// The readiness probe, now.
+    public func checkWritable() -> Bool {
+        checkWritable(now: Date())
+    }
+}
