@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldDaemon
 
 /// `herald check`: validate a config, print a one-line summary and warnings, or every error.
 enum CheckCommand {
@@ -25,11 +26,11 @@ enum CheckCommand {
             return ExitStatus.invalidInput
         }
         do {
-            let config = try ConfigLoader.load(data)
+            let config = try ConfigLoader.load(data, readFiles: DirectoryFileGlob.reader(forConfigAt: path))
             if args.has("--json") {
                 Output.out(String(decoding: ExplanationRenderer.serialize(result(ok: true, summary: config.summary, config.warnings)), as: UTF8.self) + "\n")
             } else {
-                for warning in config.warnings { Output.err("\(path):\(warning.position == nil ? " " : "")\(warning.description) (warning)\n") }
+                for warning in config.warnings { Output.err("\(warning.file ?? path):\(warning.position == nil ? " " : "")\(warning.description) (warning)\n") }
                 Output.out("\(path): ok: \(config.summary)\(config.warnings.isEmpty ? "" : ", \(config.warnings.count) warnings")\n")
             }
             return ExitStatus.success
@@ -37,7 +38,7 @@ enum CheckCommand {
             if args.has("--json") {
                 Output.out(String(decoding: ExplanationRenderer.serialize(result(ok: false, summary: nil, error.issues)), as: UTF8.self) + "\n")
             } else {
-                for issue in error.issues { Output.err("\(path):\(issue.position == nil ? " " : "")\(issue.description)\n") }
+                for issue in error.issues { Output.err("\(issue.file ?? path):\(issue.position == nil ? " " : "")\(issue.description)\n") }
                 Output.err("\(path): \(error.issues.count) error\(error.issues.count == 1 ? "" : "s")\n")
             }
             return ExitStatus.invalidInput
@@ -51,6 +52,7 @@ enum CheckCommand {
             "issues": issues.map { issue -> [String: Any] in
                 [
                     "severity": issue.severity.rawValue, "code": issue.code, "path": issue.path.description,
+                    "file": issue.file ?? NSNull(),
                     "message": issue.message, "line": issue.position?.line ?? NSNull(), "column": issue.position?.column ?? NSNull(),
                 ]
             },

@@ -61,9 +61,9 @@ enum ExplainCommand {
 
     private static func loadConfig(_ path: String) -> HeraldConfig? {
         do {
-            return try ConfigLoader.load(try Output.read(path))
+            return try ConfigLoader.load(try Output.read(path), readFiles: DirectoryFileGlob.reader(forConfigAt: path))
         } catch let error as ConfigError {
-            for issue in error.issues { Output.err("\(path):\(issue.position == nil ? " " : "")\(issue.description)\n") }
+            for issue in error.issues { Output.err("\(issue.file ?? path):\(issue.position == nil ? " " : "")\(issue.description)\n") }
         } catch {
             Output.err("herald: cannot read config '\(path)': \(error.localizedDescription)\n")
         }

@@ -115,7 +115,7 @@ struct ConfigValidationTests {
              json: config(#""targets": [{"id": "chat", "url": "https://h/x", "secrets": [{"env": "S"}]}], "groups": [{"id": "g", "channel": {"target": "chat", "address": "ftp://h/g"}}]"#),
              path: "groups[0].channel.address", message: "'ftp://h/g' is not an http or https URL"),
         Case(name: "unknown scope", json: config(#""server": {"tokens": [{"id": "t", "env": "T", "scopes": ["raed"]}]}"#),
-             path: "server.tokens[0].scopes[0]", message: "unknown scope 'raed' (did you mean 'read'?); use one of events:write, read, admin, ack"),
+             path: "server.tokens[0].scopes[0]", message: "unknown scope 'raed' (did you mean 'read'?); use one of events:write, read, admin, ack, directory:write"),
     ]
 
     /// A rule whose tier carries the given escalation JSON.

@@ -56,9 +56,10 @@ extension ConfigDecoder {
         }
         let contact = decodeContact(&reader, at: path)
         let quietHours = decodeQuietHours(&reader, at: path)
-        let user = UserDefinition(id: id, name: reader.string("name"), contact: contact, active: reader.bool("active") ?? true,
+        var user = UserDefinition(id: id, name: reader.string("name"), contact: contact, active: reader.bool("active") ?? true,
                                   roles: userRoles, groups: groups, grantedRights: granted, revokedRights: revoked,
                                   copyRightsFrom: copyFrom, isOwner: reader.bool("owner") ?? false, quietHours: quietHours)
+        user.source = source(of: path)
         reader.finish()
         return user
     }
@@ -94,9 +95,16 @@ extension ConfigDecoder {
             }
             channelReader.finish()
         }
-        let group = GroupDefinition(id: id, name: reader.string("name"), members: members, groups: nested, roles: roles, channel: channel)
+        var group = GroupDefinition(id: id, name: reader.string("name"), members: members, groups: nested, roles: roles, channel: channel)
+        group.source = source(of: path)
         reader.finish()
         return group
+    }
+
+    /// Where an element was written: the config itself or one of its directory files.
+    func source(of path: JSONPath) -> DirectorySource {
+        guard let (file, _) = DirectoryFileMarker.split(path), file < directoryFiles.count else { return .config }
+        return .file(directoryFiles[file].name)
     }
 
     /// Exactly one business owner, and the owner cannot be inactive (seed 003).
@@ -118,7 +126,8 @@ extension ConfigDecoder {
         }
     }
 
-    private func userPath(_ id: String, _ items: [(JSONPath, JSONValue)]) -> JSONPath? {
+    /// The path of the element with this id (a user or a group), wherever it was written.
+    func userPath(_ id: String, _ items: [(JSONPath, JSONValue)]) -> JSONPath? {
         items.first { _, item in
             if case .object(let m) = item, case .string(id)? = m["id"] { return true }
             return false
@@ -126,20 +135,22 @@ extension ConfigDecoder {
     }
 
     /// `copyRightsFrom` chains must end; a cycle has no defined result.
-    func checkRightsCopies(_ users: [UserDefinition]) {
+    func checkRightsCopies(_ users: [UserDefinition], _ items: [(JSONPath, JSONValue)]) {
         let edges = Dictionary(users.map { ($0.id, $0.copyRightsFrom.map { [$0] } ?? []) }, uniquingKeysWith: { a, _ in a })
         if let cycle = CycleFinder.firstCycle(nodes: users.map(\.id), edges: edges) {
             let index = users.firstIndex { $0.id == cycle[0] } ?? 0
-            diagnostics.error("cycle", JSONPath.root.appending("users").appending(index).appending("copyRightsFrom"),
+            let path = userPath(cycle[0], items) ?? JSONPath.root.appending("users").appending(index)
+            diagnostics.error("cycle", path.appending("copyRightsFrom"),
                               "copyRightsFrom cycle \(cycle.map { "'\($0)'" }.joined(separator: " → "))")
         }
     }
 
-    func checkGroupCycles(_ groups: [GroupDefinition]) {
+    func checkGroupCycles(_ groups: [GroupDefinition], _ items: [(JSONPath, JSONValue)]) {
         let edges = Dictionary(groups.map { ($0.id, $0.groups) }, uniquingKeysWith: { a, _ in a })
         if let cycle = CycleFinder.firstCycle(nodes: groups.map(\.id), edges: edges) {
             let index = groups.firstIndex { $0.id == cycle[0] } ?? 0
-            diagnostics.error("cycle", JSONPath.root.appending("groups").appending(index).appending("groups"),
+            let path = userPath(cycle[0], items) ?? JSONPath.root.appending("groups").appending(index)
+            diagnostics.error("cycle", path.appending("groups"),
                               "group cycle \(cycle.map { "'\($0)'" }.joined(separator: " → "))")
         }
     }

@@ -12,16 +12,30 @@ struct ConfigDecoder {
     /// Per-recipient targets POST to a user's own address, which must then be a URL; on
     /// batch targets an address is only listed in the payload (a phone number, a handle).
     var perRecipientTargets: Set<String> = []
+    /// Reads the files `directory.files` names (the caller's I/O).
+    let readFiles: DirectoryFileReader
+    /// Directory files read so far, in order; an element's marked path holds the index.
+    var directoryFiles: [DirectoryFile] = []
 
-    init(diagnostics: ConfigDiagnostics) { self.diagnostics = diagnostics }
+    init(diagnostics: ConfigDiagnostics, readFiles: @escaping DirectoryFileReader = DirectoryFileLookup.noFiles) {
+        self.diagnostics = diagnostics
+        self.readFiles = readFiles
+    }
 
     /// Top-level keys, in the order the schema documents them.
     mutating func decode(_ root: JSONValue) -> ConfigDocument? {
         guard var top = ObjectReader(root, at: .root, diagnostics) else { return nil }
         _ = top.raw("version")
         let rolesJSON = top.array("roles")
-        let usersJSON = top.array("users", required: true) ?? []
-        let groupsJSON = top.array("groups") ?? []
+        var directoryJSON = top.object("directory")
+        var usersJSON = top.array("users", required: directoryJSON == nil) ?? []
+        var groupsJSON = top.array("groups") ?? []
+        if directoryJSON != nil {
+            let fromFiles = decodeDirectoryFiles(&directoryJSON!)
+            usersJSON += fromFiles.users
+            groupsJSON += fromFiles.groups
+        }
+        let scimJSON = top.object("scim")
         let targetsJSON = top.array("targets") ?? []
         let rulesJSON = top.array("rules") ?? []
         let defaultRoleJSON = top.string("defaultRole")
@@ -44,11 +58,17 @@ struct ConfigDecoder {
         var server = ServerSettings()
         if var serverJSON { server = decodeServer(&serverJSON) }
 
+        var scim = ScimSettings()
+        if var scimJSON { scim = decodeScim(&scimJSON) }
+
         checkOwner(users, usersJSON)
-        checkRightsCopies(users)
-        checkGroupCycles(groups)
-        return ConfigDocument(roles: roles, defaultRole: defaultRole, users: users, groups: groups,
-                              targets: targets, rules: rules, server: server)
+        checkRightsCopies(users, usersJSON)
+        checkGroupCycles(groups, groupsJSON)
+        var document = ConfigDocument(roles: roles, defaultRole: defaultRole, users: users, groups: groups,
+                                      targets: targets, rules: rules, server: server)
+        document.scim = scim
+        if users.count == usersJSON.count { document.userPaths.paths = usersJSON.map(\.0) }
+        return document
     }
 
     private func resolveDefaultRole(_ written: String?, declared: Bool, roles: [RoleDefinition]) -> String {
@@ -74,7 +94,7 @@ struct ConfigDecoder {
         for (path, item) in items {
             guard case .object(let members) = item, case .string(let id)? = members["id"], !id.isEmpty else { continue }
             if let first = seen[id] {
-                diagnostics.error("duplicate_id", path.appending("id"), "duplicate \(kind) id '\(id)' (first defined at \(first))")
+                diagnostics.error("duplicate_id", path.appending("id"), "duplicate \(kind) id '\(id)' (first defined at \(place(first)))")
             } else {
                 seen[id] = path
             }

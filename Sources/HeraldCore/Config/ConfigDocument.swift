@@ -7,6 +7,16 @@ public struct ConfigDocument: Sendable, Equatable {
     public var targets: [TargetDefinition]
     public var rules: [Rule]
     public var server: ServerSettings
+    /// How SCIM provisioning maps onto the directory (`scim` in the config).
+    public var scim = ScimSettings()
+    /// Where each user was written (a path into the config or a directory file), for
+    /// messages found after decoding; empty for documents built in code.
+    var userPaths = MessagePaths()
+
+    /// The path naming user `index` in messages.
+    func userPath(_ index: Int) -> JSONPath {
+        index < userPaths.paths.count ? userPaths.paths[index] : JSONPath.root.appending("users").appending(index)
+    }
 
     public init(roles: [RoleDefinition] = RoleDefinition.defaults, defaultRole: String = RoleDefinition.defaultRoleID,
                 users: [UserDefinition], groups: [GroupDefinition] = [], targets: [TargetDefinition] = [],
@@ -19,4 +29,11 @@ public struct ConfigDocument: Sendable, Equatable {
         self.rules = rules
         self.server = server
     }
+}
+
+/// Paths kept only to word messages: two documents with the same definitions are equal
+/// wherever those were written.
+struct MessagePaths: Sendable, Equatable {
+    var paths: [JSONPath] = []
+    static func == (_: MessagePaths, _: MessagePaths) -> Bool { true }
 }

@@ -11,6 +11,9 @@ public struct ConfigIssue: Sendable, Equatable, CustomStringConvertible {
     public let path: JSONPath
     public let message: String
     public var position: SourcePosition?
+    /// The directory file the issue is in (its path as the operator opens it); nil for
+    /// the config file itself.
+    public var file: String?
 
     public init(_ severity: Severity, code: String, path: JSONPath, _ message: String, position: SourcePosition? = nil) {
         self.severity = severity
@@ -40,6 +43,9 @@ final class ConfigDiagnostics {
     func warning(_ code: String, _ path: JSONPath, _ message: String) {
         issues.append(ConfigIssue(.warning, code: code, path: path, message))
     }
+
+    /// Records an issue that already knows its position (a directory file's syntax error).
+    func append(_ issue: ConfigIssue) { issues.append(issue) }
 }
 
 /// "Did you mean" suggestions for unknown keys and names, by edit distance.

@@ -61,6 +61,8 @@ public struct UserDefinition: Sendable, Equatable {
     public let isOwner: Bool
     /// When non-critical notices to this user are held back.
     public let quietHours: QuietHours?
+    /// Where the user is defined: the config, a directory file or SCIM.
+    public var source: DirectorySource = .config
 
     public init(id: String, name: String? = nil, contact: Contact = Contact(), active: Bool = true, roles: [String] = [],
                 groups: [String] = [], grantedRights: [String] = [], revokedRights: [String] = [],
@@ -94,6 +96,8 @@ public struct GroupDefinition: Sendable, Equatable {
     /// Holders of these roles (exactly) are members.
     public let roles: [String]
     public let channel: GroupChannel?
+    /// Where the group is defined: the config, a directory file or SCIM.
+    public var source: DirectorySource = .config
 
     public init(id: String, name: String? = nil, members: [String] = [], groups: [String] = [], roles: [String] = [], channel: GroupChannel? = nil) {
         self.id = id
@@ -155,6 +159,8 @@ public struct TokenDefinition: Sendable, Equatable {
         case read
         case admin
         case ack
+        /// Provision users and groups through SCIM (`/scim/v2/`).
+        case directoryWrite = "directory:write"
     }
 
     public let id: String

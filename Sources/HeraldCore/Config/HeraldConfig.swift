@@ -84,7 +84,9 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 /// Reads a config file's bytes into a `HeraldConfig`, or every error with its place.
 public enum ConfigLoader {
     /// Parses, decodes, validates and compiles. Errors carry line:column positions.
-    public static func load(_ data: Data) throws(ConfigError) -> HeraldConfig {
+    /// `readFiles` reads what `directory.files` names (the core does no I/O); errors in
+    /// those files carry the file's path in `ConfigIssue.file`.
+    public static func load(_ data: Data, readFiles: @escaping DirectoryFileReader = DirectoryFileLookup.noFiles) throws(ConfigError) -> HeraldConfig {
         let parsed: JSONParser.Document
         do {
             parsed = try JSONParser.parse(data)
@@ -100,7 +102,7 @@ public enum ConfigLoader {
             } ?? ""
             diagnostics.error("duplicate_key", duplicate.path, "key '\(key)' appears twice in the same object; the first value would be ignored")
         }
-        var decoder = ConfigDecoder(diagnostics: diagnostics)
+        var decoder = ConfigDecoder(diagnostics: diagnostics, readFiles: readFiles)
         let document = decoder.decode(root)
         var config: HeraldConfig?
         if let document, !diagnostics.hasErrors {
@@ -110,11 +112,41 @@ public enum ConfigLoader {
                 for issue in error.issues { diagnostics.record(issue) }
             }
         }
+        let files = decoder.directoryFiles
         guard let config, !diagnostics.hasErrors else {
-            throw ConfigError(issues: locate(diagnostics.issues, in: data))
+            throw ConfigError(issues: locate(diagnostics.issues, in: data, files: files))
         }
         return HeraldConfig(document: config.document, directory: config.directory,
-                            warnings: locate(config.warnings, in: data))
+                            warnings: locate(config.warnings, in: data, files: files))
+    }
+
+    /// Like `locate(_:in:)`, for issues that may point into directory files: those get the
+    /// file's path, the path inside the file and a position in it. Config issues come
+    /// first, then each file's in the order the files were read.
+    static func locate(_ issues: [ConfigIssue], in data: Data, files: [DirectoryFile]) -> [ConfigIssue] {
+        guard !files.isEmpty else { return locate(issues, in: data) }
+        var byFile = Array(repeating: [ConfigIssue](), count: files.count + 1)
+        for issue in issues {
+            guard let (file, inner) = DirectoryFileMarker.split(issue.path), file < files.count else {
+                byFile[0].append(issue)
+                continue
+            }
+            var moved = ConfigIssue(issue.severity, code: issue.code, path: inner, issue.message, position: issue.position)
+            moved.file = files[file].path
+            byFile[file + 1].append(moved)
+        }
+        var located = locate(byFile[0], in: data)
+        for (file, fileIssues) in byFile.dropFirst().enumerated() {
+            // A syntax error already knows its position; the others are found by path.
+            let known = fileIssues.filter { $0.position != nil }
+            let found = locate(fileIssues.filter { $0.position == nil }, in: files[file].data).map { issue -> ConfigIssue in
+                var issue = issue
+                issue.file = files[file].path
+                return issue
+            }
+            located += known + found
+        }
+        return located
     }
 
     /// Adds `line:column` to issues (the position map is only built when needed, so a

@@ -26,6 +26,8 @@ public struct Directory: Sendable {
         public let rights: RightSet
         /// When non-critical notices to this user are held back.
         public let quietHours: QuietHours?
+        /// Where the user is defined (config, a directory file, SCIM).
+        public let source: DirectorySource
     }
 
     /// A group: role-derived (one per role, follows the role) or custom.
@@ -38,6 +40,8 @@ public struct Directory: Sendable {
         public let name: String
         public let kind: Kind
         public let channel: GroupChannel?
+        /// Where the group is defined; role-derived groups come from the config.
+        public let source: DirectorySource
     }
 
     /// One member of a group's flattened membership and why they are in it.

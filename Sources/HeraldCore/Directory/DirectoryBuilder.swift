@@ -14,9 +14,9 @@ struct DirectoryBuilder {
 
         // Role-derived groups come first, one per role, then custom groups.
         var groups = document.roles.enumerated().map {
-            Directory.Group(id: $1.id, name: $1.name, kind: .role($0), channel: nil)
+            Directory.Group(id: $1.id, name: $1.name, kind: .role($0), channel: nil, source: .config)
         }
-        groups += document.groups.map { Directory.Group(id: $0.id, name: $0.name, kind: .custom, channel: $0.channel) }
+        groups += document.groups.map { Directory.Group(id: $0.id, name: $0.name, kind: .custom, channel: $0.channel, source: $0.source) }
         let groupIndex = Dictionary(groups.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
 
         let users = compileUsers(roleIndex: roleIndex, groupIndex: groupIndex, userIndex: userIndex,
@@ -107,7 +107,7 @@ struct DirectoryBuilder {
                 if !allowed.isSuperset(of: expanded) {
                     let roleNames = roles.map { "'\(document.roles[$0].id)'" }.joined(separator: ", ")
                     diagnostics.error("right_not_grantable",
-                                      JSONPath.root.appending("users").appending(u).appending("rights").appending("grant").appending(g),
+                                      document.userPath(u).appending("rights").appending("grant").appending(g),
                                       "right '\(grant)' is neither recommended nor additional for roles \(roleNames)")
                 }
                 rights.formUnion(expanded)
@@ -120,7 +120,7 @@ struct DirectoryBuilder {
         return document.users.enumerated().map { u, user in
             Directory.User(id: user.id, name: user.name, contact: user.contact, active: user.active, isOwner: user.isOwner,
                            roles: roleLists[u], customGroups: user.groups.compactMap { groupIndex[$0] }, rights: effective[u],
-                           quietHours: user.quietHours)
+                           quietHours: user.quietHours, source: user.source)
         }
     }
 

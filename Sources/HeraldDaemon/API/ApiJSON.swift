@@ -14,6 +14,7 @@ enum DirectoryJSON {
             "name": user.name,
             "active": user.active,
             "owner": user.isOwner,
+            "source": ["kind": user.source.kind, "name": user.source.description],
             "roles": user.roles.map { ["id": directory.roles[$0].id, "name": directory.roles[$0].name] },
             "groups": directory.groups(of: u).map { g -> [String: Any] in
                 let group = directory.groups[g]

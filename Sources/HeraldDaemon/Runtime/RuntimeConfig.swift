@@ -25,9 +25,9 @@ struct RuntimeConfig: Sendable {
         }
         let config: HeraldConfig
         do {
-            config = try ConfigLoader.load(data)
+            config = try ConfigLoader.load(data, readFiles: DirectoryFileGlob.reader(forConfigAt: path))
         } catch {
-            throw RuntimeConfigError(lines: error.issues.map { "\(path):\($0.position == nil ? " " : "")\($0.description)" })
+            throw RuntimeConfigError(lines: error.issues.map { "\($0.file ?? path):\($0.position == nil ? " " : "")\($0.description)" })
         }
         var problems: [String] = []
         let tokens: TokenTable
