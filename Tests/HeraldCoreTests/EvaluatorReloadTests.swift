@@ -4,7 +4,8 @@ import Testing
 import HeraldTestKit
 
 /// State across a config reload: kept for unchanged rules, dropped for removed ones,
-/// re-derived silently when a rule's tier layout changed.
+/// re-derived when a rule's tier layout changed (judged from the tier the episode stood
+/// at: climbing into an untold tier notifies, staying or falling is silent).
 @Suite struct EvaluatorReloadTests {
     private func tiers(_ thresholds: [Double]) -> [TierSpec] {
         zip(EvaluatorConfig.threeTiers(.above), thresholds).map { TierSpec(name: $0.name, threshold: $1, users: $0.users) }
@@ -63,27 +64,57 @@ import HeraldTestKit
         #expect(driver.state.dropRules(notIn: ["kept"]).isEmpty)
     }
 
-    /// Thresholds moved (10/20/30 → 5/15/25) under a running episode: the next event's
-    /// tier is adopted silently (`rederived`), as if its tiers had been told; the episode
-    /// then continues normally.
-    @Test func changedThresholdsRederiveWithoutANotice() throws {
+    /// Thresholds moved (10/20/30 → 5/15/25) under a running episode told only `warn`:
+    /// the next event (16) is in `high` under the new layout, whose audience has not
+    /// been told, so `high` is told now; the episode then continues normally.
+    @Test func changedThresholdsClimbIntoAnUntoldTierNotifies() throws {
         var driver = EvaluatorDriver(try EvaluatorConfig.load([RuleSpec(tiers: tiers([10, 20, 30]))]))
         driver.send(12, at: 0)
         driver.reload(try EvaluatorConfig.load([RuleSpec(tiers: tiers([5, 15, 25]))]))
 
-        let rederived = driver.send(16, at: 1)
-        #expect(rederived.rules.map(\.status) == [.rederived])
-        #expect(rederived.notifications.isEmpty)
-        #expect(rederived.rules.first?.previousTier == TierReference(index: 0, name: "warn", threshold: 5))
-        #expect(rederived.rules.first?.tier == TierReference(index: 1, name: "high", threshold: 15))
-        #expect(driver.ruleState()?.tier == 1)
+        let climbed = driver.send(16, at: 1)
+        #expect(climbed.notices == [Notice(.escalated, 1, ["bob", "carol"])])
+        #expect(climbed.rules.first?.previousTier == TierReference(index: 0, name: "warn", threshold: 5))
+        #expect(climbed.rules.first?.tier == TierReference(index: 1, name: "high", threshold: 15))
+        #expect(driver.ruleState()?.notifiedTiers == [0, 1])
 
-        // Only the first event after the reload re-derives.
         let next = driver.send(16, at: 2)
         #expect(next.rules.map(\.status) == [.unchanged])
-        #expect(driver.send(26, at: 3).notifications.map(\.id) == ["r/p-1/1@1800000000000/2-escalated-t2"])
-        // Resolved goes to the people actually told (carol never was).
-        #expect(driver.send(3, at: 4).notices == [Notice(.resolved, 2, ["alice", "bob", "dave"])])
+        #expect(driver.send(26, at: 3).notifications.map(\.id) == ["r/p-1/1@1800000000000/3-escalated-t2"])
+        #expect(driver.send(3, at: 4).notices == [Notice(.resolved, 2, ["alice", "bob", "carol", "dave"])])
+    }
+
+    /// The trial that found #17 item 1: at `warn` (12), the operator lowers `high` from
+    /// 20 to 18 and reloads; the next event (25) must tell `high`, not be absorbed.
+    @Test func loweredThresholdDoesNotSwallowTheEscalation() throws {
+        var driver = EvaluatorDriver(try EvaluatorConfig.load([RuleSpec(tiers: tiers([10, 20, 30]))]))
+        #expect(driver.send(12, at: 0).notices == [Notice(.firing, 0, ["alice", "bob"])])
+        driver.reload(try EvaluatorConfig.load([RuleSpec(tiers: tiers([10, 18, 30]))]))
+        #expect(driver.state.rederivations(under: driver.evaluator.config).map(\.tier.name) == ["warn"])
+        #expect(driver.send(25, at: 1).notices == [Notice(.escalated, 1, ["bob", "carol"])])
+        #expect(driver.state.rederivations(under: driver.evaluator.config).isEmpty, "adopted at the event")
+    }
+
+    /// A cumulative rule: the climb after the reload tells the new tier's people who
+    /// were not told yet (bob heard `warn` already).
+    @Test func loweredThresholdCumulativeTellsOnlyTheNewPeople() throws {
+        var driver = EvaluatorDriver(try EvaluatorConfig.load([RuleSpec(tiers: tiers([10, 20, 30]), cumulative: true)]))
+        driver.send(12, at: 0)
+        driver.reload(try EvaluatorConfig.load([RuleSpec(tiers: tiers([10, 18, 30]), cumulative: true)]))
+        #expect(driver.send(19, at: 1).notices == [Notice(.escalated, 1, ["carol"])])
+    }
+
+    /// What the reload reports: the running episodes whose layout changed, the tier each
+    /// is judged from and the tiers it told; untouched rules and idle subjects are not listed.
+    @Test func rederivationsListRunningEpisodesOnly() throws {
+        let other = RuleSpec(id: "other", metric: "queue_depth", tiers: [TierSpec(name: "t", threshold: 1, users: ["carol"])])
+        var driver = EvaluatorDriver(try EvaluatorConfig.load([RuleSpec(tiers: tiers([10, 20, 30])), other]))
+        driver.send(35, at: 0, subject: "hot")
+        driver.send(5, at: 0, subject: "idle")
+        let reloaded = try EvaluatorConfig.load([RuleSpec(tiers: Array(tiers([10, 20, 30]).prefix(2))), other])
+        #expect(driver.state.rederivations(under: reloaded) == [
+            Rederivation(key: RuleStateKey(ruleID: "r", subjectID: "hot"), tier: TierReference(index: 1, name: "high", threshold: 20), toldTiers: []),
+        ])
     }
 
     /// Re-deriving to a lower tier must not forget the higher tiers already told in the

@@ -8,6 +8,9 @@ public import Foundation
 /// - tier j → higher k: `escalated` to tier k's audience (cumulative: every tier ≤ k
 ///   not yet told, minus people already told); a tier already told in this episode is
 ///   not told again.
+/// - after a reload changed the rule's tiers (`RuleState.adoptLayout`): the next event is
+///   judged from the tier the episode stood at; climbing into a tier not yet told sends
+///   its notice as above, staying or falling is adopted silently (`rederived`).
 /// - tier j → lower k: `deescalated` to everyone told, only if the rule asks.
 /// - tier → none: `resolved` to everyone told in the episode, if the rule asks.
 /// - same tier, `repeatAfter` since the last notice: `repeated` (not while acknowledged).
@@ -71,21 +74,17 @@ struct RuleStep {
             return outcome(.outOfOrder, previous: previous, state: nil, [])
         }
         state.lastEventAt = time
-        if state.tierSignature != rule.tierSignature {
-            state.tierSignature = rule.tierSignature
-            if previous != nil, let derived = TierMath.rawTier(event.value, in: rule) {
-                // Thresholds changed under a running episode: adopt the tier the new
-                // layout gives, as if already told, so the reload itself notifies nobody.
-                // Tiers told earlier in the episode stay told, so climbing back to one
-                // (even after a reload that removed and restored it) does not re-send it.
-                state.tier = derived
-                state.notifiedTiers = Set(state.notifiedTiers).union(0...derived).sorted()
-                state.lastEvent = event
-                return outcome(.rederived, previous: previous, state: state, [])
-            }
-            if previous.map({ $0 >= rule.tiers.count }) == true { state.tier = rule.tiers.count - 1 }
-        }
+        let rederiving = state.adoptLayout(of: rule) != nil
         let next = TierMath.tier(event.value, current: state.tier, in: rule)
+        if rederiving, let k = next, let j = state.tier, k <= j {
+            // Thresholds changed under a running episode and the value sits at or below the
+            // tier the episode stood at: adopt it silently (the reload itself is no news).
+            // Climbing past it goes through the table below, so a tier whose audience has
+            // not been told in this episode is told now.
+            state.tier = k
+            state.lastEvent = event
+            return outcome(.rederived, previous: previous, state: state, [])
+        }
         var notifications: [Notification] = []
         switch (state.tier, next) {
         case (nil, nil):
@@ -116,7 +115,7 @@ struct RuleStep {
         state.tier = next
         state.lastEvent = next == nil ? nil : event
         let changed = previous != next || !notifications.isEmpty
-        return outcome(changed ? .changed : .unchanged, previous: previous, state: state, notifications)
+        return outcome(changed ? .changed : (rederiving ? .rederived : .unchanged), previous: previous, state: state, notifications)
     }
 
     private func startEpisode(_ state: inout RuleState) {

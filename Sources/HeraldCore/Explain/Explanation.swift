@@ -45,6 +45,9 @@ public struct Explanation: Sendable {
 
     public let steps: [Step]
     public let finalState: EvaluationState
+    /// Running episodes of the given state whose rule's tiers the config changed: each is
+    /// judged from the tier it stood at (see `RuleState.adoptLayout`).
+    public var rederivations: [Rederivation] = []
     /// Events ignored because they were older than the last applied one.
     public var outOfOrderCount: Int { steps.reduce(0) { $0 + $1.outcome.rules.filter { $0.status == .outOfOrder }.count } }
 
@@ -69,7 +72,7 @@ public struct Explanation: Sendable {
             }
             steps.append(Step(index: index, outcome: outcome, labelMismatches: mismatches, holds: holds, forecasts: forecasts))
         }
-        return Explanation(steps: steps, finalState: current)
+        return Explanation(steps: steps, finalState: current, rederivations: state.rederivations(under: config))
     }
 
     /// Runs the state's escalation timer forward on a copy, firing each step at its

@@ -5,6 +5,10 @@ public enum ExplanationRenderer {
     /// Human-readable: one block per event, one line per recipient with its path.
     public static func text(_ explanation: Explanation) -> String {
         var out = ""
+        for item in explanation.rederivations {
+            out += "state: rule \(item.key.ruleID) subject \(item.key.subjectID): tiers changed since the state was written; "
+                + "judged from \(tierText(item.tier)), told: \(item.toldTiers.isEmpty ? "none" : item.toldTiers.joined(separator: ", "))\n"
+        }
         for step in explanation.steps {
             let event = step.outcome.event
             out += "event \(step.index + 1): \(event.metric) = \(JSONNumber.format(event.value)) for \(subjectText(event.subject))"
@@ -104,7 +108,10 @@ public enum ExplanationRenderer {
                     return object
                 },
             ]
-        }, "outOfOrder": explanation.outOfOrderCount]
+        }, "outOfOrder": explanation.outOfOrderCount,
+           "rederived": explanation.rederivations.map { item -> [String: Any] in
+               ["rule": item.key.ruleID, "subject": item.key.subjectID, "tier": tierJSON(item.tier), "toldTiers": item.toldTiers]
+           }]
     }
 
     static func ruleJSON(_ rule: RuleOutcome) -> [String: Any] {

@@ -247,6 +247,7 @@ final class EvaluationLoop: @unchecked Sendable {
     /// Swaps in a new config between events; drops the state of removed rules.
     func apply(_ config: HeraldConfig, ackLinks: AckLinkSigner, completion: @escaping @Sendable ([RuleStateKey]) -> Void) {
         queue.async { [self] in
+            reportRederivations(from: evaluator.config, to: config)
             evaluator = Evaluator(config: config)
             planner = CommitPlanner(config: config, ackLinks: ackLinks)
             depthLock.withLock { maxDepth = config.server.queueDepth }
@@ -258,6 +259,27 @@ final class EvaluationLoop: @unchecked Sendable {
             refreshSilences()
             rearmEscalationTimer()
             completion(dropped)
+        }
+    }
+
+    /// Most re-derived states logged one by one per reload; the rest are summed up in one line.
+    static let maxRederivationLogLines = 100
+
+    /// Logs and counts the running episodes whose tiers this reload changed: each is
+    /// judged from the tier it stood at by its next event (`RuleState.adoptLayout`).
+    private func reportRederivations(from old: HeraldConfig, to new: HeraldConfig) {
+        let changed = state.rederivations(under: new).filter {
+            old.rule(id: $0.key.ruleID)?.tierSignature != new.rule(id: $0.key.ruleID)?.tierSignature
+        }
+        metrics.increment("herald_reload_rederived_states_total", by: Double(changed.count),
+                          help: "Running episodes whose tiers a reload changed; each is judged from the tier it stood at by its next event.")
+        for item in changed.prefix(Self.maxRederivationLogLines) {
+            logger.notice("tiers changed under a running episode; its next event is judged from the tier it stood at",
+                          ["rule.id": item.key.ruleID, "subject.id": item.key.subjectID, "tier": item.tier.name,
+                           "told": item.toldTiers.joined(separator: ",")])
+        }
+        if changed.count > Self.maxRederivationLogLines {
+            logger.notice("more episodes re-derived, not listed", ["states": changed.count - Self.maxRederivationLogLines])
         }
     }
 
