@@ -208,6 +208,21 @@ import HeraldTestKit
         #expect(driver.send(12, at: 2).rules.map(\.status) == [.unchanged])
     }
 
+    /// `explain --state` shows a state the config would re-derive before the events,
+    /// in text and JSON, and then the climb's notice.
+    @Test func explainShowsTheRederivation() throws {
+        var driver = EvaluatorDriver(try EvaluatorConfig.load([RuleSpec(tiers: tiers([10, 20, 30]))]))
+        driver.send(12, at: 0)
+        let reloaded = try EvaluatorConfig.load([RuleSpec(tiers: tiers([10, 18, 30]))])
+        let event = MetricEvent(metric: "utilisation_variance", value: 25, subject: .init(id: "p-1"), timestamp: driver.timeline.at(minutes: 1))
+        let explanation = Explanation.run([event], config: reloaded, state: driver.state, now: driver.timeline.at(minutes: 1))
+        let text = ExplanationRenderer.text(explanation)
+        #expect(text.hasPrefix("state: rule r subject p-1: tiers changed since the state was written; judged from tier warn (threshold 10), told: warn\n"))
+        #expect(text.contains("escalated (tier high"))
+        let json = ExplanationRenderer.json(explanation)["rederived"] as? [[String: Any]]
+        #expect(json?.first?["toldTiers"] as? [String] == ["warn"])
+    }
+
     /// Ordering and idempotency memory survive a reload; the reloaded window applies.
     @Test func orderingAndDuplicatesSurviveReload() throws {
         let rule = RuleSpec(tiers: EvaluatorConfig.threeTiers(.above))
