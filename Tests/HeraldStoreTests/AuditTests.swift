@@ -2,9 +2,10 @@ import Foundation
 import Testing
 @testable import HeraldStore
 
+/// The audit part of the `StateStore` contract, run against every `StoreUnderTest`.
 @Suite struct AuditTests {
-    @Test func insertingAnExistingNotificationIsIgnored() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func insertingAnExistingNotificationIsIgnored(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             try store.commit(CommitBatch(audit: [audit("n1")]))
             var replay = audit("n1")
             replay.transition = "escalated"
@@ -14,8 +15,8 @@ import Testing
         }
     }
 
-    @Test func pagesNewestFirstWithCursor() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func pagesNewestFirstWithCursor(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             try store.commit(CommitBatch(audit: (1...5).map { audit("n\($0)", at: at(Double($0))) }))
             let first = try store.auditPage(limit: 2)
             #expect(first.items.map(\.record.notificationID) == ["n5", "n4"])
@@ -29,15 +30,15 @@ import Testing
         }
     }
 
-    @Test func exactlyFullLastPageHasNoNextCursor() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func exactlyFullLastPageHasNoNextCursor(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             try store.commit(CommitBatch(audit: [audit("n1"), audit("n2")]))
             #expect(try store.auditPage(limit: 2).next == nil)
         }
     }
 
-    @Test func filtersBySubjectRuleAndTime() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func filtersBySubjectRuleAndTime(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             try store.commit(CommitBatch(audit: [
                 audit("a", rule: "cpu", subject: "host-1", at: at(10)),
                 audit("b", rule: "cpu", subject: "host-2", at: at(20)),
@@ -56,8 +57,8 @@ import Testing
         }
     }
 
-    @Test func limitIsClampedToTheNamedMaximum() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func limitIsClampedToTheNamedMaximum(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             let count = StoreLimits.maxPageSize + 10
             try store.commit(CommitBatch(audit: (0..<count).map { audit("n\($0)") }))
             let page = try store.auditPage(limit: 1_000_000)
@@ -67,8 +68,8 @@ import Testing
         }
     }
 
-    @Test func optionalFieldsRoundTrip() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func optionalFieldsRoundTrip(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             var record = audit("n1")
             record.tier = nil
             record.suppressed = "silence-7"

@@ -2,9 +2,11 @@ import Foundation
 import Testing
 @testable import HeraldStore
 
+/// The commit part of the `StateStore` contract (tests taking a `StoreUnderTest`), and
+/// what only the SQLite store shows: an injected failure, its transaction count, reopening a file.
 @Suite struct CommitTests {
-    @Test func ruleStatesRoundTripThroughUpsertAndDelete() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func ruleStatesRoundTripThroughUpsertAndDelete(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             try store.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1"), ruleState("r1", "s2"),
                                                             ruleState("r2", "s1")]))
             // Upsert replaces by key; delete removes; a later batch in the same commit wins.
@@ -17,16 +19,16 @@ import Testing
         }
     }
 
-    @Test func deleteInTheSameBatchAsUpsertWins() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func deleteInTheSameBatchAsUpsertWins(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             let key = RuleStateRowKey(ruleID: "r1", subjectID: "s1")
             try store.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")], ruleStateDeletes: [key]))
             #expect(try store.loadRuleStates().isEmpty)
         }
     }
 
-    @Test func seenEventsLoadSinceAndPruneBefore() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func seenEventsLoadSinceAndPruneBefore(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             try store.commit(CommitBatch(seenEvents: [
                 SeenEventRecord(eventID: "e1", seenAt: at(10)),
                 SeenEventRecord(eventID: "e2", seenAt: at(20)),
@@ -42,8 +44,8 @@ import Testing
         }
     }
 
-    @Test func constraintViolationLeavesNothingFromAnyBatch() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func constraintViolationLeavesNothingFromAnyBatch(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             try store.commit(CommitBatch(outbox: [delivery("d1")]))
             let good = CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")],
                                    seenEvents: [SeenEventRecord(eventID: "e1", seenAt: at(0))],
@@ -95,7 +97,7 @@ import Testing
     }
 
     /// After a failed commit only the earlier `d1` delivery exists; nothing else was written.
-    private func expectOnlyFirstDelivery(_ store: SQLiteStore) throws {
+    private func expectOnlyFirstDelivery(_ store: any StateStore) throws {
         #expect(try store.outboxDepth() == 1)
         #expect(try store.pendingDeliveries(limit: 10).map(\.deliveryID) == ["d1"])
         #expect(try store.loadRuleStates().isEmpty)

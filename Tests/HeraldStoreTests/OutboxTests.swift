@@ -3,9 +3,10 @@ import HeraldSupport
 import Testing
 @testable import HeraldStore
 
+/// The outbox and dead-letter part of the `StateStore` contract, run against every `StoreUnderTest`.
 @Suite struct OutboxTests {
-    @Test func dueDeliveriesAreOrderedByNextAttemptAndFiltered() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func dueDeliveriesAreOrderedByNextAttemptAndFiltered(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             try store.commit(CommitBatch(outbox: [
                 delivery("late", due: at(30)), delivery("early", due: at(10)),
                 delivery("other-target", target: "pager", due: at(5)), delivery("future", due: at(100)),
@@ -23,8 +24,8 @@ import Testing
         }
     }
 
-    @Test func recordedAttemptMovesTheDueTime() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func recordedAttemptMovesTheDueTime(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             try store.commit(CommitBatch(outbox: [delivery("d1", due: at(0)), delivery("d2", due: at(1))]))
             #expect(try store.recordAttempt(deliveryID: "d1", attempts: 1, nextAttemptAt: at(60),
                                             lastStatus: 503, lastError: "service unavailable"))
@@ -39,8 +40,8 @@ import Testing
         }
     }
 
-    @Test func deliveredLeavesTheOutboxAndIsRemembered() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func deliveredLeavesTheOutboxAndIsRemembered(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             try store.commit(CommitBatch(outbox: [delivery("d1", notification: "n1")]))
             try store.recordAttempt(deliveryID: "d1", attempts: 1, nextAttemptAt: at(1), lastStatus: 500, lastError: "boom")
             #expect(try store.markDelivered(deliveryID: "d1", status: 200, at: at(2)))
@@ -53,8 +54,8 @@ import Testing
         }
     }
 
-    @Test func deadLetterKeepsABoundedExcerptAndCanBeRequeued() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func deadLetterKeepsABoundedExcerptAndCanBeRequeued(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             try store.commit(CommitBatch(outbox: [delivery("d1", notification: "n1"), delivery("d2")]))
             try store.recordAttempt(deliveryID: "d1", attempts: 4, nextAttemptAt: at(1), lastStatus: 500, lastError: "x")
             let response = Data(repeating: 0x7A, count: SharedLimits.responseExcerptBytes + 100)
@@ -83,8 +84,8 @@ import Testing
         }
     }
 
-    @Test func deadLettersPageNewestFirst() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func deadLettersPageNewestFirst(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             try store.commit(CommitBatch(outbox: (1...3).map { delivery("d\($0)") }))
             for id in ["d1", "d2", "d3"] {
                 try store.moveToDeadLetter(deliveryID: id, status: nil, error: "timeout", responseExcerpt: nil, at: at(1))
@@ -98,8 +99,8 @@ import Testing
         }
     }
 
-    @Test func fetchLimitIsClamped() throws {
-        try withStore { store, _ in
+    @Test(arguments: StoreUnderTest.allCases) func fetchLimitIsClamped(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
             let count = StoreLimits.maxDeliveriesPerFetch + 5
             try store.commit(CommitBatch(outbox: (0..<count).map { delivery("d\($0)") }))
             #expect(try store.pendingDeliveries(limit: .max).count == StoreLimits.maxDeliveriesPerFetch)
@@ -110,15 +111,15 @@ import Testing
 }
 
 /// Destination keys (`target@user:id`) are excluded by their target id.
-@Test func dueDeliveriesExcludeByTargetIDOfDestinationKeys() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-outbox-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let store = try SQLiteStore(directory: directory)
-    let now = Date(timeIntervalSince1970: 1_800_000_000)
-    let rows = ["chat@user:u-1", "chat@group:g", "chat", "sms", "sms@user:u-2"].enumerated().map { index, target in
-        OutboxRecord(deliveryID: "d\(index)", notificationID: "n", target: target, body: Data("{}".utf8), createdAt: now, nextAttemptAt: now)
+@Test(arguments: StoreUnderTest.allCases)
+func dueDeliveriesExcludeByTargetIDOfDestinationKeys(_ kind: StoreUnderTest) throws {
+    try kind.withStore { store in
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let rows = ["chat@user:u-1", "chat@group:g", "chat", "sms", "sms@user:u-2"].enumerated().map { index, target in
+            OutboxRecord(deliveryID: "d\(index)", notificationID: "n", target: target, body: Data("{}".utf8), createdAt: now, nextAttemptAt: now)
+        }
+        try store.commit(CommitBatch(outbox: rows))
+        let due = try store.dueDeliveries(now: now, limit: 10, excludingTargets: ["chat"])
+        #expect(due.map(\.target) == ["sms", "sms@user:u-2"])
     }
-    try store.commit(CommitBatch(outbox: rows))
-    let due = try store.dueDeliveries(now: now, limit: 10, excludingTargets: ["chat"])
-    #expect(due.map(\.target) == ["sms", "sms@user:u-2"])
 }

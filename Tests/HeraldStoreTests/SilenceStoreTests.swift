@@ -2,15 +2,16 @@ import Foundation
 import Testing
 @testable import HeraldStore
 
-/// Silences in the store: added once per id, listed newest first, filtered to those not
+/// Silences in the store (the `StateStore` contract, run against every `StoreUnderTest`,
+/// and the SQLite migration): added once per id, listed newest first, filtered to those not
 /// yet ended, expired by rewriting, deleted, and brought by migration 3 to an older file.
 @Suite struct SilenceStoreTests {
     func silence(_ id: String, starts: Double = 0, ends: Double = 3600, created: Double = 0) -> SilenceRecord {
         SilenceRecord(id: id, body: Data(#"{"id":"\#(id)"}"#.utf8), startsAt: at(starts), endsAt: at(ends), createdAt: at(created))
     }
 
-    @Test func addedSilencesAreListedNewestFirstAndAnIdIsNeverReplaced() throws {
-        try withStore { (store, _) throws in
+    @Test(arguments: StoreUnderTest.allCases) func addedSilencesAreListedNewestFirstAndAnIdIsNeverReplaced(_ kind: StoreUnderTest) throws {
+        try kind.withStore { (store) throws in
             #expect(try store.addSilence(silence("s-1", created: 10)))
             #expect(try store.addSilence(silence("s-2", created: 20)))
             // Same id again: refused, the first one stays as it was.
@@ -21,8 +22,8 @@ import Testing
         }
     }
 
-    @Test func onlySilencesNotEndedAreListedForMatching() throws {
-        try withStore { (store, _) throws in
+    @Test(arguments: StoreUnderTest.allCases) func onlySilencesNotEndedAreListedForMatching(_ kind: StoreUnderTest) throws {
+        try kind.withStore { (store) throws in
             try store.addSilence(silence("ended", starts: 0, ends: 100))
             try store.addSilence(silence("running", starts: 0, ends: 500))
             try store.addSilence(silence("future", starts: 1000, ends: 2000))
@@ -33,8 +34,8 @@ import Testing
         }
     }
 
-    @Test func expiringRewritesBodyAndTimesButKeepsTheCreationTime() throws {
-        try withStore { (store, _) throws in
+    @Test(arguments: StoreUnderTest.allCases) func expiringRewritesBodyAndTimesButKeepsTheCreationTime(_ kind: StoreUnderTest) throws {
+        try kind.withStore { (store) throws in
             try store.addSilence(silence("s-1", starts: 0, ends: 3600, created: 5))
             var expired = silence("s-1", starts: 0, ends: 60, created: 999)
             expired.body = Data(#"{"id":"s-1","expired":true}"#.utf8)
@@ -48,8 +49,8 @@ import Testing
         }
     }
 
-    @Test func deletingRemovesOnlyThatSilence() throws {
-        try withStore { (store, _) throws in
+    @Test(arguments: StoreUnderTest.allCases) func deletingRemovesOnlyThatSilence(_ kind: StoreUnderTest) throws {
+        try kind.withStore { (store) throws in
             try store.addSilence(silence("s-1"))
             try store.addSilence(silence("s-2"))
             #expect(try store.deleteSilence(id: "s-1"))

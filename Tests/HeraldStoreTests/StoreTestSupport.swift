@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import HeraldStore
 
 /// Runs `body` with a fresh directory under the system temp dir, removed afterwards.
@@ -9,7 +10,28 @@ func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
     return try body(directory)
 }
 
-/// Runs `body` with a store opened in a fresh temporary directory.
+/// The `StateStore` implementations the contract tests run against: a test written
+/// `@Test(arguments: StoreUnderTest.allCases)` that reaches its store only through
+/// `withStore` checks the protocol's contract, not one implementation. A second store
+/// (PostgreSQL, issue #20) adds its case here and runs the same tests. Tests of what
+/// only SQLite has (migrations, WAL checkpoints, test hooks) use `SQLiteStore` directly.
+enum StoreUnderTest: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+
+    var testDescription: String { rawValue }
+
+    /// Runs `body` with an empty store of this kind, discarded afterwards.
+    func withStore<T>(_ body: (any StateStore) throws -> T) throws -> T {
+        switch self {
+        case .sqlite:
+            try withTemporaryDirectory { directory in
+                try body(try SQLiteStore(directory: directory, synchronous: .normal))
+            }
+        }
+    }
+}
+
+/// Runs `body` with a SQLite store opened in a fresh temporary directory.
 func withStore<T>(synchronous: SQLiteStore.Synchronous = .normal, _ body: (SQLiteStore, URL) throws -> T) throws -> T {
     try withTemporaryDirectory { directory in
         let store = try SQLiteStore(directory: directory, synchronous: synchronous)
