@@ -82,7 +82,9 @@ extension EscalationTests {
             let token = try #require(K.ackToken(firing, user: "u-adam"))
             #expect(K.ackToken(firing, user: "u-olivia") != token)
             let link = try #require((firing["recipients"] as? [[String: Any]])?.first?["ack"] as? [String: Any])
-            #expect(link["url"] as? String == "/v1/episodes/ack-link")
+            // Absolute, from the listen address (no server.publicURL here), with the bound port.
+            #expect(link["url"] as? String == "http://127.0.0.1:\(herald.port)/ack/\(link["token"] as? String ?? "?")")
+            #expect(link["apiURL"] as? String == "http://127.0.0.1:\(herald.port)/v1/episodes/ack-link")
             let expires = try #require(K.date(link["expiresAt"]))
             #expect(expires > Date().addingTimeInterval(3600))
 

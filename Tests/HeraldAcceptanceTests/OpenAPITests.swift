@@ -37,7 +37,7 @@ struct OpenAPITests {
 
     /// A source-level guard: the router's registrations, read from ApiRoutes.swift.
     @Test func routesInTheSourceAreTheRoutesKeptHere() throws {
-        let source = try String(contentsOf: Fixtures.url("Sources/HeraldDaemon/ApiRoutes.swift"), encoding: .utf8)
+        let source = try String(contentsOf: Fixtures.url("Sources/HeraldDaemon/API/ApiRoutes.swift"), encoding: .utf8)
         let pattern = try NSRegularExpression(pattern: #"router\.add\("([A-Za-z]+)",\s*"([^"]+)""#)
         let matches = pattern.matches(in: source, range: NSRange(source.startIndex..., in: source))
         let registered = Set(matches.compactMap { match -> String? in

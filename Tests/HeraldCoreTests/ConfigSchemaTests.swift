@@ -24,6 +24,8 @@ struct ConfigSchemaTests {
         #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "https://x/y", "mode": "fanout"}]}"#,
         #"{"users": [{"id": "o", "owner": true}], "server": {"tokens": [{"id": "t", "scopes": ["read"]}]}}"#,
         #"{"users": [{"id": "o", "owner": true}], "server": {"maxBatchEvents": 0}}"#,
+        #"{"users": [{"id": "o", "owner": true}], "server": {"publicURL": "herald.example.org"}}"#,
+        #"{"users": [{"id": "o", "owner": true}], "server": {"publicURL": "https://herald.example.org/?x=1"}}"#,
         // Escalation and quiet hours (issue 8).
         #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"owner": true}], "escalation": {"repeat": 1}}]}]}"#,
         #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"owner": true}], "escalation": {"steps": []}}]}]}"#,

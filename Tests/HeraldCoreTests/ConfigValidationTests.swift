@@ -106,6 +106,11 @@ struct ConfigValidationTests {
              path: "server.tokens[0]", message: "a token needs either 'sha256', or 'env' and/or 'file'"),
         Case(name: "too few remembered event ids", json: config(#""server": {"maxRememberedEventIds": 999}"#),
              path: "server.maxRememberedEventIds", message: "'maxRememberedEventIds' must be a whole number from 1000 to 100000000, found 999"),
+        // Ack links are `<publicURL>/ack/<token>`: a query or a missing scheme would break them.
+        Case(name: "public URL without scheme", json: config(#""server": {"publicURL": "herald.example.org"}"#),
+             path: "server.publicURL", message: "'herald.example.org' is not an http or https URL without query or fragment"),
+        Case(name: "public URL with a query", json: config(#""server": {"publicURL": "https://h.example/?a=1"}"#),
+             path: "server.publicURL", message: "'https://h.example/?a=1' is not an http or https URL without query or fragment"),
         Case(name: "queue smaller than a batch", json: config(#""server": {"queueDepth": 10, "maxBatchEvents": 100}"#),
              path: "server.queueDepth", message: "'queueDepth' (10) must be at least 'maxBatchEvents' (100), or a full batch could never be queued"),
         Case(name: "a user's address on a target is not a URL",

@@ -79,7 +79,8 @@ struct JSONBytesWriterTests {
             document.target = Bool.random(using: &rng) ? Self.randomString(&rng) : nil
             document.group = Bool.random(using: &rng) ? Self.randomString(&rng) : nil
             document.excluded = Bool.random(using: &rng) ? nil : document.excluded
-            let link = AckLink(token: Self.randomString(&rng), expiresAt: Self.randomString(&rng), url: Self.randomString(&rng))
+            let link = AckLink(token: Self.randomString(&rng), expiresAt: Self.randomString(&rng), url: Self.randomString(&rng),
+                               apiURL: Self.randomString(&rng))
             document.ack = Bool.random(using: &rng) ? link : nil
             for index in document.recipients.indices {
                 document.recipients[index].address = Bool.random(using: &rng) ? Self.randomString(&rng) : nil

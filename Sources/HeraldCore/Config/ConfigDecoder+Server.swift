@@ -49,6 +49,18 @@ extension ConfigDecoder {
         }
     }
 
+    /// `server.publicURL`: an http(s) URL with a host and no query or fragment (links are
+    /// made by appending `/ack/<token>`); returned without its trailing `/`.
+    func checkPublicURL(_ text: String, at path: JSONPath) -> String? {
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty,
+              url.query == nil, url.fragment == nil else {
+            diagnostics.error("bad_url", path, "'\(text)' is not an http or https URL without query or fragment")
+            return nil
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
     /// `{"env": "NAME"}` or `{"file": "/path"}`: secrets are never written inline.
     func decodeSecretSource(_ item: JSONValue, at path: JSONPath) -> SecretSource? {
         guard var reader = ObjectReader(item, at: path, diagnostics) else { return nil }
@@ -68,6 +80,7 @@ extension ConfigDecoder {
     mutating func decodeServer(_ reader: inout ObjectReader) -> ServerSettings {
         var server = ServerSettings()
         if let listen = reader.string("listen") { server.listen = listen }
+        if let url = reader.string("publicURL") { server.publicURL = checkPublicURL(url, at: reader.path.appending("publicURL")) }
         if let v = reader.integer("maxConnections", in: 1...100_000) { server.maxConnections = v }
         if let v = reader.integer("connectionMemoryLimit", in: 4096...(64 << 20)) { server.connectionMemoryLimit = v }
         if let v = reader.duration("connectionTimeout") { server.connectionTimeout = v }

@@ -174,6 +174,10 @@ public struct TokenDefinition: Sendable, Equatable {
 /// Settings for `herald serve`; every limit has a safe default.
 public struct ServerSettings: Sendable, Equatable {
     public var listen: String = "127.0.0.1:8080"
+    /// The address people and gateways reach Herald at (`https://herald.example.org`),
+    /// the base of every ack link in a webhook; nil derives `http://<listen address>`.
+    /// Behind a proxy or TLS terminator only the operator knows it, hence a setting.
+    public var publicURL: String?
     /// Simultaneous connections; beyond it new connections are refused.
     public var maxConnections: Int = 1024
     /// Memory per connection for headers and body pieces.

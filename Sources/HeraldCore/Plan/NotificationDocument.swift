@@ -222,6 +222,7 @@ extension MetricEvent {
 extension AckLink {
     func write(to w: inout JSONBytesWriter) {
         w.beginObject()
+        w.member("apiURL", apiURL)
         w.member("expiresAt", expiresAt)
         w.member("token", token)
         w.member("url", url)

@@ -33,15 +33,19 @@ public enum WebhookPayload {
     }
 }
 
-/// A signed link with which a recipient acknowledges an episode without an API token.
+/// A signed link with which a recipient acknowledges an episode without an API token:
+/// `url` is the page a person taps (`<publicURL>/ack/<token>`), `apiURL` where a gateway
+/// POSTs `{"token": …}` instead.
 public struct AckLink: Encodable, Sendable, Equatable {
     public let token: String
     public let expiresAt: String
     public let url: String
+    public let apiURL: String
 
-    public init(token: String, expiresAt: String, url: String) {
+    public init(token: String, expiresAt: String, url: String, apiURL: String) {
         self.token = token
         self.expiresAt = expiresAt
         self.url = url
+        self.apiURL = apiURL
     }
 }

@@ -23,8 +23,10 @@ struct AckLinkSigner: Sendable {
     /// Longest token accepted: episode ids are bounded by the subject and rule id limits
     /// (512 bytes each, escaped at most ×3), so a real token is far shorter.
     static let maxTokenBytes = 8192
-    /// Where gateways send tokens back (relative to Herald's base URL).
+    /// Where gateways send tokens back (relative to Herald's public URL).
     static let path = "/v1/episodes/ack-link"
+    /// Where a person opens the acknowledge page: `<publicURL>/ack/<token>`.
+    static let pagePrefix = "/ack/"
     /// Separates the derived keys from the webhook signatures made with the same secret.
     static let derivationLabel = Array("herald ack link v1".utf8)
 
@@ -127,12 +129,13 @@ enum AckLinkPayload {
     /// The link for one person on one delivery, or nil when the notice offers none
     /// (after `resolved` and `acknowledged` nobody can take the episode on).
     static func link(for user: String, notification: HeraldCore.Notification, delivery: PlannedDelivery,
-                     signer: AckLinkSigner, sendAt: Date) -> AckLink? {
+                     signer: AckLinkSigner, publicURL: String, sendAt: Date) -> AckLink? {
         guard offersLink(notification.transition) else { return nil }
         // Whole seconds, as the token carries it, so `expiresAt` says exactly what is checked.
         let expiresAt = Date(timeIntervalSince1970: sendAt.addingTimeInterval(AckLinkSigner.lifetime).timeIntervalSince1970.rounded(.down))
         return signer.token(episode: notification.episodeID, user: user, expiresAt: expiresAt, target: delivery.target).map {
-            AckLink(token: $0, expiresAt: NotificationJSON.timestamp(expiresAt), url: AckLinkSigner.path)
+            AckLink(token: $0, expiresAt: NotificationJSON.timestamp(expiresAt), url: publicURL + AckLinkSigner.pagePrefix + $0,
+                    apiURL: publicURL + AckLinkSigner.path)
         }
     }
 }

@@ -16,9 +16,12 @@ import HeraldStore
 struct CommitPlanner {
     let config: HeraldConfig
     let ackLinks: AckLinkSigner
-    init(config: HeraldConfig, ackLinks: AckLinkSigner = .none) {
+    /// The base of the ack links' absolute URLs, read at each commit (known once bound).
+    let publicURL: PublicURL
+    init(config: HeraldConfig, ackLinks: AckLinkSigner = .none, publicURL: PublicURL = PublicURL()) {
         self.config = config
         self.ackLinks = ackLinks
+        self.publicURL = publicURL
     }
 
     /// Audit and outbox rows for one notification committed at `now`.
@@ -29,10 +32,11 @@ struct CommitPlanner {
                                 transition: notification.transition.rawValue, tier: notification.tier.name,
                                 createdAt: now, payload: payload, suppressed: silence?.id)
         guard silence == nil else { return (audit, []) }
+        let base = publicURL.base
         let outbox = DeliveryPlanner.plan(notification, config: config, now: now).map { delivery in
             let sendAt = delivery.heldUntil ?? now
             let body = WebhookPayload.body(notification, delivery: delivery, config: config, notifiedAt: now) { user in
-                AckLinkPayload.link(for: user, notification: notification, delivery: delivery, signer: ackLinks, sendAt: sendAt)
+                AckLinkPayload.link(for: user, notification: notification, delivery: delivery, signer: ackLinks, publicURL: base, sendAt: sendAt)
             }
             return OutboxRecord(deliveryID: CommitPlanner.deliveryID(notification: notification.id, destination: delivery.destination),
                                 notificationID: notification.id, target: delivery.destination, body: body,

@@ -64,15 +64,19 @@ final class EvaluationLoop: @unchecked Sendable {
     /// delivery engine); rows held for quiet hours are left to the engine's poll.
     var onCommitted: (@Sendable ([OutboxRecord]) -> Void)?
 
-    init(config: HeraldConfig, ackLinks: AckLinkSigner = .none, state: EvaluationState, store: any StateStore,
-         metrics: MetricsRegistry, logger: Logger) {
+    /// The base of ack links, shared with the daemon (set once the port is bound).
+    let publicURL: PublicURL
+
+    init(config: HeraldConfig, ackLinks: AckLinkSigner = .none, publicURL: PublicURL = PublicURL(), state: EvaluationState,
+         store: any StateStore, metrics: MetricsRegistry, logger: Logger) {
+        self.publicURL = publicURL
         self.store = store
         self.committer = GroupCommitter(store: store, metrics: metrics, latchFailures: true)
         self.metrics = metrics
         self.logger = logger
         self.state = state
         self.evaluator = Evaluator(config: config)
-        self.planner = CommitPlanner(config: config, ackLinks: ackLinks)
+        self.planner = CommitPlanner(config: config, ackLinks: ackLinks, publicURL: publicURL)
         self.maxDepth = config.server.queueDepth
         metrics.set(DaemonMetrics.queueDepth, to: 0, help: "Events waiting for evaluation or commit.")
     }
@@ -249,7 +253,7 @@ final class EvaluationLoop: @unchecked Sendable {
         queue.async { [self] in
             reportRederivations(from: evaluator.config, to: config)
             evaluator = Evaluator(config: config)
-            planner = CommitPlanner(config: config, ackLinks: ackLinks)
+            planner = CommitPlanner(config: config, ackLinks: ackLinks, publicURL: publicURL)
             depthLock.withLock { maxDepth = config.server.queueDepth }
             let dropped = state.dropRules(notIn: Set(config.rules.map(\.id)))
             if !dropped.isEmpty {

@@ -24,6 +24,8 @@ public final class Daemon: @unchecked Sendable {
     let logger: Logger
     let metrics = MetricsRegistry()
     private let holder: ConfigHolder
+    /// The base of ack links: `server.publicURL`, or derived once the port is bound.
+    private let publicURL = PublicURL()
     private let store: SQLiteStore
     private let evaluation: EvaluationLoop
     private let engine: DeliveryEngine
@@ -56,7 +58,7 @@ public final class Daemon: @unchecked Sendable {
         do {
             store = try SQLiteStore(directory: URL(fileURLWithPath: stateDirectory), metrics: metrics)
             let state = try EvaluationLoop.loadState(from: store, config: config, now: Date(), logger: logger)
-            evaluation = EvaluationLoop(config: config, ackLinks: runtime.ackLinks, state: state, store: store, metrics: metrics, logger: logger)
+            evaluation = EvaluationLoop(config: config, ackLinks: runtime.ackLinks, publicURL: publicURL, state: state, store: store, metrics: metrics, logger: logger)
         } catch {
             throw DaemonStartError(code: .store, lines: ["cannot open the state store in '\(stateDirectory)': \(error.message) (\(error.code.rawValue))"])
         }
@@ -107,6 +109,7 @@ public final class Daemon: @unchecked Sendable {
         } catch {
             throw DaemonStartError(code: .listen, lines: ["cannot listen: \(error.message)"])
         }
+        publicURL.set(resolvedPublicURL(holder.snapshot.config))
         engine.start()
         evaluation.startTimers()
         let runtime = holder.snapshot
@@ -159,6 +162,12 @@ public final class Daemon: @unchecked Sendable {
         inheritedSocket == nil ? (options.listen ?? holder.snapshot.config.server.listen) : "socket from systemd"
     }
 
+    /// `server.publicURL`, or `http://` + the listen address with the bound port.
+    private func resolvedPublicURL(_ config: HeraldConfig) -> String {
+        let listen = inheritedSocket == nil ? try? ListenAddress(parsing: options.listen ?? config.server.listen) : nil
+        return PublicURL.resolve(configured: config.server.publicURL, listen: listen, boundPort: server.boundPort)
+    }
+
     /// The port actually bound (useful with port 0).
     var boundPort: Int { server.boundPort }
 
@@ -187,6 +196,7 @@ public final class Daemon: @unchecked Sendable {
                 return
             }
             holder.replace(with: next)
+            publicURL.set(resolvedPublicURL(next.config))
             evaluation.apply(next.config, ackLinks: next.ackLinks) { [logger] dropped in
                 if !dropped.isEmpty { logger.info("dropped state of removed rules", ["states": dropped.count]) }
             }
