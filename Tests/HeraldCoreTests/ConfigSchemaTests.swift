@@ -8,7 +8,8 @@ import HeraldTestKit
 /// are refused by both. The schema side runs Python's `jsonschema` (Debian
 /// python3-jsonschema, installed by scripts/install-deps).
 struct ConfigSchemaTests {
-    static let examples = ["Config/example.json", "Config/examples/role-templates.json", "Config/examples/escalation.json"]
+    static let examples = ["Config/example.json", "Config/examples/role-templates.json", "Config/examples/escalation.json",
+                           "Config/examples/bridges.json"]
 
     /// Structural mistakes the schema can express; each must fail in both.
     static let broken: [String] = [

@@ -40,6 +40,7 @@ struct ConfigDecoder {
         let rulesJSON = top.array("rules") ?? []
         let defaultRoleJSON = top.string("defaultRole")
         let serverJSON = top.object("server")
+        let bridgesJSON = top.object("bridges")
         top.finish()
 
         let roles = rolesJSON.map { decodeRoles($0) } ?? RoleDefinition.defaults
@@ -57,6 +58,8 @@ struct ConfigDecoder {
         let rules = decodeRules(rulesJSON)
         var server = ServerSettings()
         if var serverJSON { server = decodeServer(&serverJSON) }
+        var bridges = BridgeSettings()
+        if var bridgesJSON { bridges = decodeBridges(&bridgesJSON) }
 
         var scim = ScimSettings()
         if var scimJSON { scim = decodeScim(&scimJSON) }
@@ -67,6 +70,7 @@ struct ConfigDecoder {
         var document = ConfigDocument(roles: roles, defaultRole: defaultRole, users: users, groups: groups,
                                       targets: targets, rules: rules, server: server)
         document.scim = scim
+        document.bridges = bridges
         if users.count == usersJSON.count { document.userPaths.paths = usersJSON.map(\.0) }
         return document
     }

@@ -9,6 +9,8 @@ public struct ConfigDocument: Sendable, Equatable {
     public var server: ServerSettings
     /// How SCIM provisioning maps onto the directory (`scim` in the config).
     public var scim = ScimSettings()
+    /// How Alertmanager and Grafana alerts become events (`bridges` in the config).
+    public var bridges = BridgeSettings()
     /// Where each user was written (a path into the config or a directory file), for
     /// messages found after decoding; empty for documents built in code.
     var userPaths = MessagePaths()

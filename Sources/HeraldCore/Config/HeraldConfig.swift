@@ -38,6 +38,7 @@ public struct HeraldConfig: Sendable {
     public var rules: [Rule] { storage.document.rules }
     public var server: ServerSettings { storage.document.server }
     public var targets: [TargetDefinition] { storage.document.targets }
+    public var bridges: BridgeSettings { storage.document.bridges }
 
     init(document: ConfigDocument, directory: Directory, warnings: [ConfigIssue]) {
         storage = Storage(document: document, directory: directory, warnings: warnings)

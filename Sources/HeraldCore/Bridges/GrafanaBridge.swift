@@ -1,0 +1,54 @@
+public import Foundation
+
+/// Grafana unified alerting's webhook contact point body → events.
+///
+/// The envelope is Alertmanager's (Grafana runs one inside) plus `orgId`, `title`,
+/// `state` and `message`; each alert adds `values` (query ref → number), `valueString`,
+/// `dashboardURL`, `panelURL` and `silenceURL`. Mapped as `AlertmanagerBridge` does,
+/// except the value of a firing alert, looked for in this order:
+/// 1. `values[valueRef]` when `valueRef` is configured (absent: refused);
+/// 2. the only entry of `values`;
+/// 3. the mapping's `value` label or annotation;
+/// 4. `values[conditionRef]` (default `C`, the condition of rules made in Grafana's UI);
+/// 5. `firingValue`.
+public struct GrafanaBridge: Sendable {
+    public let settings: GrafanaBridgeSettings
+    public var maxAlerts: Int
+    public var latestTimestamp: Date?
+    public let eventID: @Sendable (String) -> String
+
+    public init(settings: GrafanaBridgeSettings, maxAlerts: Int = 1000, now: Date? = nil,
+                eventID: @escaping @Sendable (String) -> String) {
+        self.settings = settings
+        self.maxAlerts = maxAlerts
+        self.latestTimestamp = now.map { $0.addingTimeInterval(EventDecoder.maxFutureSkew) }
+        self.eventID = eventID
+    }
+
+    public func decode(_ data: Data) throws(EventValidationError) -> BridgeBatch {
+        let envelope = try AlertEnvelope.parse(data, maxAlerts: maxAlerts)
+        let settings = self.settings
+        let mapper = AlertMapper(bridge: .grafana, mapping: settings.mapping, envelope: envelope,
+                                 latestTimestamp: latestTimestamp, eventID: eventID) { alert throws(AlertMapper.Failure) in
+            try GrafanaBridge.value(alert, settings)
+        }
+        return BridgeDecoding.run(.grafana, envelope, mapper)
+    }
+
+    static func value(_ alert: AlertMapper.Alert, _ settings: GrafanaBridgeSettings) throws(AlertMapper.Failure) -> Double {
+        var values: [String: Double] = [:]
+        if case .object(let members)? = alert.members["values"] {
+            for (ref, member) in members { if case .number(let n) = member, n.isFinite { values[ref] = n } }
+        }
+        if let ref = settings.valueRef {
+            guard let value = values[ref] else {
+                throw AlertMapper.Failure(reason: .missingField, path: alert.path.appending("values").appending(ref),
+                                          message: "'values' has no number for ref '\(ref)' (the configured 'valueRef')")
+            }
+            return value
+        }
+        if values.count == 1, let only = values.first { return only.value }
+        if let value = try AlertmanagerBridge.number(settings.mapping.value, alert) { return value }
+        return values[settings.conditionRef] ?? settings.mapping.firingValue
+    }
+}
