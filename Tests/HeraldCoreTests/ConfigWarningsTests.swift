@@ -32,9 +32,21 @@ struct ConfigWarningsTests {
            "notify": [{"group": "g"}, {"role": "manager"}, {"relation": "coordinator"}]}]}]}
         """
         #expect(try warnings(json) == [
+            "3:4: tier 'hi' of rule 'r' reaches nobody when an event carries no 'coordinator' relation, and no 'unrouted' fallback is set at rules[0].tiers[0].notify",
             "3:16: group 'g' has no members at rules[0].tiers[0].notify[0].group",
             "3:32: role selector 'manager' matches nobody at rules[0].tiers[0].notify[1].role",
         ])
+    }
+
+    /// #17 item 2: with an `unrouted` fallback the relation-only tier is caught, so no
+    /// warning; a fallback that itself reaches nobody is one.
+    @Test func fallbackSilencesTheRelationWarningAndIsCheckedItself() throws {
+        let json = """
+        {"users": [{"id": "o", "owner": true}, {"id": "gone", "active": false}],
+         "rules": [{"id": "r", "metric": "m", "tiers": [{"name": "hi", "threshold": 1, "notify": [{"relation": "coordinator"}]}]}],
+         "server": {"unrouted": {"notify": [{"user": "gone"}]}}}
+        """
+        #expect(try warnings(json) == ["3:26: the 'unrouted' fallback reaches nobody: its selectors match no active users at server.unrouted.notify"])
     }
 
     @Test func theExampleHasNoWarnings() throws {

@@ -25,7 +25,8 @@ extension ConfigDecoder {
                         repeatAfter: repeatAfter, notifyResolved: reader.bool("notifyResolved") ?? true,
                         notifyDeescalated: reader.bool("notifyDeescalated") ?? false,
                         acknowledgeRights: reader.strings("acknowledgeRights").map(\.1),
-                        notifyAcknowledged: reader.bool("notifyAcknowledged") ?? true)
+                        notifyAcknowledged: reader.bool("notifyAcknowledged") ?? true,
+                        unrouted: decodeUnrouted(&reader, at: path))
         reader.finish()
         guard metric != nil, tiers != nil else { return nil }
         return rule

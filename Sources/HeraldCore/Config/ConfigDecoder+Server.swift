@@ -92,6 +92,7 @@ extension ConfigDecoder {
         let tokens = reader.array("tokens") ?? []
         _ = collectTokenIDs(tokens)
         server.tokens = tokens.compactMap { decodeToken($1, at: $0) }
+        server.unrouted = decodeUnrouted(&reader, at: reader.path)
         if server.queueDepth < server.maxBatchEvents {
             // Admission counts events: a full-size batch could never fit and would get 429 forever.
             diagnostics.error("out_of_range", reader.path.appending("queueDepth"),

@@ -201,6 +201,27 @@ public struct ServerSettings: Sendable, Equatable {
     /// rate), at most 100 million (≈ 10 GB, beyond any machine Herald targets).
     public static let rememberedEventIdsRange = 1_000...100_000_000
     public var tokens: [TokenDefinition] = []
+    /// Who receives a notice whose rule has no `unrouted` of its own and whose audience
+    /// resolved to nobody (see `UnroutedFallback`).
+    public var unrouted: UnroutedFallback?
 
     public init() {}
+}
+
+/// Where a notice goes when its own audience resolves to nobody (everyone excluded, an
+/// empty group, a relation the event did not carry): without it such a notice reaches
+/// no one, which breaks the promise that every accepted event is delivered or visible.
+/// Set on a rule or in `server`; the rule's wins.
+public struct UnroutedFallback: Sendable, Equatable {
+    /// Who hears it. The rule's `requiredRights` do not apply: the operator chose these
+    /// people to catch what the rule could not route, and a fallback that filters its
+    /// catchers the same way would reach nobody for the same reason.
+    public let notify: [RecipientSelector]
+    /// Targets it goes to; empty means the targets the rule may use.
+    public let targets: [String]
+
+    public init(notify: [RecipientSelector], targets: [String] = []) {
+        self.notify = notify
+        self.targets = targets
+    }
 }

@@ -8,8 +8,14 @@ struct ConfigWarnings {
     func all() -> [ConfigIssue] {
         var issues: [ConfigIssue] = []
         let resolver = RecipientResolver(directory: directory)
+        if let fallback = document.server.unrouted {
+            issues += fallbackWarnings(fallback, resolver: resolver, at: JSONPath.root.appending("server").appending("unrouted"))
+        }
         for (r, rule) in document.rules.enumerated() {
             let rulePath = JSONPath.root.appending("rules").appending(r)
+            if let fallback = rule.unrouted {
+                issues += fallbackWarnings(fallback, resolver: resolver, at: rulePath.appending("unrouted"))
+            }
             for (t, tier) in rule.tiers.enumerated() {
                 let tierPath = rulePath.appending("tiers").appending(t)
                 issues += selectorWarnings(tier, at: tierPath)
@@ -24,8 +30,15 @@ struct ConfigWarnings {
 
     /// A tier reaches nobody unless a relation on the event may still name someone.
     private func audienceWarnings(_ rule: Rule, _ tier: Tier, _ resolution: Resolution, at path: JSONPath) -> [ConfigIssue] {
-        let usesRelations = tier.notify.contains { if case .relation = $0 { return true } else { return false } }
-        guard resolution.recipients.isEmpty, !usesRelations else { return [] }
+        let relations = tier.notify.compactMap { if case .relation(let name) = $0 { name } else { nil } }
+        guard resolution.recipients.isEmpty else { return [] }
+        if !relations.isEmpty {
+            // Only the event's relations can name someone: an event without them resolves
+            // to nobody, which is fine only if a fallback catches it.
+            guard (rule.unrouted ?? document.server.unrouted) == nil else { return [] }
+            return [ConfigIssue(.warning, code: "may_reach_nobody", path: path.appending("notify"),
+                                "tier '\(tier.name)' of rule '\(rule.id)' reaches nobody when an event carries no \(relations.map { "'\($0)'" }.joined(separator: " or ")) relation, and no 'unrouted' fallback is set")]
+        }
         let candidates = resolution.excluded.filter { $0.user != nil }
         let message: String
         if candidates.isEmpty {
@@ -37,6 +50,14 @@ struct ConfigWarnings {
             message = "tier '\(tier.name)' of rule '\(rule.id)' reaches nobody: every selected user is inactive or lacks \(rights.map { "'\($0)'" }.joined(separator: ", "))"
         }
         return [ConfigIssue(.warning, code: "empty_audience", path: path.appending("notify"), message)]
+    }
+
+    /// An `unrouted` fallback that itself reaches nobody catches nothing.
+    private func fallbackWarnings(_ fallback: UnroutedFallback, resolver: RecipientResolver, at path: JSONPath) -> [ConfigIssue] {
+        let usesRelations = fallback.notify.contains { if case .relation = $0 { true } else { false } }
+        guard !usesRelations, resolver.resolve(fallback.notify, requiredRights: [], event: nil).recipients.isEmpty else { return [] }
+        return [ConfigIssue(.warning, code: "empty_audience", path: path.appending("notify"),
+                            "the 'unrouted' fallback reaches nobody: its selectors match no active users")]
     }
 
     private func selectorWarnings(_ tier: Tier, at path: JSONPath) -> [ConfigIssue] {

@@ -67,6 +67,10 @@ public struct HeraldConfig: Sendable {
     /// The rule with this id, if the config has one.
     public func rule(id: String) -> Rule? { storage.rulesByID[id].map { storage.document.rules[$0] } }
 
+    /// Who hears `rule`'s notices that resolve to nobody: the rule's own fallback, else
+    /// the server's, else nobody.
+    public func unrouted(for rule: Rule) -> UnroutedFallback? { rule.unrouted ?? server.unrouted }
+
     /// One-line summary for `herald check` and start-up logs.
     public var summary: String {
         let customGroups = directory.groups.filter { $0.kind == .custom }.count

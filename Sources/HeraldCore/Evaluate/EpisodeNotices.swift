@@ -63,6 +63,9 @@ struct EpisodeNotices {
 
     private func notification(_ transition: Transition, tier: Int, recipients: [NotifiedPerson], excluded: [ExcludedPerson],
                               _ state: inout RuleState) -> Notification {
+        var recipients = recipients
+        let unrouted = recipients.isEmpty
+        if unrouted { recipients = fallbackRecipients(&state) }
         state.notices += 1
         let episodeID = state.episodeID(for: RuleStateKey(ruleID: rule.id, subjectID: subjectID))
         // A reload may have removed the tier the state still names: report the top one.
@@ -70,7 +73,24 @@ struct EpisodeNotices {
         return Notification(id: "\(episodeID)/\(state.notices)-\(transition.rawValue)-t\(tierRef.index)",
                             ruleID: rule.id, ruleName: rule.name, tier: tierRef, transition: transition,
                             episode: state.episode, episodeID: episodeID, event: event,
-                            recipients: recipients, excluded: excluded, occurredAt: time, reason: reason, actor: actor, escalationStep: escalationStep)
+                            recipients: recipients, excluded: excluded, occurredAt: time, reason: reason, actor: actor,
+                            escalationStep: escalationStep, unrouted: unrouted ? true : nil)
+    }
+
+    /// The people of the `unrouted` fallback (rule's, else server's), who join the
+    /// episode's `told` so they also hear how it ends; empty without a fallback.
+    private func fallbackRecipients(_ state: inout RuleState) -> [NotifiedPerson] {
+        guard let fallback = config.unrouted(for: rule) else { return [] }
+        let directory = config.directory
+        let resolution = config.resolver.resolve(fallback.notify, requiredRights: [], event: event)
+        let people = resolution.recipients.map { r in
+            NotifiedPerson(id: directory.users[r.user].id, name: directory.users[r.user].name,
+                           path: "unrouted fallback: " + r.path.render(in: directory, user: r.user),
+                           viaGroup: r.path.group.map { directory.groups[$0].id })
+        }
+        var known = Set(state.told)
+        for person in people where known.insert(person.id).inserted { state.told.append(person.id) }
+        return people
     }
 
     func reference(_ tier: Int?) -> TierReference? {

@@ -86,6 +86,10 @@ public struct Notification: Sendable, Equatable, Codable {
     /// For timeout notices: which firing of the tier's escalation chain this is,
     /// from 1, repeats counted (a 2-step chain repeated once fires 1, 2, 3, 4).
     public let escalationStep: Int?
+    /// True when the notice's own audience resolved to nobody: `recipients` are then the
+    /// `unrouted` fallback's people (or nobody, without one) and `excluded` says why the
+    /// audience was empty. Nil for a normally routed notice.
+    public var unrouted: Bool?
 
     public var subject: MetricEvent.Subject { event.subject }
 

@@ -54,7 +54,10 @@ public enum ExplanationRenderer {
         if let silence = holds?.silence {
             out += "\(indent)suppressed by silence \(silence.id) (\(silence.author): \(silence.comment)) until \(NotificationJSON.timestamp(silence.endsAt))\n"
         }
-        if notification.recipients.isEmpty { out += "\(indent)nobody to notify\n" }
+        if notification.unrouted == true {
+            out += notification.recipients.isEmpty ? "\(indent)nobody to notify, and no 'unrouted' fallback\n"
+                : "\(indent)its audience is empty: sent to the 'unrouted' fallback\n"
+        }
         let quiet = Dictionary((holds?.quiet ?? []).map { ($0.userID, $0.until) }, uniquingKeysWith: { a, _ in a })
         for person in notification.recipients {
             out += "\(indent)notify \(person.name) <\(person.id)> via \(person.path)"
@@ -163,6 +166,7 @@ public enum NotificationJSON {
         if let reason = n.reason { object["reason"] = reason.rawValue }
         if let actor = n.actor { object["actor"] = actor }
         if let step = n.escalationStep { object["escalationStep"] = step }
+        if let unrouted = n.unrouted { object["unrouted"] = unrouted }
         return object
     }
 

@@ -125,7 +125,10 @@ public enum DeliveryPlanner {
 
     private static func plan(_ notification: Notification, config: HeraldConfig, holds: [String: Date]) -> [PlannedDelivery] {
         guard !notification.recipients.isEmpty, let rule = config.rule(id: notification.ruleID) else { return [] }
-        let targets = config.targets.filter { rule.targets.isEmpty || rule.targets.contains($0.id) }
+        // An unrouted notice goes where its fallback says, when it names targets.
+        let fallbackTargets = notification.unrouted == true ? config.unrouted(for: rule)?.targets ?? [] : []
+        let allowed = fallbackTargets.isEmpty ? rule.targets : fallbackTargets
+        let targets = config.targets.filter { allowed.isEmpty || allowed.contains($0.id) }
         return targets.flatMap { plan(notification.recipients, on: $0, config: config, holds: holds) }
     }
 

@@ -77,6 +77,7 @@ struct NotificationDocument: Encodable {
     let reason: String?
     let actor: String?
     let escalationStep: Int?
+    let unrouted: Bool?
     var ack: AckLink?
     // Webhook-only fields.
     var type: String?
@@ -102,6 +103,7 @@ struct NotificationDocument: Encodable {
         reason = n.reason?.rawValue
         actor = n.actor
         escalationStep = n.escalationStep
+        unrouted = n.unrouted
     }
 
     /// The document's bytes, written by `JSONBytesWriter` (see there why); identical to
@@ -183,6 +185,7 @@ struct NotificationDocument: Encodable {
         w.endObject()
         w.member("transition", transition)
         w.member("type", ifPresent: type)
+        if let unrouted { w.key("unrouted"); w.bool(unrouted) }
         w.endObject()
     }
 

@@ -81,12 +81,14 @@ public struct Rule: Sendable, Equatable {
     public let acknowledgeRights: [String]
     /// Send `acknowledged` to everyone told when someone acknowledges.
     public let notifyAcknowledged: Bool
+    /// Who hears this rule's notices that resolve to nobody (else `server.unrouted`).
+    public let unrouted: UnroutedFallback?
 
     public init(id: String, name: String? = nil, metric: String, labels: [String: String] = [:],
                 direction: Direction = .above, tiers: [Tier], requiredRights: [String] = [],
                 targets: [String] = [], cumulative: Bool = false, hysteresis: Double = 0,
                 repeatAfter: Duration? = nil, notifyResolved: Bool = true, notifyDeescalated: Bool = false,
-                acknowledgeRights: [String] = [], notifyAcknowledged: Bool = true) {
+                acknowledgeRights: [String] = [], notifyAcknowledged: Bool = true, unrouted: UnroutedFallback? = nil) {
         self.id = id
         self.name = name ?? id
         self.metric = metric
@@ -103,6 +105,7 @@ public struct Rule: Sendable, Equatable {
         self.notifyDeescalated = notifyDeescalated
         self.acknowledgeRights = acknowledgeRights
         self.notifyAcknowledged = notifyAcknowledged
+        self.unrouted = unrouted
     }
 
     /// The index of the tier named `name`, if the rule has one.

@@ -153,6 +153,7 @@ final class EvaluationLoop: @unchecked Sendable {
             let (audit, outbox) = planner.rows(for: notification, now: now, silences: silences)
             batch.audit.append(audit)
             batch.outbox += outbox
+            reportUnrouted(notification)
             metrics.increment(DaemonMetrics.notifications, [("rule", notification.ruleID), ("tier", notification.tier.name),
                                                              ("transition", notification.transition.rawValue)])
             if let silence = audit.suppressed {
