@@ -49,7 +49,7 @@ struct ApiErrorTests {
         // All or nothing: the valid first event was not accepted (its id is unseen, no notice).
         #expect(try F.audit(herald).isEmpty)
         let retry = try F.postEvents(herald, F.event(id: "ok-1", value: 12))
-        #expect(retry.json as NSDictionary == ["accepted": 1, "duplicates": 0, "notifications": 1] as NSDictionary)
+        #expect(retry.json as NSDictionary == ["accepted": 1, "duplicates": 0, "notifications": 1, "unmatched": 0] as NSDictionary)
 
         let single = Self.expectError(try F.postEvents(herald, #"{"metric": "m", "subject": {"id": "p"}}"#), 422, "invalid_event")
         #expect(Self.paths(single) == ["value"])
@@ -170,7 +170,7 @@ struct ApiErrorTests {
         #expect(first.value?.status == 202)
         // Refused means not accepted: q-3 is unseen and caused no notice.
         let again = try F.postEvents(herald, F.event(id: "q-3", value: 12, subject: "p-2"))
-        #expect(again.json as NSDictionary == ["accepted": 1, "duplicates": 0, "notifications": 1] as NSDictionary)
+        #expect(again.json as NSDictionary == ["accepted": 1, "duplicates": 0, "notifications": 1, "unmatched": 0] as NSDictionary)
         #expect(try F.metrics(herald)["herald_events_rejected_total{reason=\"overloaded\"}"] == 1)
     }
 

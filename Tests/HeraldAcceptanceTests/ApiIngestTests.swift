@@ -18,7 +18,7 @@ struct ApiIngestTests {
             F.event(id: "e-4", value: 4, subject: "p-1", timestamp: "2026-11-23T11:00:00Z"),
         ]))
         #expect(response.status == 202)
-        #expect(response.json as NSDictionary == ["accepted": 4, "duplicates": 0, "notifications": 4] as NSDictionary)
+        #expect(response.json as NSDictionary == ["accepted": 4, "duplicates": 0, "notifications": 4, "unmatched": 0] as NSDictionary)
 
         let all = try F.audit(herald)
         #expect(F.transitions(all) == ["resolved", "firing", "escalated", "firing"])
@@ -73,22 +73,22 @@ struct ApiIngestTests {
     @Test func duplicatesAreCountedAndChangeNothing() throws {
         let herald = try F.start()
         let first = try F.postEvents(herald, F.event(id: "d-1", value: 12))
-        #expect(first.json as NSDictionary == ["accepted": 1, "duplicates": 0, "notifications": 1] as NSDictionary)
+        #expect(first.json as NSDictionary == ["accepted": 1, "duplicates": 0, "notifications": 1, "unmatched": 0] as NSDictionary)
 
         // Same id, a value that would escalate: reported as a duplicate and ignored.
         let again = try F.postEvents(herald, F.event(id: "d-1", value: 35))
         #expect(again.status == 202)
-        #expect(again.json as NSDictionary == ["accepted": 0, "duplicates": 1, "notifications": 0] as NSDictionary)
+        #expect(again.json as NSDictionary == ["accepted": 0, "duplicates": 1, "notifications": 0, "unmatched": 0] as NSDictionary)
         #expect(F.transitions(try F.audit(herald)) == ["firing"])
 
         // Within one batch the second copy is the duplicate.
         let batch = try F.postEvents(herald, F.batch([F.event(id: "d-2", value: 13), F.event(id: "d-2", value: 40)]))
-        #expect(batch.json as NSDictionary == ["accepted": 1, "duplicates": 1, "notifications": 0] as NSDictionary)
+        #expect(batch.json as NSDictionary == ["accepted": 1, "duplicates": 1, "notifications": 0, "unmatched": 0] as NSDictionary)
         #expect(F.transitions(try F.audit(herald)) == ["firing"])
 
         // Events without an id are never duplicates.
         let anonymous = try F.postEvents(herald, F.batch([F.event(value: 13), F.event(value: 13)]))
-        #expect(anonymous.json as NSDictionary == ["accepted": 2, "duplicates": 0, "notifications": 0] as NSDictionary)
+        #expect(anonymous.json as NSDictionary == ["accepted": 2, "duplicates": 0, "notifications": 0, "unmatched": 0] as NSDictionary)
         #expect(try F.metrics(herald)["herald_events_duplicate_total"] == 2)
     }
 
@@ -101,10 +101,10 @@ struct ApiIngestTests {
 
         // Same tier after the restart: no second `firing`.
         let sameTier = try F.postEvents(herald, F.event(id: "r-2", value: 14, timestamp: "2026-11-23T09:10:00Z"))
-        #expect(sameTier.json as NSDictionary == ["accepted": 1, "duplicates": 0, "notifications": 0] as NSDictionary)
+        #expect(sameTier.json as NSDictionary == ["accepted": 1, "duplicates": 0, "notifications": 0, "unmatched": 0] as NSDictionary)
         // The id seen before the restart is still a duplicate.
         let duplicate = try F.postEvents(herald, F.event(id: "r-1", value: 12, timestamp: "2026-11-23T09:00:00Z"))
-        #expect(duplicate.json as NSDictionary == ["accepted": 0, "duplicates": 1, "notifications": 0] as NSDictionary)
+        #expect(duplicate.json as NSDictionary == ["accepted": 0, "duplicates": 1, "notifications": 0, "unmatched": 0] as NSDictionary)
         // The episode continues: the next tier is an escalation within episode 1.
         let higher = try F.postEvents(herald, F.event(id: "r-3", value: 25, timestamp: "2026-11-23T09:20:00Z"))
         #expect(higher.json["notifications"] as? Int == 1)
@@ -167,7 +167,7 @@ struct ApiIngestTests {
             F.event(id: "c-1", value: 12, subject: "p-7", timestamp: "2026-11-23T09:00:00Z"),
             F.event(id: "c-2", value: 31, subject: "p-7", timestamp: "2026-11-23T09:05:00Z"),
         ]))
-        #expect(replay.json as NSDictionary == ["accepted": 0, "duplicates": 2, "notifications": 0] as NSDictionary)
+        #expect(replay.json as NSDictionary == ["accepted": 0, "duplicates": 2, "notifications": 0, "unmatched": 0] as NSDictionary)
         // Rule state survived too: same tier again is no notice.
         let sameTier = try F.postEvents(herald, F.event(id: "c-3", value: 33, subject: "p-7", timestamp: "2026-11-23T09:10:00Z"))
         #expect(sameTier.json["notifications"] as? Int == 0)

@@ -21,6 +21,9 @@ struct ConfigValidationTests {
     }
 
     static let cases: [Case] = [
+        // #17 item 3: the unknown-metric policy is one of two words.
+        Case(name: "unknown unknownMetrics", json: config(#""server": {"unknownMetrics": "rejct"}"#),
+             path: "server.unknownMetrics", message: "unknown value 'rejct' (did you mean 'reject'?); use one of accept, reject"),
         // A typo in a key is reported with the closest known key.
         Case(name: "unknown key", json: config(users: #"[{"id": "o", "owner": true, "rolez": []}]"#),
              path: "users[0].rolez", message: "unknown key 'rolez' (did you mean 'roles'?)"),

@@ -93,6 +93,15 @@ extension ConfigDecoder {
         _ = collectTokenIDs(tokens)
         server.tokens = tokens.compactMap { decodeToken($1, at: $0) }
         server.unrouted = decodeUnrouted(&reader, at: reader.path)
+        if let text = reader.string("unknownMetrics") {
+            if let mode = ServerSettings.UnknownMetrics(rawValue: text) {
+                server.unknownMetrics = mode
+            } else {
+                let names = ServerSettings.UnknownMetrics.allCases.map(\.rawValue)
+                diagnostics.error("bad_value", reader.path.appending("unknownMetrics"),
+                                  "unknown value '\(text)'\(Suggestion.hint(for: text, in: names)); use one of \(names.joined(separator: ", "))")
+            }
+        }
         if server.queueDepth < server.maxBatchEvents {
             // Admission counts events: a full-size batch could never fit and would get 429 forever.
             diagnostics.error("out_of_range", reader.path.appending("queueDepth"),

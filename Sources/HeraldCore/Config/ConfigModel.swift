@@ -204,6 +204,14 @@ public struct ServerSettings: Sendable, Equatable {
     /// Who receives a notice whose rule has no `unrouted` of its own and whose audience
     /// resolved to nobody (see `UnroutedFallback`).
     public var unrouted: UnroutedFallback?
+    /// What to do with an event whose metric no rule knows.
+    public var unknownMetrics: UnknownMetrics = .accept
+
+    /// `accept`: answered 202, counted in `unmatched` and `herald_events_unmatched_total`;
+    /// `reject`: refused with 422 naming the metric, so a producer's typo shows at once.
+    public enum UnknownMetrics: String, Sendable, CaseIterable {
+        case accept, reject
+    }
 
     public init() {}
 }

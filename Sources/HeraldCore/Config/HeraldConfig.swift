@@ -67,6 +67,9 @@ public struct HeraldConfig: Sendable {
     /// The rule with this id, if the config has one.
     public func rule(id: String) -> Rule? { storage.rulesByID[id].map { storage.document.rules[$0] } }
 
+    /// Whether some rule evaluates events of `metric` (whatever its label filter).
+    public func knowsMetric(_ metric: String) -> Bool { storage.rulesByMetric[metric] != nil }
+
     /// Who hears `rule`'s notices that resolve to nobody: the rule's own fallback, else
     /// the server's, else nobody.
     public func unrouted(for rule: Rule) -> UnroutedFallback? { rule.unrouted ?? server.unrouted }

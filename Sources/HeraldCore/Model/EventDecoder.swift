@@ -16,6 +16,9 @@ public struct EventDecoder: Sendable {
     public static let maxStringLength = 512
     /// Most labels or relations on one event.
     public static let maxMapEntries = 64
+    /// With `server.unknownMetrics: "reject"`: whether some rule knows a metric; an event
+    /// whose metric none knows is then refused at `metric` (422). Nil: every metric is taken.
+    public var isKnownMetric: (@Sendable (String) -> Bool)?
 
     public init(maxBatch: Int = 1000, now: Date? = nil) {
         self.maxBatch = maxBatch
@@ -64,6 +67,10 @@ public struct EventDecoder: Sendable {
         guard var reader = ObjectReader(value, at: path, diagnostics) else { return nil }
         let id = boundedString(&reader, "id", at: path, diagnostics)
         let metric = boundedString(&reader, "metric", required: true, at: path, diagnostics)
+        if let metric, let isKnownMetric, !isKnownMetric(metric) {
+            diagnostics.error("unknown_metric", path.appending("metric"),
+                              "no rule knows metric '\(metric)' (server.unknownMetrics is \"reject\")")
+        }
         let number = reader.number("value", required: true)
         let subject = decodeSubject(&reader, at: path, diagnostics)
         var timestamp: Date?

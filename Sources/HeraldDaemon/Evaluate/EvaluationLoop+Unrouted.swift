@@ -11,7 +11,7 @@ extension EvaluationLoop {
 
     func reportUnrouted(_ notification: HeraldCore.Notification) {
         guard notification.unrouted == true else { return }
-        metrics.increment("herald_notifications_unrouted_total", [("rule", notification.ruleID)],
+        metrics.increment(DaemonMetrics.notificationsUnrouted, [("rule", notification.ruleID)],
                           help: "Notices whose audience resolved to nobody (sent to the 'unrouted' fallback when one is set).")
         let fallback = notification.recipients.isEmpty
             ? "no 'unrouted' fallback reached anyone; recorded in the audit log only"

@@ -20,6 +20,10 @@ final class EvaluationLoop: @unchecked Sendable {
         var accepted = 0
         var duplicates = 0
         var notifications = 0
+        /// Accepted events whose metric no rule knows (see `+Unmatched`).
+        var unmatched = 0
+        /// Their counts by metric label (bounded, see `unmatchedLabel`).
+        var unmatchedByLabel: [String: Int] = [:]
     }
 
     enum Rejection: Error {
@@ -49,6 +53,8 @@ final class EvaluationLoop: @unchecked Sendable {
     var state: EvaluationState
     var evaluator: Evaluator
     var planner: CommitPlanner
+    /// Metric names that have their own `herald_events_unmatched_total` label (see `+Unmatched`).
+    var unmatchedLabels: Set<String> = []
     /// Silences not yet ended, from the store (refreshed on change and periodically).
     var silences = SilenceSet()
     /// Set when a commit failed: memory is ahead of the store until reloaded from it.
@@ -122,6 +128,7 @@ final class EvaluationLoop: @unchecked Sendable {
                 continue
             }
             summary.accepted += 1
+            if outcome.rules.isEmpty, !evaluator.config.knowsMetric(event.metric) { noteUnmatched(event.metric, in: &summary) }
             if let id = event.id { batch.seenEvents.append(SeenEventRecord(eventID: id, seenAt: now)) }
             for rule in outcome.rules {
                 if rule.status == .outOfOrder { metrics.increment(DaemonMetrics.eventsOutOfOrder, [("rule", rule.ruleID)]) }
@@ -137,6 +144,7 @@ final class EvaluationLoop: @unchecked Sendable {
             guard let error else {
                 metrics.increment(DaemonMetrics.eventsAccepted, by: Double(committed.accepted))
                 metrics.increment(DaemonMetrics.eventsDuplicate, by: Double(committed.duplicates))
+                countUnmatched(committed)
                 return completion(.success(committed))
             }
             if error.code == .overloaded, committer.latchedFailure == nil { return completion(.failure(.overloaded)) }
@@ -276,7 +284,7 @@ final class EvaluationLoop: @unchecked Sendable {
         let changed = state.rederivations(under: new).filter {
             old.rule(id: $0.key.ruleID)?.tierSignature != new.rule(id: $0.key.ruleID)?.tierSignature
         }
-        metrics.increment("herald_reload_rederived_states_total", by: Double(changed.count),
+        metrics.increment(DaemonMetrics.reloadRederivedStates, by: Double(changed.count),
                           help: "Running episodes whose tiers a reload changed; each is judged from the tier it stood at by its next event.")
         for item in changed.prefix(Self.maxRederivationLogLines) {
             logger.notice("tiers changed under a running episode; its next event is judged from the tier it stood at",

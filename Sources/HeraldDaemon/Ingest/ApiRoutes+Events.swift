@@ -12,7 +12,9 @@ extension ApiRoutes {
         let config = holder.snapshot.config
         let events: [MetricEvent]
         do {
-            events = try EventDecoder(maxBatch: config.server.maxBatchEvents).decode(request.body)
+            var decoder = EventDecoder(maxBatch: config.server.maxBatchEvents)
+            if config.server.unknownMetrics == .reject { decoder.isKnownMetric = { config.knowsMetric($0) } }
+            events = try decoder.decode(request.body)
         } catch {
             let response = Self.response(for: error)
             metrics.increment(DaemonMetrics.eventsRejected, [("reason", IngestRefusal(error).rawValue)])
@@ -30,7 +32,7 @@ extension ApiRoutes {
         }
     }
 
-    /// The 202 body, `{"accepted":n,"duplicates":n,"notifications":n}`, written directly:
+    /// The 202 body, `{"accepted":n,"duplicates":n,"notifications":n,"unmatched":n}`, written directly:
     /// it answers every accepted request, and `JSONEncoder` was ≈ 3 % of ingest CPU.
     static func accepted(_ summary: EvaluationLoop.Summary) -> HTTPResponse {
         var writer = JSONBytesWriter(capacity: 64)
@@ -38,6 +40,7 @@ extension ApiRoutes {
         writer.member("accepted", summary.accepted)
         writer.member("duplicates", summary.duplicates)
         writer.member("notifications", summary.notifications)
+        writer.member("unmatched", summary.unmatched)
         writer.endObject()
         return HTTPResponse(status: 202, headers: [("Content-Type", "application/json")], body: writer.data)
     }

@@ -7,11 +7,14 @@ enum DaemonMetrics {
     static let eventsAccepted = "herald_events_accepted_total"
     static let eventsDuplicate = "herald_events_duplicate_total"
     static let eventsOutOfOrder = "herald_events_out_of_order_total"
+    static let eventsUnmatched = "herald_events_unmatched_total"
     static let queueDepth = "herald_queue_depth"
 
     // Evaluate
     static let notifications = "herald_notifications_total"
     static let notificationsSuppressed = "herald_notifications_suppressed_total"
+    static let notificationsUnrouted = "herald_notifications_unrouted_total"
+    static let reloadRederivedStates = "herald_reload_rederived_states_total"
     static let ruleStates = "herald_rule_states"
     static let ruleStatesForgotten = "herald_rule_states_forgotten_total"
     static let eventIDsRemembered = "herald_event_ids_remembered"
