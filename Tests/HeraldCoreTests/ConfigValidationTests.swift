@@ -21,6 +21,15 @@ struct ConfigValidationTests {
     }
 
     static let cases: [Case] = [
+        // #17 item 4: a right no role or user declares is a typo that would mute the rule.
+        Case(name: "unknown required right",
+             json: config(#""roles": [{"id": "staff", "additionalRights": ["reports.view"]}], "defaultRole": "staff", "rules": [{"id": "r", "metric": "m", "requiredRights": ["reports.veiw"], "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].requiredRights[0]",
+             message: "unknown right 'reports.veiw' (did you mean 'reports.view'?): no role recommends or allows it and no user is granted it, so nobody could hold it"),
+        Case(name: "unknown acknowledge right",
+             json: config(#""roles": [{"id": "staff", "recommendedRights": ["ack.episodes"]}], "defaultRole": "staff", "rules": [{"id": "r", "metric": "m", "acknowledgeRights": ["ack.episode"], "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].acknowledgeRights[0]",
+             message: "unknown right 'ack.episode' (did you mean 'ack.episodes'?): no role recommends or allows it and no user is granted it, so nobody could hold it"),
         // #17 item 3: the unknown-metric policy is one of two words.
         Case(name: "unknown unknownMetrics", json: config(#""server": {"unknownMetrics": "rejct"}"#),
              path: "server.unknownMetrics", message: "unknown value 'rejct' (did you mean 'reject'?); use one of accept, reject"),
@@ -235,5 +244,19 @@ struct ConfigValidationTests {
         let config = try TestConfig.load(#"{"users": [{"id": "o", "owner": true}]}"#)
         #expect(config.directory.roles.map(\.id) == ["admin", "manager", "team_member"])
         #expect(config.directory.users[0].roles == [config.directory.role("team_member")!])
+    }
+}
+
+/// #17 item 4: rights a rule names that are declared through a wildcard grant, or by a
+/// role as grantable only, are not typos.
+struct RuleRightsDeclaredTests {
+    @Test(arguments: [
+        #"{"users": [{"id": "o", "owner": true, "rights": {"grant": ["reports.*"]}}], "roles": [{"id": "s", "additionalRights": ["reports.*"]}], "defaultRole": "s", "rules": [RULE]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "roles": [{"id": "s", "additionalRights": ["reports.view"]}], "defaultRole": "s", "rules": [RULE]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "roles": [{"id": "s", "recommendedRights": ["*"]}], "defaultRole": "s", "rules": [RULE]}"#,
+    ])
+    func declaredRightsLoad(_ template: String) throws {
+        let rule = #"{"id": "r", "metric": "m", "requiredRights": ["reports.view"], "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}"#
+        #expect(TestConfig.issues(template.replacingOccurrences(of: "RULE", with: rule)).filter { $0.severity == .error }.isEmpty)
     }
 }

@@ -10,6 +10,7 @@ import HeraldTestKit
     static func config(rule: String = "", server: String = "", requiredRights: String = "[]") -> String {
         """
         {"users": [{"id": "o", "name": "Owner", "owner": true}, {"id": "gone", "active": false}, {"id": "ops", "name": "Ops"}],
+         "roles": [{"id": "staff", "additionalRights": ["x.view"]}], "defaultRole": "staff",
          "targets": [{"id": "main", "url": "http://127.0.0.1:9/a", "secrets": [{"env": "S"}]},
                      {"id": "ops-hook", "url": "http://127.0.0.1:9/b", "secrets": [{"env": "S"}]}],
          "rules": [{"id": "r", "metric": "m", "requiredRights": \(requiredRights), "targets": ["main"]\(rule.isEmpty ? "" : ", " + rule),

@@ -20,11 +20,11 @@ extension ConfigDecoder {
             diagnostics.error("out_of_range", path.appending("repeatAfter"), "'repeatAfter' must be longer than zero")
         }
         let rule = Rule(id: id, name: reader.string("name"), metric: metric ?? "", labels: reader.stringMap("labels"),
-                        direction: direction, tiers: tiers ?? [], requiredRights: reader.strings("requiredRights").map(\.1),
+                        direction: direction, tiers: tiers ?? [], requiredRights: ruleRights(&reader, "requiredRights"),
                         targets: targets, cumulative: reader.bool("cumulative") ?? false, hysteresis: max(0, hysteresis),
                         repeatAfter: repeatAfter, notifyResolved: reader.bool("notifyResolved") ?? true,
                         notifyDeescalated: reader.bool("notifyDeescalated") ?? false,
-                        acknowledgeRights: reader.strings("acknowledgeRights").map(\.1),
+                        acknowledgeRights: ruleRights(&reader, "acknowledgeRights"),
                         notifyAcknowledged: reader.bool("notifyAcknowledged") ?? true,
                         unrouted: decodeUnrouted(&reader, at: path))
         reader.finish()

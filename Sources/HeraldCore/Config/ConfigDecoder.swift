@@ -12,6 +12,9 @@ struct ConfigDecoder {
     /// Per-recipient targets POST to a user's own address, which must then be a URL; on
     /// batch targets an address is only listed in the payload (a phone number, a handle).
     var perRecipientTargets: Set<String> = []
+    /// Rights some role recommends or allows or some user is granted (wildcards kept):
+    /// a rule's rights must be among them (see `ConfigDecoder+Rights`).
+    var declaredRights: Set<String> = []
     /// Reads the files `directory.files` names (the caller's I/O).
     let readFiles: DirectoryFileReader
     /// Directory files read so far, in order; an element's marked path holds the index.
@@ -55,6 +58,7 @@ struct ConfigDecoder {
         perRecipientTargets = Set(targets.filter { $0.mode == .perRecipient }.map(\.id))
         let users = usersJSON.compactMap { decodeUser($1, at: $0, roles: roles) }
         let groups = groupsJSON.compactMap { decodeGroup($1, at: $0) }
+        declaredRights = Self.declaredRights(roles: roles, users: users)
         let rules = decodeRules(rulesJSON)
         var server = ServerSettings()
         if var serverJSON { server = decodeServer(&serverJSON) }
