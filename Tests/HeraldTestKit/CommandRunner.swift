@@ -9,10 +9,12 @@ public enum CommandRunner {
         public let stderr: String
     }
 
-    public static func herald(_ arguments: [String], stdin: Data? = nil, timeout: TimeInterval = 20) throws -> Result {
+    public static func herald(_ arguments: [String], stdin: Data? = nil, timeout: TimeInterval = 20,
+                              environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = HeraldProcess.binary
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -26,6 +26,8 @@ public final class Daemon: @unchecked Sendable {
     private let holder: ConfigHolder
     /// The base of ack links: `server.publicURL`, or derived once the port is bound.
     private let publicURL = PublicURL()
+    /// Held for the daemon's life: one daemon per state directory.
+    private let stateLock: StateDirectoryLock
     private let store: SQLiteStore
     private let evaluation: EvaluationLoop
     private let engine: DeliveryEngine
@@ -55,6 +57,11 @@ public final class Daemon: @unchecked Sendable {
         holder = ConfigHolder(runtime)
         let config = runtime.config
         let stateDirectory = options.resolvedStateDirectory()
+        do {
+            stateLock = try StateDirectoryLock(directory: stateDirectory)
+        } catch {
+            throw DaemonStartError(code: .stateLocked, lines: [error.message])
+        }
         do {
             store = try SQLiteStore(directory: URL(fileURLWithPath: stateDirectory), metrics: metrics)
             let state = try EvaluationLoop.loadState(from: store, config: config, now: Date(), logger: logger)
@@ -295,6 +302,8 @@ struct DaemonStartError: Error {
         case listen
         /// systemd socket activation handed over something unusable.
         case socketActivation = "socket_activation"
+        /// Another daemon holds the state directory's lock (or it cannot be taken).
+        case stateLocked = "state_locked"
     }
 
     let code: Code
