@@ -34,7 +34,7 @@ struct RuntimeConfig: Sendable {
         do {
             tokens = try TokenTable(config.server.tokens, reader: reader)
         } catch {
-            problems.append(error.message)
+            problems += error.lines
             tokens = .empty
         }
         var targets: [String: TargetSettings] = [:]
@@ -43,7 +43,7 @@ struct RuntimeConfig: Sendable {
             do {
                 (targets[target.id], keys[target.id]) = try settings(for: target, reader: reader)
             } catch {
-                problems.append("target '\(target.id)': \(error.message)")
+                problems += error.lines.map { "target '\(target.id)': \($0)" }
             }
         }
         guard problems.isEmpty else { throw RuntimeConfigError(lines: problems) }
@@ -51,20 +51,28 @@ struct RuntimeConfig: Sendable {
     }
 
     /// The target's delivery settings, and its secrets' key bytes (for `AckLinkSigner`).
-    private static func settings(for target: TargetDefinition, reader: SecretReader) throws(SecretError) -> (TargetSettings, [[UInt8]]) {
+    private static func settings(for target: TargetDefinition, reader: SecretReader) throws(SecretProblems) -> (TargetSettings, [[UInt8]]) {
         var secrets: [WebhookSecret] = []
         var keys: [[UInt8]] = []
+        var problems: [String] = []
         for source in target.secrets {
-            let text = try reader.read(source)
+            let text: String
+            do {
+                text = try reader.read(source)
+            } catch {
+                problems.append(error.message)
+                continue
+            }
             do {
                 secrets.append(try WebhookSecret(parsing: text))
                 // Parsed above, so the base64 after `whsec_` is valid.
                 keys.append(Array(Data(base64Encoded: String(text.dropFirst(WebhookSecret.prefix.count))) ?? Data()))
             } catch {
-                throw SecretError(message: "secret from \(source) is not a valid whsec_ secret (\(error.code))")
+                problems.append("secret from \(source) is not a valid whsec_ secret (\(error.code))")
             }
         }
-        guard let url = URL(string: target.url) else { throw SecretError(message: "url '\(target.url)' cannot be parsed") }
+        guard let url = URL(string: target.url) else { throw SecretProblems(lines: problems + ["url '\(target.url)' cannot be parsed"]) }
+        guard problems.isEmpty else { throw SecretProblems(lines: problems) }
         return (TargetSettings(name: target.id, url: url, headers: target.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
                               secrets: secrets, timeout: target.timeout.seconds, connectTimeout: target.connectTimeout.seconds,
                               maxConcurrent: target.maxConcurrent, maxAttempts: target.maxAttempts, maxAge: target.maxAge.seconds,

@@ -38,6 +38,27 @@ struct SecretReader {
     }
 }
 
+/// Every secret of a config that could not be read, one line each: `serve` and
+/// `check --secrets` report them all at once, not one per attempt (#17 item 7).
+struct SecretProblems: Error {
+    let lines: [String]
+}
+
+/// `herald check --secrets`: resolves every secret the config names exactly as `serve`
+/// would (environment, files, `$CREDENTIALS_DIRECTORY`) without starting anything.
+public enum SecretsCheck {
+    /// One line per problem, each naming the token or target and the source (never a
+    /// value); empty when every secret is present and valid.
+    public static func problems(configPath: String, environment: [String: String]? = nil) -> [String] {
+        do {
+            _ = try RuntimeConfig.load(path: configPath, reader: SecretReader(environment: environment ?? ProcessInfo.processInfo.environment))
+            return []
+        } catch {
+            return error.lines
+        }
+    }
+}
+
 /// A secret that could not be read or parsed; the message names where it came from.
 struct SecretError: Error, CustomStringConvertible {
     let message: String

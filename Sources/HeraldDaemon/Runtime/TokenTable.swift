@@ -24,8 +24,10 @@ struct TokenTable: TokenVerifier {
 
     private init(entries: [Entry]) { self.entries = entries }
 
-    init(_ tokens: [TokenDefinition], reader: SecretReader) throws(SecretError) {
+    /// Reads every token's secret; throws every one that could not be read at once.
+    init(_ tokens: [TokenDefinition], reader: SecretReader) throws(SecretProblems) {
         var entries: [Entry] = []
+        var problems: [String] = []
         for token in tokens {
             let hash: [UInt8]
             if let hex = token.sha256 {
@@ -34,13 +36,15 @@ struct TokenTable: TokenVerifier {
                 do {
                     hash = Digest.sha256(Array(try reader.read(source).utf8))
                 } catch {
-                    throw SecretError(message: "token '\(token.id)': \(error.message)")
+                    problems.append("token '\(token.id)': \(error.message)")
+                    continue
                 }
             } else {
                 continue
             }
             entries.append(Entry(id: token.id, hash: hash, scopes: Set(token.scopes.map(\.rawValue))))
         }
+        guard problems.isEmpty else { throw SecretProblems(lines: problems) }
         self.entries = entries
     }
 
