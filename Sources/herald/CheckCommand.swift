@@ -30,6 +30,7 @@ enum CheckCommand {
         }
         do {
             let config = try ConfigLoader.load(data, readFiles: DirectoryFileGlob.reader(forConfigAt: path))
+            if let issue = ListenCheck.issue(config) { return refuse([issue], path: path, json: args.has("--json")) }
             if args.has("--secrets") {
                 let problems = SecretsCheck.problems(configPath: path)
                 if !problems.isEmpty { return reportSecretProblems(problems, path: path, json: args.has("--json")) }
@@ -42,14 +43,19 @@ enum CheckCommand {
             }
             return ExitStatus.success
         } catch {
-            if args.has("--json") {
-                Output.out(String(decoding: ExplanationRenderer.serialize(result(ok: false, summary: nil, error.issues)), as: UTF8.self) + "\n")
-            } else {
-                for issue in error.issues { Output.err("\(issue.file ?? path):\(issue.position == nil ? " " : "")\(issue.description)\n") }
-                Output.err("\(path): \(error.issues.count) error\(error.issues.count == 1 ? "" : "s")\n")
-            }
-            return ExitStatus.invalidInput
+            return refuse(error.issues, path: path, json: args.has("--json"))
         }
+    }
+
+    /// Prints every error with its place; exit 1.
+    private static func refuse(_ issues: [ConfigIssue], path: String, json: Bool) -> Int32 {
+        if json {
+            Output.out(String(decoding: ExplanationRenderer.serialize(result(ok: false, summary: nil, issues)), as: UTF8.self) + "\n")
+        } else {
+            for issue in issues { Output.err("\(issue.file ?? path):\(issue.position == nil ? " " : "")\(issue.description)\n") }
+            Output.err("\(path): \(issues.count) error\(issues.count == 1 ? "" : "s")\n")
+        }
+        return ExitStatus.invalidInput
     }
 
     /// Every missing or invalid secret, as errors with code `missing_secret`; exit 1.

@@ -30,6 +30,7 @@ struct RuntimeConfig: Sendable {
             throw RuntimeConfigError(lines: error.issues.map { "\($0.file ?? path):\($0.position == nil ? " " : "")\($0.description)" })
         }
         var problems: [String] = []
+        if let issue = ListenCheck.issue(config) { problems.append("\(path): \(issue.description)") }
         let tokens: TokenTable
         do {
             tokens = try TokenTable(config.server.tokens, reader: reader)
