@@ -28,8 +28,11 @@ let package = Package(
         .target(name: "HeraldDelivery", dependencies: ["HeraldSupport", "CCurl", "COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "HeraldServer", dependencies: ["HeraldSupport", "CMicroHTTPD"], swiftSettings: swiftSettings),
 
+        // MARK: Pages for people (HTML built escaped, forms, sessions, CSRF), mounted on HeraldServer's router
+        .target(name: "HeraldWeb", dependencies: ["HeraldServer"], swiftSettings: swiftSettings),
+
         // MARK: Wiring and command line
-        .target(name: "HeraldDaemon", dependencies: ["HeraldCore", "HeraldSupport", "HeraldStore", "HeraldDelivery", "HeraldServer"], swiftSettings: swiftSettings),
+        .target(name: "HeraldDaemon", dependencies: ["HeraldCore", "HeraldSupport", "HeraldStore", "HeraldDelivery", "HeraldServer", "HeraldWeb"], swiftSettings: swiftSettings),
         .executableTarget(name: "herald", dependencies: ["HeraldDaemon", "HeraldCore", "HeraldSupport"], swiftSettings: swiftSettings),
 
         // MARK: Benchmarks (release-built programs that print figures)
@@ -45,6 +48,7 @@ let package = Package(
         .testTarget(name: "HeraldServerTests", dependencies: ["HeraldServer", "HeraldSupport", "HeraldTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldSupport", "HeraldTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldDaemonTests", dependencies: ["HeraldDaemon", "HeraldCore", "HeraldStore", "HeraldSupport", "HeraldTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldWebTests", dependencies: ["HeraldWeb", "HeraldServer"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldAcceptanceTests", dependencies: ["HeraldTestKit"], swiftSettings: swiftSettings),
     ]
 )

@@ -77,7 +77,7 @@ extension Evaluator {
 
     /// Operators always; a user if active and told in this episode or holding one of
     /// the rule's `acknowledgeRights` (a `section.*` entry needs the whole section).
-    func mayAct(_ actor: EpisodeActor, on ruleState: RuleState, of rule: Rule) -> Bool {
+    public func mayAct(_ actor: EpisodeActor, on ruleState: RuleState, of rule: Rule) -> Bool {
         guard case .user(let id) = actor else { return true }
         let directory = config.directory
         guard let u = directory.user(id), directory.users[u].active else { return false }

@@ -3,6 +3,8 @@ import HeraldCore
 import HeraldServer
 import HeraldStore
 import HeraldSupport
+import HeraldWeb
+import HeraldDelivery
 
 /// `herald serve`: wires the stages together and runs them until SIGTERM/SIGINT.
 ///
@@ -75,11 +77,15 @@ public final class Daemon: @unchecked Sendable {
             throw DaemonStartError(code: .delivery, lines: ["cannot start webhook delivery: \(error)"])
         }
         let routes = ApiRoutes(evaluation: evaluation, store: store, holder: holder, metrics: metrics, logger: logger)
+        var router = routes.router()
+        // Pages for people beside the API: the acknowledge page (and its stylesheet).
+        let forms = FormToken(key: FormToken.randomKey()) { message, key in HMACSHA256.authenticate(message, key: key) }
+        AckPageRoutes(evaluation: evaluation, holder: holder, forms: forms, metrics: metrics).register(on: &router)
         do {
             let inherited = try Daemon.activationSocket(environment: environment)
             inheritedSocket = inherited
             server = HTTPServer(configuration: try Daemon.serverConfiguration(config.server, listen: options.listen, inherited: inherited),
-                                handler: routes.router(), logger: logger, metrics: metrics)
+                                handler: router, logger: logger, metrics: metrics)
         } catch let error as HTTPServerError {
             throw DaemonStartError(code: .listen, lines: ["invalid listen address: \(error.message)"])
         } catch {
