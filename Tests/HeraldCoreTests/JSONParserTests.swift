@@ -99,6 +99,24 @@ struct JSONParserTests {
         #expect(members["b"] == .object(["c": .array([.object(["d": .number(2)])])]))
     }
 
+    @Test func positionsAreRecordedOnlyWhenAskedWhereEachValueOrKeyStarts() throws {
+        let text = "{\"a\": 1,\n  \"b\": [true,\n    {\"c\": null}, \"x\"],\n  \"t\\u00e9\": \"\",\n  \"a\": 2\n}"
+        #expect(try JSONParser.parse(Data(text.utf8)).positions == nil)
+        let positions = try #require(try JSONParser.parse(Data(text.utf8), recordingPositions: true).positions)
+        let shown = positions.starts.map { "\($0.key) \($0.value)" }.sorted()
+        // The later of two equal keys wins, as its value does; escaped keys are decoded.
+        #expect(shown == ["(root) 1:1", "a 5:3", "b 2:3", "b[0] 2:9", "b[1] 3:5", "b[1].c 3:6", "b[2] 3:18", "té 4:3"].sorted())
+        #expect(positions.position(of: JSONPath([.key("a")])) == SourcePosition(line: 5, column: 3))
+        #expect(positions.position(of: JSONPath([.key("té")])) == SourcePosition(line: 4, column: 3))
+        #expect(positions.position(of: JSONPath([.key("b"), .index(1), .key("c")])) == SourcePosition(line: 3, column: 6))
+        // A path that is not in the document is placed at its nearest ancestor.
+        #expect(positions.position(of: JSONPath([.key("b"), .index(1), .key("missing"), .index(3)])) == SourcePosition(line: 3, column: 5))
+        // Columns count from after a byte-order mark, as in syntax errors.
+        let marked = try #require(try JSONParser.parse(Data([0xEF, 0xBB, 0xBF] + Array(#" {"k": 1}"#.utf8)), recordingPositions: true).positions)
+        #expect(marked.position(of: JSONPath([.key("k")])) == SourcePosition(line: 1, column: 3))
+        #expect(marked.position(of: .root) == SourcePosition(line: 1, column: 2))
+    }
+
     @Test func noDuplicatesInADocumentWithout() throws {
         #expect(try JSONParser.parse(Data(#"{"a": {"a": [{"a": 1}, {"a": 2}]}}"#.utf8)).duplicateKeys.isEmpty)
     }

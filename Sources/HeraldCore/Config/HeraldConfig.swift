@@ -157,14 +157,15 @@ public enum ConfigLoader {
         return located
     }
 
-    /// Adds `line:column` to issues (the position map is only built when needed, so a
-    /// large valid config pays for no second scan) and orders them by place.
+    /// Adds `line:column` to issues and orders them by place. The text, already known
+    /// to be valid JSON, is read again with the parser recording positions: only a
+    /// config with something to report pays for positions, a large valid one for none.
     static func locate(_ issues: [ConfigIssue], in data: Data) -> [ConfigIssue] {
         guard !issues.isEmpty else { return [] }
-        let map = JSONSourceMap(scanning: data)
+        let positions = (try? JSONParser.parse(data, recordingPositions: true))?.positions
         return issues.map { issue in
             var located = issue
-            located.position = map.position(of: issue.path)
+            located.position = positions?.position(of: issue.path)
             return located
         }.sorted { ($0.position?.line ?? 0, $0.position?.column ?? 0) < ($1.position?.line ?? 0, $1.position?.column ?? 0) }
     }

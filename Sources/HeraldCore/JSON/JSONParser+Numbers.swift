@@ -4,11 +4,16 @@ import Glibc
 /// rounded `Double`. Plain integers of up to 15 digits (counts, ports, most thresholds)
 /// are exact in a `Double` and are summed directly; anything else goes to C `strtod` —
 /// decimal-to-binary rounding is exactly the kind of code not to write by hand.
-extension JSONByteReader {
+extension JSONParser {
     /// Most digits of an integer summed directly: 10^15 < 2^53, so every such integer
     /// is exactly representable and no rounding can happen.
     static let maxFastIntegerDigits = 15
 
+    /// Longest number literal quoted whole in a message.
+    static let maxQuotedNumberLength = 40
+}
+
+extension JSONByteReader {
     /// Reads the number starting at `index` (a minus sign or a digit).
     mutating func parseNumber() throws(JSONSyntaxError) -> Double {
         let numberStart = index
@@ -26,7 +31,7 @@ extension JSONByteReader {
             }
         } else {
             while index < bytes.count, isDigit(bytes[index]) {
-                if integerDigits < Self.maxFastIntegerDigits { integer = integer * 10 + Int64(bytes[index] - ASCII.zero) }
+                if integerDigits < JSONParser.maxFastIntegerDigits { integer = integer * 10 + Int64(bytes[index] - ASCII.zero) }
                 integerDigits += 1
                 index += 1
             }
@@ -43,7 +48,7 @@ extension JSONByteReader {
             if index < bytes.count, bytes[index] == ASCII.plus || bytes[index] == ASCII.minus { index += 1 }
             try digits(after: "the exponent")
         }
-        if plainInteger, integerDigits <= Self.maxFastIntegerDigits {
+        if plainInteger, integerDigits <= JSONParser.maxFastIntegerDigits {
             let value = Double(integer)
             return negative ? -value : value
         }
@@ -79,13 +84,10 @@ extension JSONByteReader {
         // locale-independent conversion takes over instead of a wrong value.
         let result = consumed == literal.count ? value : Double(String(decoding: literal, as: UTF8.self)) ?? .infinity
         guard result.isFinite else {
-            let text = String(decoding: literal.prefix(Self.maxQuotedNumberLength), as: UTF8.self)
-            throw failure(.numberOutOfRange, "number \(text)\(literal.count > Self.maxQuotedNumberLength ? "…" : "") is out of range for a 64-bit float",
+            let text = String(decoding: literal.prefix(JSONParser.maxQuotedNumberLength), as: UTF8.self)
+            throw failure(.numberOutOfRange, "number \(text)\(literal.count > JSONParser.maxQuotedNumberLength ? "…" : "") is out of range for a 64-bit float",
                           at: range.lowerBound)
         }
         return result
     }
-
-    /// Longest number literal quoted whole in a message.
-    static let maxQuotedNumberLength = 40
 }

@@ -10,9 +10,11 @@ public import Foundation
 /// parser does all three at once. It is strict RFC 8259 (no comments, no trailing commas,
 /// no leading zeros, no NaN/Infinity, no raw control characters, valid UTF-8 only, lone
 /// surrogates refused), accepts a top-level scalar and a leading UTF-8 byte-order mark,
-/// and names the line:column of the offending byte in every error. The differential
-/// tests (JSONParserDifferentialTests) and the `json` fuzz target hold it to Foundation;
-/// the few places where it deliberately refuses what Foundation accepts are listed there.
+/// and names the line:column of the offending byte in every error. Asked to, it also
+/// records where every value starts (`Positions`, for the line:column of config errors)
+/// in the same pass. The differential tests (JSONParserDifferentialTests) and the `json`
+/// fuzz target hold it to Foundation; the few places where it deliberately refuses what
+/// Foundation accepts are listed there.
 public enum JSONParser {
     /// Deepest nesting of arrays and objects accepted. The parser recurses once per level,
     /// so hostile input like 100,000 `[` would otherwise overflow the stack (a Dispatch
@@ -27,15 +29,25 @@ public enum JSONParser {
         public let value: JSONValue
         /// Each repeated key with the path of the member and where the repeat starts.
         public let duplicateKeys: [(path: JSONPath, position: SourcePosition)]
+        /// Where each value starts; nil unless the parse was asked to record them.
+        public let positions: Positions?
     }
 
-    /// Parses UTF-8 JSON text (a leading byte-order mark is skipped).
-    public static func parse(_ data: Data) throws(JSONSyntaxError) -> Document {
+    /// Parses UTF-8 JSON text (a leading byte-order mark is skipped). With
+    /// `recordingPositions`, `Document.positions` holds where every value starts.
+    public static func parse(_ data: Data, recordingPositions: Bool = false) throws(JSONSyntaxError) -> Document {
+        // Two specialisations of one reader: without positions (events, valid configs)
+        // the recording compiles away, so the hot path pays nothing for it.
+        try recordingPositions ? parse(data, recording: Positions()) : parse(data, recording: IgnoredPositions())
+    }
+
+    static func parse<Recorder: PositionRecorder>(_ data: Data, recording recorder: Recorder) throws(JSONSyntaxError) -> Document {
         let result = data.withUnsafeBytes { raw -> Result<Document, JSONSyntaxError> in
-            var reader = JSONByteReader(raw.bindMemory(to: UInt8.self))
+            var reader = JSONByteReader(raw.bindMemory(to: UInt8.self), recorder: recorder)
             do throws(JSONSyntaxError) {
                 let value = try reader.parseDocument()
-                return .success(Document(value: value, duplicateKeys: reader.duplicatesInDocumentOrder))
+                return .success(Document(value: value, duplicateKeys: reader.duplicatesInDocumentOrder,
+                                         positions: reader.recorder.recorded))
             } catch {
                 return .failure(error)
             }
@@ -45,7 +57,7 @@ public enum JSONParser {
 }
 
 /// The parser's state over one buffer. Lives only inside `Data.withUnsafeBytes`.
-struct JSONByteReader {
+struct JSONByteReader<Recorder: PositionRecorder> {
     let bytes: UnsafeBufferPointer<UInt8>
     /// Where the text starts (after a byte-order mark); columns count from here.
     let start: Int
@@ -64,9 +76,12 @@ struct JSONByteReader {
     /// once at its final size instead of growing (a third of an event's parse time).
     var memberStack: [(key: String, value: JSONValue, position: SourcePosition)] = []
     var elementStack: [JSONValue] = []
+    /// Where each value starts, when recorded (JSONParser+Positions.swift).
+    var recorder: Recorder
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, recorder: Recorder) {
         self.bytes = bytes
+        self.recorder = recorder
         let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
         start = bytes.count >= 3 && bytes.prefix(3).elementsEqual(bom) ? 3 : 0
         index = start
@@ -74,6 +89,7 @@ struct JSONByteReader {
     }
 
     mutating func parseDocument() throws(JSONSyntaxError) -> JSONValue {
+        if Recorder.isRecording { skipWhitespace(); recordPosition(of: nil, at: nil) }
         let value = try parseValue()
         skipWhitespace()
         if index < bytes.count {
@@ -130,6 +146,7 @@ struct JSONByteReader {
             }
             let keyPosition = SourcePosition(line: line, column: index - lineStart + 1)
             let key = try parseString()
+            if Recorder.isRecording { recordPosition(of: .key(key), at: keyPosition) }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == ASCII.colon else {
                 throw failure(index < bytes.count ? .unexpectedCharacter : .unexpectedEnd, "expected ':' after an object key")
@@ -150,6 +167,7 @@ struct JSONByteReader {
         }
         let base = elementStack.count
         while true {
+            if Recorder.isRecording { skipWhitespace(); recordPosition(of: .index(elementStack.count - base), at: nil) }
             elementStack.append(try parseMember(.index(elementStack.count - base)))
             if try endOfMember(closer: ASCII.closeBracket, "an array element") {
                 let elements = Array(elementStack[base...])
