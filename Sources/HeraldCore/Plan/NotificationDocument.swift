@@ -1,45 +1,30 @@
 public import Foundation
 
-/// A notification as the JSON stored in the audit log and sent in webhooks.
+/// A notification as JSON: the one encoder of a notification. Its bytes are the audit
+/// payload (`NotificationJSON.data`), the webhook body (`WebhookPayload.body`, with the
+/// delivery's own recipients and contacts) and, read back, the notices `herald explain
+/// --json` shows (`NotificationJSON.object`): one shape, written in one place.
 ///
 /// History of the hot path (BENCHMARKS.md): on Linux `JSONSerialization.data` bridges
 /// every value to an NSObject and sorts keys with ICU collation (≈ 1 ms for 20 people);
 /// `JSONEncoder` with `.sortedKeys` writes the same bytes ≈ 12× faster but still cost
 /// ≈ 27 µs per webhook body and ≈ 70 µs per audit payload on the evaluation queue, which
-/// bounded a burst of firing events. `write(to:)` now writes the same bytes through
-/// `JSONBytesWriter`; the `Encodable` conformance stays as the reference the
-/// differential tests compare with (`foundationData()`). Keys mirror
-/// `NotificationJSON.object`, which `herald explain --json` still uses.
-struct NotificationDocument: Encodable {
-    struct RuleRef: Encodable {
+/// bounded a burst of firing events. `write(to:)` writes the bytes `JSONEncoder` would
+/// through `JSONBytesWriter`; the tests hold it to an independent `Encodable` reference
+/// (Tests/HeraldCoreTests/NotificationReference.swift).
+struct NotificationDocument {
+    struct RuleRef {
         let id: String
         let name: String
     }
 
-    struct EpisodeRef: Encodable {
+    struct EpisodeRef {
         let id: String
         let number: Int
     }
 
-    struct EventDocument: Encodable {
-        let event: MetricEvent
-
-        enum Keys: String, CodingKey { case id, metric, value, subject, relations, labels, timestamp }
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encodeIfPresent(event.id, forKey: .id)
-            try c.encode(event.metric, forKey: .metric)
-            try c.encode(event.value, forKey: .value)
-            try c.encode(event.subject, forKey: .subject)
-            try c.encode(event.relations, forKey: .relations)
-            try c.encode(event.labels, forKey: .labels)
-            try c.encodeIfPresent(event.timestamp.map(NotificationJSON.timestamp), forKey: .timestamp)
-        }
-    }
-
     /// A recipient; the contact fields only in webhooks.
-    struct Person: Encodable {
+    struct Person {
         let id: String
         let name: String
         let path: String
@@ -49,30 +34,16 @@ struct NotificationDocument: Encodable {
         var ack: AckLink?
     }
 
-    /// An excluded person; unknown ids and names are written as `null`.
-    struct Excluded: Encodable {
-        let person: ExcludedPerson
-
-        enum Keys: String, CodingKey { case id, name, path, reason }
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(person.id, forKey: .id)
-            try c.encode(person.name, forKey: .name)
-            try c.encode(person.path, forKey: .path)
-            try c.encode(person.reason, forKey: .reason)
-        }
-    }
-
     let id: String
     let rule: RuleRef
     let tier: TierReference
     let transition: String
     let episode: EpisodeRef
     let subject: MetricEvent.Subject
-    let event: EventDocument
+    let event: MetricEvent
     var recipients: [Person]
-    var excluded: [Excluded]?
+    /// Unknown ids and names are written as `null`.
+    var excluded: [ExcludedPerson]?
     let occurredAt: String
     let reason: String?
     let actor: String?
@@ -96,9 +67,9 @@ struct NotificationDocument: Encodable {
         transition = n.transition.rawValue
         episode = EpisodeRef(id: n.episodeID, number: n.episode)
         subject = n.subject
-        event = EventDocument(event: n.event)
+        event = n.event
         recipients = people ? n.recipients.map { Person(id: $0.id, name: $0.name, path: $0.path) } : []
-        excluded = people ? n.excluded.map(Excluded.init) : nil
+        excluded = people ? n.excluded : nil
         occurredAt = NotificationJSON.timestamp(n.occurredAt)
         reason = n.reason?.rawValue
         actor = n.actor
@@ -106,22 +77,12 @@ struct NotificationDocument: Encodable {
         unrouted = n.unrouted
     }
 
-    /// The document's bytes, written by `JSONBytesWriter` (see there why); identical to
-    /// `foundationData()`, which the differential tests compare it with.
+    /// The document's bytes, written by `JSONBytesWriter` (see there why).
     func data() -> Data {
         var writer = JSONBytesWriter(capacity: 1024 + 160 * recipients.count + 120 * (excluded?.count ?? 0))
         write(to: &writer)
         return writer.data
     }
-
-    /// The same document through `JSONEncoder` (the reference for the tests).
-    func foundationData() -> Data { (try? NotificationDocument.encoder.encode(self)) ?? Data() }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 
     /// Members in sorted key order; an optional is left out when nil (`encodeIfPresent`),
     /// except an excluded person's `id` and `name`, written as `null`.
@@ -136,16 +97,16 @@ struct NotificationDocument: Encodable {
         w.endObject()
         w.member("escalationStep", ifPresent: escalationStep)
         w.key("event")
-        event.write(to: &w)
+        NotificationDocument.write(event, to: &w)
         if let excluded {
             w.key("excluded")
             w.beginArray()
             for entry in excluded {
                 w.beginObject()
-                w.member("id", orNull: entry.person.id)
-                w.member("name", orNull: entry.person.name)
-                w.member("path", entry.person.path)
-                w.member("reason", entry.person.reason)
+                w.member("id", orNull: entry.id)
+                w.member("name", orNull: entry.name)
+                w.member("path", entry.path)
+                w.member("reason", entry.reason)
                 w.endObject()
             }
             w.endArray()
@@ -198,8 +159,9 @@ struct NotificationDocument: Encodable {
     }
 }
 
-extension NotificationDocument.EventDocument {
-    func write(to w: inout JSONBytesWriter) {
+extension NotificationDocument {
+    /// An event as a notification carries it: the timestamp as RFC 3339 text.
+    static func write(_ event: MetricEvent, to w: inout JSONBytesWriter) {
         event.write(to: &w) { date, w in w.member("timestamp", NotificationJSON.timestamp(date)) }
     }
 }
@@ -231,9 +193,4 @@ extension AckLink {
         w.member("url", url)
         w.endObject()
     }
-}
-
-extension NotificationJSON {
-    /// The audit-log payload: `NotificationJSON.object(n)` as sorted-key JSON bytes.
-    public static func data(_ n: Notification) -> Data { NotificationDocument(n).data() }
 }

@@ -1,49 +1,31 @@
 public import Foundation
 
-/// The JSON shape of a notification, shared by explain, the audit log and webhooks.
+/// A notification's JSON for the rest of Herald, all from its one encoder
+/// (`NotificationDocument`): the bytes the audit log stores, and the same document as
+/// Foundation objects for explain, whose output is assembled with `JSONSerialization`.
+/// Explain, the audit log and webhooks therefore show one shape: `reason` is left out for
+/// notices stored before reasons existed, `actor` is only present on manual notices
+/// (acknowledged, resolved by hand), `escalationStep` on timeout notices, `unrouted` on
+/// notices whose own audience resolved to nobody.
 public enum NotificationJSON {
-    /// `reason` is left out for notices stored before reasons existed; `actor` is only
-    /// present on manual notices (acknowledged, resolved by hand), `escalationStep` on
-    /// timeout notices.
-    public static func object(_ n: Notification) -> [String: Any] {
-        var object = fields(n)
-        if let reason = n.reason { object["reason"] = reason.rawValue }
-        if let actor = n.actor { object["actor"] = actor }
-        if let step = n.escalationStep { object["escalationStep"] = step }
-        if let unrouted = n.unrouted { object["unrouted"] = unrouted }
-        return object
-    }
+    /// The audit-log payload: sorted keys, no whitespace.
+    public static func data(_ n: Notification) -> Data { NotificationDocument(n).data() }
 
-    private static func fields(_ n: Notification) -> [String: Any] {
-        [
-            "id": n.id,
-            "rule": ["id": n.ruleID, "name": n.ruleName],
-            "tier": ["index": n.tier.index, "name": n.tier.name, "threshold": n.tier.threshold] as [String: Any],
-            "transition": n.transition.rawValue,
-            "episode": ["id": n.episodeID, "number": n.episode] as [String: Any],
-            "subject": subject(n.subject),
-            "event": event(n.event),
-            "recipients": n.recipients.map { ["id": $0.id, "name": $0.name, "path": $0.path] },
-            "excluded": n.excluded.map { p -> [String: Any] in
-                ["id": p.id ?? NSNull(), "name": p.name ?? NSNull(), "path": p.path, "reason": p.reason]
-            },
-            "occurredAt": timestamp(n.occurredAt),
-        ]
-    }
+    /// The audit document as Foundation objects (`herald explain --json`, `POST /v1/explain`).
+    public static func object(_ n: Notification) -> [String: Any] { foundationObject(data(n)) }
 
-    static func subject(_ s: MetricEvent.Subject) -> [String: Any] {
-        var o: [String: Any] = ["id": s.id]
-        if let type = s.type { o["type"] = type }
-        if let name = s.name { o["name"] = name }
-        return o
-    }
-
+    /// An event as a notification's `event` member shows it.
     public static func event(_ e: MetricEvent) -> [String: Any] {
-        var o: [String: Any] = ["metric": e.metric, "value": e.value, "subject": subject(e.subject),
-                                "relations": e.relations, "labels": e.labels]
-        if let id = e.id { o["id"] = id }
-        if let t = e.timestamp { o["timestamp"] = timestamp(t) }
-        return o
+        var writer = JSONBytesWriter()
+        NotificationDocument.write(e, to: &writer)
+        return foundationObject(writer.data)
+    }
+
+    /// Bytes just written by `JSONBytesWriter`, read back. Through `JSONValue`, whose
+    /// numbers stay the `Double`s that were written (a `JSONSerialization` round trip
+    /// would turn `-0` into `0` and `1.2345678901234568e+17` into an integer).
+    private static func foundationObject(_ data: Data) -> [String: Any] {
+        (try? JSONValue.parse(data))?.foundationObject as? [String: Any] ?? [:]
     }
 
     /// RFC 3339 with milliseconds, UTC.

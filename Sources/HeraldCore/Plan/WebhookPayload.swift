@@ -36,7 +36,7 @@ public enum WebhookPayload {
 /// A signed link with which a recipient acknowledges an episode without an API token:
 /// `url` is the page a person taps (`<publicURL>/ack/<token>`), `apiURL` where a gateway
 /// POSTs `{"token": …}` instead.
-public struct AckLink: Encodable, Sendable, Equatable {
+public struct AckLink: Sendable, Equatable {
     public let token: String
     public let expiresAt: String
     public let url: String
