@@ -38,6 +38,15 @@ struct ConfigSchemaTests {
         #"{"users": [{"id": "o", "owner": true, "quietHours": {"timeZone": "UTC", "windows": [{"start": "7:00", "end": "09:00"}]}}]}"#,
         #"{"users": [{"id": "o", "owner": true, "quietHours": {"timeZone": "UTC", "windows": []}}]}"#,
         #"{"users": [{"id": "o", "owner": true, "quietHours": {"windows": [{"start": "22:00", "end": "07:00"}]}}]}"#,
+        // Channel formats (issue 15).
+        #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "https://x/y", "format": "slak"}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "https://x/y", "format": "slack", "secrets": [{"env": "S"}]}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "https://x/y", "format": "standard"}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": {"path": "x"}, "format": "slack"}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "https://ntfy.sh", "format": "ntfy", "topic": "a", "priority": 9}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "https://x/y", "format": "pagerduty", "routingKey": "inline"}]}"#,
+        #"{"users": [{"id": "o", "owner": true, "contact": {"slack": ""}}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "message": {"titel": "x"}, "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]}"#,
     ]
 
     @Test(arguments: examples)

@@ -73,7 +73,11 @@ extension ConfigDecoder {
                 checkURL(addresses[target]!, at: addressPath)
             }
         }
-        let result = Contact(email: contact.string("email"), phone: contact.string("phone"), addresses: addresses)
+        var handles: [String: String] = [:]
+        for field in ChannelFormat.allCases.compactMap(\.contactField) {
+            if let handle = optionalText(&contact, field) { handles[field] = handle }
+        }
+        let result = Contact(email: contact.string("email"), phone: contact.string("phone"), addresses: addresses, handles: handles)
         contact.finish()
         return result
     }

@@ -26,7 +26,8 @@ extension ConfigDecoder {
                         notifyDeescalated: reader.bool("notifyDeescalated") ?? false,
                         acknowledgeRights: ruleRights(&reader, "acknowledgeRights"),
                         notifyAcknowledged: reader.bool("notifyAcknowledged") ?? true,
-                        unrouted: decodeUnrouted(&reader, at: path))
+                        unrouted: decodeUnrouted(&reader, at: path),
+                        message: decodeMessageTemplate(&reader, at: path))
         reader.finish()
         guard metric != nil, tiers != nil else { return nil }
         return rule

@@ -8,8 +8,7 @@ extension ConfigDecoder {
             // '@' separates the target from the recipient in outbox destinations.
             diagnostics.error("bad_value", path.appending("id"), "target id '\(id)' must not contain '@'")
         }
-        let url = reader.string("url", required: true)
-        if let url { checkURL(url, at: path.appending("url")) }
+        let (url, urlSource) = decodeTargetURL(&reader, at: path)
         var mode = TargetDefinition.Mode.perRecipient
         if let text = reader.string("mode") {
             if let parsed = TargetDefinition.Mode(rawValue: text) {
@@ -20,16 +19,14 @@ extension ConfigDecoder {
                                   "unknown mode '\(text)'\(Suggestion.hint(for: text, in: names)); use one of \(names.joined(separator: ", "))")
             }
         }
-        let secrets = (reader.array("secrets", required: true) ?? []).compactMap { decodeSecretSource($1, at: $0) }
-        if reader.members["secrets"] != nil, secrets.isEmpty {
-            diagnostics.error("empty_value", path.appending("secrets"), "a target needs a signing secret: webhooks are always signed")
-        }
-        if secrets.count > 2 {
-            diagnostics.error("out_of_range", path.appending("secrets"), "at most two signing secrets (the current and the next while rotating)")
-        }
+        let format = decodeFormat(&reader, at: path)
+        let secrets = decodeSigningSecrets(&reader, at: path, format: format)
+        let (headers, secretHeaders) = decodeHeaders(&reader, at: path)
+        let channel = decodeChannelOptions(&reader, at: path, format: format)
         let schedule = reader.strings("retrySchedule").compactMap { [reader] itemPath, text in reader.parseDuration(text, at: itemPath) }
         let target = TargetDefinition(
-            id: id, url: url ?? "", mode: mode, headers: reader.stringMap("headers"), secrets: secrets,
+            id: id, url: url ?? "", urlSource: urlSource, mode: mode, format: format, channel: channel,
+            headers: headers, secretHeaders: secretHeaders, rate: decodeRate(&reader, at: path), secrets: secrets,
             timeout: reader.duration("timeout") ?? Duration(seconds: 10),
             connectTimeout: reader.duration("connectTimeout") ?? Duration(seconds: 3),
             maxAttempts: reader.integer("maxAttempts", in: 1...100) ?? 8,
@@ -37,7 +34,24 @@ extension ConfigDecoder {
             maxConcurrent: reader.integer("maxConcurrent", in: 1...1024) ?? 16,
             retrySchedule: schedule.isEmpty ? TargetDefinition.defaultRetrySchedule : schedule)
         reader.finish()
-        return url == nil ? nil : target
+        return url == nil && urlSource == nil ? nil : target
+    }
+
+    /// `secrets`: required for `standard` (its webhooks are always signed), optional for
+    /// `template`, refused elsewhere (chat receivers do not check signatures).
+    private func decodeSigningSecrets(_ reader: inout ObjectReader, at path: JSONPath, format: ChannelFormat) -> [SecretSource] {
+        let secrets = (reader.array("secrets", required: format.requiresSecrets) ?? []).compactMap { decodeSecretSource($1, at: $0) }
+        if reader.members["secrets"] != nil, secrets.isEmpty, format.requiresSecrets {
+            diagnostics.error("empty_value", path.appending("secrets"), "a target needs a signing secret: webhooks are always signed")
+        }
+        if !format.signs, reader.members["secrets"] != nil {
+            diagnostics.error("bad_value", path.appending("secrets"),
+                              "format '\(format.rawValue)' does not sign its requests (the receiver does not check signatures); remove 'secrets'")
+        }
+        if secrets.count > 2 {
+            diagnostics.error("out_of_range", path.appending("secrets"), "at most two signing secrets (the current and the next while rotating)")
+        }
+        return secrets
     }
 
     /// Webhooks go to http(s) URLs with a host; anything else is a typo or a risk.

@@ -36,11 +36,16 @@ public struct Contact: Sendable, Equatable {
     public var phone: String?
     /// Target id → this person's address on it (e.g. their own chat webhook URL).
     public var addresses: [String: String]
+    /// Format name (`slack`, `mattermost`, `discord`, `ntfy`, `pagerduty`) → this
+    /// person's handle there: a member id to mention, or an ntfy topic / PagerDuty
+    /// routing key a per-recipient target sends to (`ChannelFormat.contactField`).
+    public var handles: [String: String]
 
-    public init(email: String? = nil, phone: String? = nil, addresses: [String: String] = [:]) {
+    public init(email: String? = nil, phone: String? = nil, addresses: [String: String] = [:], handles: [String: String] = [:]) {
         self.email = email
         self.phone = phone
         self.addresses = addresses
+        self.handles = handles
     }
 }
 
@@ -136,9 +141,20 @@ public struct TargetDefinition: Sendable, Equatable {
     }
 
     public let id: String
+    /// The URL as written, or empty when `urlSource` gives it (a chat webhook URL is a
+    /// credential and may be kept out of the config).
     public let url: String
+    public let urlSource: SecretSource?
     public let mode: Mode
+    /// How messages are written (`standard`: Herald's signed JSON).
+    public let format: ChannelFormat
+    /// The format's own settings.
+    public let channel: ChannelOptions
     public let headers: [String: String]
+    /// Header values read from secret sources at start-up (`Authorization`, …).
+    public let secretHeaders: [String: SecretSource]
+    /// Most requests per interval; nil sends as fast as `maxConcurrent` allows.
+    public let rate: DeliveryRate?
     /// One or two signing secrets (two while rotating).
     public let secrets: [SecretSource]
     public let timeout: Duration

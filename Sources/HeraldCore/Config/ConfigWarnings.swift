@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks for configs that are valid but almost certainly wrong: audiences that are
 /// always empty, rules that only reach inactive people, targeted groups and roles
 /// nobody holds. `herald check` prints them; they never stop a load.
@@ -25,7 +27,19 @@ struct ConfigWarnings {
                 }
             }
         }
-        return issues
+        return issues + cleartextWarnings()
+    }
+
+    /// A URL in clear over the network shows whatever authenticates the request (a
+    /// token header, a chat URL's secret path) to anyone on the way; loopback is fine.
+    private func cleartextWarnings() -> [ConfigIssue] {
+        document.targets.enumerated().compactMap { index, target in
+            guard let url = URLComponents(string: target.url), url.scheme?.lowercased() == "http",
+                  let host = url.host?.lowercased() else { return nil }
+            if host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]" { return nil }
+            return ConfigIssue(.warning, code: "cleartext_url", path: JSONPath.root.appending("targets").appending(index).appending("url"),
+                               "'\(host)' is reached over plain http: credentials and notices cross the network unencrypted; use https")
+        }
     }
 
     /// A tier reaches nobody unless a relation on the event may still name someone.

@@ -83,12 +83,15 @@ public struct Rule: Sendable, Equatable {
     public let notifyAcknowledged: Bool
     /// Who hears this rule's notices that resolve to nobody (else `server.unrouted`).
     public let unrouted: UnroutedFallback?
+    /// The rule's own title and text for human-readable channel formats.
+    public let message: MessageTemplate?
 
     public init(id: String, name: String? = nil, metric: String, labels: [String: String] = [:],
                 direction: Direction = .above, tiers: [Tier], requiredRights: [String] = [],
                 targets: [String] = [], cumulative: Bool = false, hysteresis: Double = 0,
                 repeatAfter: Duration? = nil, notifyResolved: Bool = true, notifyDeescalated: Bool = false,
-                acknowledgeRights: [String] = [], notifyAcknowledged: Bool = true, unrouted: UnroutedFallback? = nil) {
+                acknowledgeRights: [String] = [], notifyAcknowledged: Bool = true, unrouted: UnroutedFallback? = nil,
+                message: MessageTemplate? = nil) {
         self.id = id
         self.name = name ?? id
         self.metric = metric
@@ -106,6 +109,7 @@ public struct Rule: Sendable, Equatable {
         self.acknowledgeRights = acknowledgeRights
         self.notifyAcknowledged = notifyAcknowledged
         self.unrouted = unrouted
+        self.message = message
     }
 
     /// The index of the tier named `name`, if the rule has one.
