@@ -40,7 +40,6 @@ struct ConfigSchemaTests {
         #"{"users": [{"id": "o", "owner": true, "quietHours": {"windows": [{"start": "22:00", "end": "07:00"}]}}]}"#,
         // Channel formats (issue 15).
         #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "https://x/y", "format": "slak"}]}"#,
-        #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "https://x/y", "format": "slack", "secrets": [{"env": "S"}]}]}"#,
         #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "https://x/y", "format": "standard"}]}"#,
         #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": {"path": "x"}, "format": "slack"}]}"#,
         #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "https://ntfy.sh", "format": "ntfy", "topic": "a", "priority": 9}]}"#,

@@ -14,6 +14,10 @@ public final class PythonReceiver: @unchecked Sendable {
         public let body: String
         public let connection: Int
         public let verified_with: [Int]
+        /// The query string, if any.
+        public let query: String?
+        /// When it arrived (Unix seconds, the receiver's clock).
+        public let at: Double?
         public var bodyData: Data { Data(base64Encoded: body) ?? Data() }
         /// The body as a JSON object (webhook payloads are objects).
         public var json: [String: Any] { (try? JSONSerialization.jsonObject(with: bodyData)) as? [String: Any] ?? [:] }

@@ -9,6 +9,11 @@
 /// Behaviour by path: `/ok` 200; `/flaky` 500 on its first request then 200;
 /// `/status/<code>[?retry_after=<value>]`; `/slow?ms=<n>` 200 after n ms;
 /// `/big?bytes=<n>` 200 with n bytes; `/redirect` 302 to /ok.
+/// Receivers that behave like the real ones where it matters: `/slack` (400 `no_text`
+/// without a non-empty `text`, else 200 `ok`; `?limited=1` answers its first request
+/// 429 with `Retry-After: 1`), and `/v2/enqueue` (PagerDuty Events API v2: 202
+/// `{"status":"success","dedup_key":…}`, 400 `invalid event` for a missing routing key
+/// or an unknown `event_action`).
 public let receiverScript = #"""
 import base64, hashlib, hmac, json, os, signal, sys, threading, time
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
@@ -65,7 +70,8 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             count = state["counts"][url.path] = state["counts"].get(url.path, 0) + 1
             record = {"path": url.path, "headers": headers, "body": base64.b64encode(body).decode(),
-                      "connection": self.connection_number, "verified_with": verified_with(headers, body)}
+                      "connection": self.connection_number, "verified_with": verified_with(headers, body),
+                      "query": url.query, "at": time.time()}
             with open(log_file, "a") as log:
                 log.write(json.dumps(record) + "\n")
         if url.path == "/ok":
@@ -81,6 +87,28 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, b"slow")
         elif url.path == "/big":
             self.reply(200, b"x" * int(query.get("bytes", ["1048576"])[0]))
+        elif url.path == "/slack":
+            try:
+                text = json.loads(body).get("text")
+            except ValueError:
+                text = None
+            if query.get("limited") == ["1"] and count == 1:
+                self.reply(429, b"rate_limited", [("Retry-After", "1")])
+            elif not isinstance(text, str) or not text:
+                self.reply(400, b"no_text")
+            else:
+                self.reply(200, b"ok")
+        elif url.path == "/v2/enqueue":
+            try:
+                event = json.loads(body)
+            except ValueError:
+                event = {}
+            if not event.get("routing_key") or event.get("event_action") not in ("trigger", "acknowledge", "resolve"):
+                self.reply(400, json.dumps({"status": "invalid event", "message": "Event object is invalid",
+                                            "errors": ["'event_action' is invalid"]}).encode(), [("Content-Type", "application/json")])
+            else:
+                self.reply(202, json.dumps({"status": "success", "message": "Event processed",
+                                            "dedup_key": event.get("dedup_key", "")}).encode(), [("Content-Type", "application/json")])
         elif url.path == "/redirect":
             self.reply(302, b"", [("Location", "/ok")])
         else:

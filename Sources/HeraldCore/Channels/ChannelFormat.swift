@@ -5,8 +5,10 @@ import Foundation
 /// read (facts and limits per receiver in each format's file).
 ///
 /// Chat receivers do not verify Standard Webhooks signatures: their secret is the URL
-/// or a key in the body, which is why only `standard` (always) and `template`
-/// (optionally) are signed.
+/// or a key in the body, which is why only `standard` requires signing secrets. Any
+/// target with secrets signs its requests (a receiver that does not check ignores the
+/// headers), and only a target with secrets offers acknowledgement links, whose keys
+/// are derived from them.
 public enum ChannelFormat: String, Sendable, CaseIterable {
     case standard
     case template
@@ -21,9 +23,6 @@ public enum ChannelFormat: String, Sendable, CaseIterable {
     /// `standard` targets must have signing secrets; every other format may go unsigned.
     public var requiresSecrets: Bool { self == .standard }
 
-    /// Whether requests carry Standard Webhooks signature headers when secrets are set.
-    public var signs: Bool { self == .standard || self == .template }
-
     /// The `contact` field a recipient's own handle on this receiver is read from:
     /// a member id that the message mentions (chat), or the destination itself
     /// (an ntfy topic, a PagerDuty routing key) on a per-recipient target.
@@ -37,10 +36,6 @@ public enum ChannelFormat: String, Sendable, CaseIterable {
     /// Whether the contact field is the destination (without it a per-recipient target
     /// cannot reach the person unless the target names a default).
     public var contactIsDestination: Bool { self == .ntfy || self == .pagerduty }
-
-    /// Statuses retried besides 408, 425, 429 and 5xx; none of the receivers documents
-    /// another retryable answer, so the list is empty for all of them today.
-    public var extraRetryableStatuses: Set<Int> { [] }
 }
 
 /// The PagerDuty Events API v2 `payload.severity` values.

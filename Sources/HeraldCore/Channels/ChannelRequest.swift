@@ -43,6 +43,11 @@ public struct ChannelRenderError: Error, Sendable, Equatable, CustomStringConver
 
     public var description: String { message }
 
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
     static func missing(_ what: String) -> ChannelRenderError {
         ChannelRenderError(code: "channel_destination_missing", message: what)
     }

@@ -37,16 +37,13 @@ extension ConfigDecoder {
         return url == nil && urlSource == nil ? nil : target
     }
 
-    /// `secrets`: required for `standard` (its webhooks are always signed), optional for
-    /// `template`, refused elsewhere (chat receivers do not check signatures).
+    /// `secrets`: required for `standard` (its webhooks are always signed), optional
+    /// for every other format, where they sign too (receivers that do not check
+    /// signatures ignore the headers) and key the acknowledgement links.
     private func decodeSigningSecrets(_ reader: inout ObjectReader, at path: JSONPath, format: ChannelFormat) -> [SecretSource] {
         let secrets = (reader.array("secrets", required: format.requiresSecrets) ?? []).compactMap { decodeSecretSource($1, at: $0) }
-        if reader.members["secrets"] != nil, secrets.isEmpty, format.requiresSecrets {
+        if reader.members["secrets"] != nil, secrets.isEmpty {
             diagnostics.error("empty_value", path.appending("secrets"), "a target needs a signing secret: webhooks are always signed")
-        }
-        if !format.signs, reader.members["secrets"] != nil {
-            diagnostics.error("bad_value", path.appending("secrets"),
-                              "format '\(format.rawValue)' does not sign its requests (the receiver does not check signatures); remove 'secrets'")
         }
         if secrets.count > 2 {
             diagnostics.error("out_of_range", path.appending("secrets"), "at most two signing secrets (the current and the next while rotating)")

@@ -132,15 +132,20 @@ final class DeliveryEngine: @unchecked Sendable {
         guard inFlight[row.deliveryID] == nil else { return }
         let runtime = holder.snapshot
         guard let destination = Destination(key: row.target), let settings = runtime.targets[destination.target],
-              let address = destination.address(in: runtime.config), let url = URL(string: address) else {
+              let address = destination.address(in: runtime.config),
+              let url = address.isEmpty ? settings.url : URL(string: address) else {
             deadLetter(row, attempts: row.attempts, status: nil, reason: .targetRemoved,
                        error: "target of '\(row.target)' is no longer configured", excerpt: nil)
             return
         }
         guard !disabledTargets.contains(destination.target) else { return }
-        var target = settings
-        target.url = url
-        let job = DeliveryJob(deliveryID: row.deliveryID, target: target, body: row.body, attempts: row.attempts, createdAt: row.createdAt)
+        let job: DeliveryJob
+        switch ChannelJobs.job(for: row, target: destination.target, settings: settings, url: url, runtime: runtime) {
+        case .success(let rendered): job = rendered
+        case .failure(let error):
+            deadLetter(row, attempts: row.attempts, status: nil, reason: .invalidRequest, error: error.message, excerpt: nil)
+            return
+        }
         if dispatcher.enqueue(job) {
             markInFlight(row.deliveryID, target: destination.target)
         } else {

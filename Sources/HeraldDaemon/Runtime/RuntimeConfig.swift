@@ -12,6 +12,8 @@ struct RuntimeConfig: Sendable {
     let targets: [String: TargetSettings]
     /// Signs and checks ack links, with keys derived from the targets' secrets.
     let ackLinks: AckLinkSigner
+    /// Target id → its PagerDuty routing key, read from the target's secret source.
+    var routingKeys: [String: String] = [:]
     /// The file it was read from, for reload.
     let path: String
 
@@ -40,15 +42,19 @@ struct RuntimeConfig: Sendable {
         }
         var targets: [String: TargetSettings] = [:]
         var keys: [String: [[UInt8]]] = [:]
+        var routingKeys: [String: String] = [:]
         for target in config.targets {
             do {
-                (targets[target.id], keys[target.id]) = try settings(for: target, reader: reader)
+                var (settings, secretKeys) = try settings(for: target, reader: reader)
+                routingKeys[target.id] = try channelSettings(for: target, into: &settings, reader: reader)
+                (targets[target.id], keys[target.id]) = (settings, secretKeys)
             } catch {
                 problems += error.lines.map { "target '\(target.id)': \($0)" }
             }
         }
         guard problems.isEmpty else { throw RuntimeConfigError(lines: problems) }
-        return RuntimeConfig(config: config, tokens: tokens, targets: targets, ackLinks: AckLinkSigner(secretKeys: keys), path: path)
+        return RuntimeConfig(config: config, tokens: tokens, targets: targets, ackLinks: AckLinkSigner(secretKeys: keys),
+                             routingKeys: routingKeys, path: path)
     }
 
     /// The target's delivery settings, and its secrets' key bytes (for `AckLinkSigner`).
@@ -72,7 +78,10 @@ struct RuntimeConfig: Sendable {
                 problems.append("secret from \(source) is not a valid whsec_ secret (\(error.code))")
             }
         }
-        guard let url = URL(string: target.url) else { throw SecretProblems(lines: problems + ["url '\(target.url)' cannot be parsed"]) }
+        // A URL from a secret source is filled in by `channelSettings`; never print it.
+        guard let url = URL(string: target.urlSource == nil ? target.url : "http://127.0.0.1/") else {
+            throw SecretProblems(lines: problems + ["url '\(target.url)' cannot be parsed"])
+        }
         guard problems.isEmpty else { throw SecretProblems(lines: problems) }
         return (TargetSettings(name: target.id, url: url, headers: target.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
                               secrets: secrets, timeout: target.timeout.seconds, connectTimeout: target.connectTimeout.seconds,

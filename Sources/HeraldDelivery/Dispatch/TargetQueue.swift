@@ -1,3 +1,5 @@
+import Foundation
+
 /// Jobs waiting for one target and the transfers it has in flight.
 ///
 /// Each target has its own queue and concurrency limit, so a failing or slow target
@@ -13,6 +15,12 @@ struct TargetQueue {
     private(set) var inflight = 0
     /// Taken from the most recently submitted job, so a reload applies at once.
     var maxConcurrent = 1
+    /// Least seconds between two starts (the target's `rate`), from the latest job too.
+    var minInterval: TimeInterval?
+    /// When the next request may start under `minInterval`.
+    private(set) var nextStart = Date.distantPast
+    /// A wake-up for this queue is scheduled (see `WebhookDispatcher.takeStartable`).
+    var wakeScheduled = false
 
     /// Body bytes of the jobs not yet started. Bounded by the dispatcher.
     private(set) var pendingBytes = 0
@@ -25,10 +33,15 @@ struct TargetQueue {
         pendingBytes += job.body.count
     }
 
-    /// Marks as started and returns as many pending jobs as free slots allow.
-    mutating func takeStartable() -> [DeliveryJob] {
+    /// Marks as started and returns as many pending jobs as free slots and the rate
+    /// allow at `now`.
+    mutating func takeStartable(now: Date = Date()) -> [DeliveryJob] {
         var started: [DeliveryJob] = []
         while inflight < maxConcurrent, head < storage.count {
+            if let minInterval {
+                guard now >= nextStart else { break }
+                nextStart = max(now, nextStart).addingTimeInterval(minInterval)
+            }
             started.append(storage[head])
             pendingBytes -= storage[head].body.count
             head += 1
@@ -42,6 +55,12 @@ struct TargetQueue {
     }
 
     mutating func finishOne() { inflight = max(0, inflight - 1) }
+
+    /// Seconds until the rate lets a waiting job start, or nil when nothing waits for it.
+    func rateWait(now: Date) -> TimeInterval? {
+        guard minInterval != nil, head < storage.count, inflight < maxConcurrent, nextStart > now else { return nil }
+        return nextStart.timeIntervalSince(now)
+    }
 
     /// Removes and returns every job not yet started.
     mutating func removePending() -> [DeliveryJob] {

@@ -9,8 +9,17 @@ public struct TargetSettings: Sendable {
     /// Extra headers from the config. Names the dispatcher sets itself (signature
     /// headers, Content-Type, User-Agent, framing) are ignored so they cannot be spoofed.
     public var headers: [(String, String)]
-    /// Active signing secrets; two during a rotation.
+    /// Active signing secrets; two during a rotation. Requests are signed when there
+    /// are any.
     public var secrets: [WebhookSecret]
+    /// Whether a request without secrets must be refused rather than sent unsigned
+    /// (Herald's standard webhooks; chat receivers authenticate by URL or key instead).
+    public var requiresSignature: Bool = true
+    /// The body's media type; channel formats may send something other than JSON.
+    public var contentType: String = "application/json"
+    /// Least time between the starts of two requests to this target (its `rate`):
+    /// jobs wait in the target's queue instead of bursting into the receiver's 429s.
+    public var minInterval: TimeInterval?
     public var timeout: TimeInterval
     public var connectTimeout: TimeInterval
     /// Transfers to this target at once; a slow target fills only its own slots.

@@ -74,8 +74,9 @@ public final class WebhookDispatcher: Sendable {
             // Changed in place through the dictionary: a copy taken out and written back
             // duplicated the whole pending array on every enqueue.
             state.targets[name, default: TargetQueue()].maxConcurrent = job.target.maxConcurrent
+            state.targets[name, default: TargetQueue()].minInterval = job.target.minInterval
             state.targets[name, default: TargetQueue()].append(job)
-            let started = state.targets[name, default: TargetQueue()].takeStartable()
+            let started = takeStartable(&state, name)
             metrics.inflight(target: name, count: state.targets[name]?.inflight ?? 0)
             return started
         }
@@ -85,6 +86,27 @@ public final class WebhookDispatcher: Sendable {
         }
         started.forEach(attempt)
         return true
+    }
+
+    /// Starts what `name`'s queue allows now; when its rate holds jobs back, schedules
+    /// one wake-up for when the next may start (never more than one per target).
+    private func takeStartable(_ state: inout State, _ name: String) -> [DeliveryJob] {
+        let now = now()
+        guard let started = state.targets[name]?.takeStartable(now: now) else { return [] }
+        if let wait = state.targets[name]?.rateWait(now: now), state.targets[name]?.wakeScheduled == false {
+            state.targets[name]?.wakeScheduled = true
+            DispatchQueue.global().asyncAfter(deadline: .now() + wait) { [weak self] in self?.wake(name) }
+        }
+        return started
+    }
+
+    /// A rate-limited target's next request may start.
+    private func wake(_ name: String) {
+        let started = state.withLock { state -> [DeliveryJob] in
+            state.targets[name]?.wakeScheduled = false
+            return state.accepting ? takeStartable(&state, name) : []
+        }
+        started.forEach(attempt)
     }
 
     /// Whether `queue` may take `job` (see `maxQueuedJobsPerTarget`).
@@ -127,7 +149,7 @@ public final class WebhookDispatcher: Sendable {
     /// Signs with the current time and sends; the response comes back to `finished`.
     private func attempt(_ job: DeliveryJob) {
         metrics.attemptStarted(target: job.target.name)
-        guard !job.target.secrets.isEmpty else {
+        guard !job.target.secrets.isEmpty || !job.target.requiresSignature else {
             // Config validation refuses unsigned targets; never send one unsigned.
             let unsigned = WebhookResponse(status: nil, retryAfter: nil, excerpt: Data(),
                                            error: .invalidRequest("target has no signing secret"), duration: 0)
@@ -138,12 +160,17 @@ public final class WebhookDispatcher: Sendable {
         client.send(request) { [self] response in finished(job, response) }
     }
 
-    /// Standard Webhooks headers first, then the target's own (minus reserved names).
+    /// Standard Webhooks headers first (the signature only when the target has
+    /// secrets; `webhook-id` always, stable across retries), then the target's own
+    /// (minus reserved names).
     func headers(for job: DeliveryJob) -> [(String, String)] {
-        let timestamp = Int(now().timeIntervalSince1970)
-        let signature = WebhookSigner(secrets: job.target.secrets).sign(id: job.deliveryID, timestamp: timestamp, body: job.body)
-        let own = [("webhook-id", job.deliveryID), ("webhook-timestamp", String(timestamp)),
-                   ("webhook-signature", signature), ("Content-Type", "application/json"), ("User-Agent", userAgent)]
+        var own = [("webhook-id", job.deliveryID)]
+        if !job.target.secrets.isEmpty {
+            let timestamp = Int(now().timeIntervalSince1970)
+            let signature = WebhookSigner(secrets: job.target.secrets).sign(id: job.deliveryID, timestamp: timestamp, body: job.body)
+            own += [("webhook-timestamp", String(timestamp)), ("webhook-signature", signature)]
+        }
+        own += [("Content-Type", job.target.contentType), ("User-Agent", userAgent)]
         return own + job.target.headers.filter { !Self.reservedHeaders.contains($0.0.lowercased()) }
     }
 
@@ -158,7 +185,7 @@ public final class WebhookDispatcher: Sendable {
         let started = state.withLock { state in
             state.targets[job.target.name]?.finishOne()
             let mayStartMore = state.accepting && !targetGone
-            let started = mayStartMore ? (state.targets[job.target.name]?.takeStartable() ?? []) : []
+            let started = mayStartMore ? takeStartable(&state, job.target.name) : []
             metrics.inflight(target: job.target.name, count: state.targets[job.target.name]?.inflight ?? 0)
             return started
         }
