@@ -9,7 +9,7 @@ import HeraldTestKit
 /// python3-jsonschema, installed by scripts/install-deps).
 struct ConfigSchemaTests {
     static let examples = ["Config/example.json", "Config/examples/role-templates.json", "Config/examples/escalation.json",
-                           "Config/examples/bridges.json"]
+                           "Config/examples/bridges.json", "Config/examples/channels.json"]
 
     /// Structural mistakes the schema can express; each must fail in both.
     static let broken: [String] = [
