@@ -53,7 +53,8 @@ enum ChannelFixture {
     static func body(_ n: HeraldCore.Notification, target: String, config: HeraldConfig, audience: PlannedDelivery.Audience = .batch) -> Data {
         let delivery = PlannedDelivery(target: target, audience: audience, recipients: n.recipients)
         return WebhookPayload.body(n, delivery: delivery, config: config, notifiedAt: at) { user in
-            AckLink(token: "tok-\(user)", expiresAt: "2027-01-15T08:00:00Z", url: "https://herald.example.org/ack/tok-\(user)")
+            AckLink(token: "tok-\(user)", expiresAt: "2027-01-15T08:00:00Z", url: "https://herald.example.org/ack/tok-\(user)",
+                    apiURL: "https://herald.example.org/v1/episodes/ack-link")
         }
     }
 
