@@ -35,6 +35,30 @@ extension SQLiteStore {
         return SQLiteStore.page(entries, size: pageSize, cursor: \.cursor)
     }
 
+    public func auditEntry(notificationID: String) throws(StoreError) -> AuditEntry? {
+        try perform("read audit entry") { (connection) throws(StoreError) in
+            try connection.firstRow("""
+                SELECT id, notification_id, rule_id, subject_id, transition, tier, created_at_ms, payload, suppressed
+                FROM audit WHERE notification_id = ?
+                """, [.text(notificationID)], operation: "read audit entry") { row in
+                AuditEntry(cursor: row.int64(0), record: AuditRecord(
+                    notificationID: row.text(1), ruleID: row.text(2), subjectID: row.text(3),
+                    transition: row.text(4), tier: row.optionalText(5), createdAt: row.date(6),
+                    payload: row.blob(7), suppressed: row.optionalText(8)))
+            }
+        }
+    }
+
+    /// A scan of the outbox (it has no index by notification, which would cost every
+    /// commit a write): fine for an operator's question, and the outbox holds only
+    /// deliveries not yet done.
+    public func pendingDeliveries(notificationID: String) throws(StoreError) -> [OutboxRecord] {
+        try perform("list pending deliveries of a notification") { (connection) throws(StoreError) in
+            try connection.rows("SELECT \(OutboxSQL.columns) FROM outbox WHERE notification_id = ? ORDER BY id",
+                                [.text(notificationID)], operation: "list pending deliveries of a notification", OutboxSQL.record)
+        }
+    }
+
     /// What happened to each delivery of a notification once it left the outbox,
     /// oldest first, so the audit view can show delivery outcomes.
     public func deliveryOutcomes(notificationID: String) throws(StoreError) -> [DeliveryOutcomeRecord] {

@@ -89,6 +89,11 @@ public protocol StateStore: AnyObject, Sendable {
     func auditPage(_ filter: AuditFilter, limit: Int, after cursor: Int64?) throws(StoreError) -> StorePage<AuditEntry>
     /// What happened to each delivery of a notification after the outbox, oldest first.
     func deliveryOutcomes(notificationID: String) throws(StoreError) -> [DeliveryOutcomeRecord]
+    /// The audit entry of one notification; nil when none was recorded.
+    func auditEntry(notificationID: String) throws(StoreError) -> AuditEntry?
+    /// A notification's deliveries still in the outbox (attempts so far, last answer,
+    /// next attempt), oldest first: with `deliveryOutcomes` this answers "was it delivered?".
+    func pendingDeliveries(notificationID: String) throws(StoreError) -> [OutboxRecord]
 
     // MARK: Health
 

@@ -18,7 +18,7 @@ struct OpenAPITests {
     static let routes: Set<String> = [
         "GET /healthz", "GET /readyz", "GET /metrics",
         "POST /v1/events", "POST /v1/explain",
-        "GET /v1/notifications", "GET /v1/directory/users/{id}",
+        "GET /v1/notifications", "GET /v1/notifications/{id}", "GET /v1/episodes", "GET /v1/directory/users/{id}",
         "GET /v1/dead-letters", "POST /v1/dead-letters/{id}/retry",
         "POST /v1/episodes/ack", "POST /v1/episodes/unack", "POST /v1/episodes/resolve", "POST /v1/episodes/ack-link",
         "GET /v1/silences", "POST /v1/silences", "DELETE /v1/silences/{id}",
@@ -168,6 +168,14 @@ struct OpenAPITests {
         #expect(try record("POST", "/v1/episodes/resolve", "/v1/episodes/resolve", body: act("resolve", nil)).status == 200)
         _ = try record("POST", "/v1/episodes/resolve", "/v1/episodes/resolve", body: act("resolve", nil))
         _ = try record("GET", "/v1/notifications", "/v1/notifications?subject=p-1", token: F.readerToken)
+        // Was it delivered? The told notice (delivered to one hook, dead at the other), and episodes.
+        let notice = try #require(told["id"] as? String)
+        let delivery = try record("GET", "/v1/notifications/{id}", "/v1/notifications/\(notice)", token: F.readerToken)
+        #expect(delivery.status == 200, "\(delivery.text)")
+        _ = try record("GET", "/v1/notifications/{id}", "/v1/notifications/r/none/1@1/1-firing-t0", token: F.readerToken)
+        #expect(try record("GET", "/v1/episodes", "/v1/episodes", token: F.readerToken).status == 200)
+        _ = try record("GET", "/v1/episodes", "/v1/episodes?state=resolved&limit=1", token: F.readerToken)
+        _ = try record("GET", "/v1/episodes", "/v1/episodes?state=closed", token: F.readerToken)
 
         // Silences.
         let silence = #"{"id": "s-doc", "matcher": {"ruleID": "utilisation-variance", "labels": {"env": "test"}}, "duration": "1h", "author": "ops", "comment": "documented"}"#

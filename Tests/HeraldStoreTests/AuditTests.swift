@@ -78,4 +78,26 @@ import Testing
             #expect(try store.auditPage(limit: 1).items.first?.record == record)
         }
     }
+
+    /// "Was it delivered?": one notification's audit entry, its deliveries still
+    /// waiting, and the outcomes of those that left the outbox.
+    @Test(arguments: StoreUnderTest.allCases) func oneNotificationsRecordAndDeliveries(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
+            try store.commit(CommitBatch(audit: [audit("n1"), audit("n2")],
+                                         outbox: [delivery("d1", target: "a"), delivery("d2", target: "b"), delivery("d3", notification: "n2")]))
+            #expect(try store.auditEntry(notificationID: "n1")?.record == audit("n1"))
+            #expect(try store.auditEntry(notificationID: "n9") == nil)
+            try store.recordAttempt(deliveryID: "d2", attempts: 1, nextAttemptAt: at(60), lastStatus: 503, lastError: "HTTP 503")
+            #expect(try store.markDelivered(deliveryID: "d1", status: 204, at: at(5)))
+            let waiting = try store.pendingDeliveries(notificationID: "n1")
+            #expect(waiting.map(\.deliveryID) == ["d2"])
+            #expect(waiting.first?.attempts == 1 && waiting.first?.lastStatus == 503)
+            #expect(try store.deliveryOutcomes(notificationID: "n1").map(\.outcome) == [.delivered])
+            #expect(try store.moveToDeadLetter(deliveryID: "d2", status: 400, error: "HTTP 400", responseExcerpt: nil, at: at(70)))
+            #expect(try store.pendingDeliveries(notificationID: "n1").isEmpty)
+            let outcomes = try store.deliveryOutcomes(notificationID: "n1")
+            #expect(outcomes.map(\.outcome) == [.delivered, .deadLettered])
+            #expect(outcomes.last?.attempts == 2 && outcomes.last?.status == 400 && outcomes.last?.error == "HTTP 400")
+        }
+    }
 }

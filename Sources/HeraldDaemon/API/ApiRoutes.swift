@@ -33,6 +33,9 @@ struct ApiRoutes: Sendable {
         router.add("POST", "/v1/events", auth.requiring(Scope.eventsWrite, ClosureHandler(postEvents)))
         router.add("POST", "/v1/explain", auth.requiring(Scope.read, ClosureHandler(postExplain)))
         router.add("GET", "/v1/notifications", auth.requiring(Scope.read, ClosureHandler(listNotifications)))
+        // `{id...}`: notification ids contain '/' (`rule/subject/episode@start/n-transition-tier`).
+        router.add("GET", "/v1/notifications/{id...}", auth.requiring(Scope.read, ClosureHandler(notificationStatus)))
+        router.add("GET", "/v1/episodes", auth.requiring(Scope.read, ClosureHandler(listEpisodes)))
         // `{id...}`: a user id may contain '/', which arrives as more path segments.
         router.add("GET", "/v1/directory/users/{id...}", auth.requiring(Scope.read, ClosureHandler(directoryUser)))
         router.add("GET", "/v1/dead-letters", auth.requiring(Scope.read, ClosureHandler(listDeadLetters)))
