@@ -47,7 +47,7 @@ struct ApiReadTests {
         let metricsAfter = try F.metrics(herald)
         #expect(metricsAfter["herald_events_accepted_total"] == metricsBefore["herald_events_accepted_total"])
         let real = try F.postEvents(herald, F.event(id: "x-2", value: 25, subject: "p-1"))
-        #expect(real.json as NSDictionary == ["accepted": 1, "duplicates": 0, "notifications": 1] as NSDictionary,
+        #expect(real.json as NSDictionary == ["accepted": 1, "duplicates": 0, "notifications": 1, "unmatched": 0] as NSDictionary,
                 "explain neither marked the id seen nor advanced the tier")
         #expect(F.transitions(try F.audit(herald)) == ["escalated", "firing"])
 
