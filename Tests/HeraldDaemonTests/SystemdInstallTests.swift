@@ -85,4 +85,12 @@ import Testing
         let exposure = try #require(figure, "\(run.output)")
         #expect(exposure <= 1.3)
     }
+
+    /// Issue 15: the shipped unit reaches remote targets (no IP address filter); those
+    /// who want one add it in a drop-in (docs/operations.md).
+    @Test func theUnitDoesNotConfineDeliveryToLoopback() throws {
+        let unit = try String(contentsOf: Self.scripts.deletingLastPathComponent().appendingPathComponent("systemd/herald.service"), encoding: .utf8)
+        let settings = unit.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(!settings.contains { $0.hasPrefix("IPAddressDeny=") || $0.hasPrefix("IPAddressAllow=") })
+    }
 }
