@@ -8,6 +8,7 @@ import HeraldCore
 ///     herald-bench [--quick] [--json FILE] CONFIG...
 ///     herald-bench load CONFIG        (child mode: one load, figures as JSON)
 ///     herald-bench profile resolve-10k|decode|load CONFIG [N]   (one loop, for callgrind)
+///     herald-bench directory-change [USERS]   (one SCIM-style change vs a full rebuild)
 enum BenchSettings {
     /// Time budget per figure: long enough for stable medians, short enough for a run.
     static let budgetSeconds = 2.0
@@ -24,6 +25,9 @@ func usage() -> Never {
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "profile" {
     exit(ProfileMode.run(Array(arguments.dropFirst())))
+}
+if arguments.first == "directory-change" {
+    exit(DirectoryChangeBench.run(Array(arguments.dropFirst())))
 }
 if arguments.first == "load" {
     guard arguments.count == 2 else { usage() }

@@ -53,6 +53,13 @@ public struct HeraldConfig: Sendable {
         return HeraldConfig(document: document, directory: directory, warnings: warnings)
     }
 
+    /// The same config with another directory (after a SCIM change): rules, targets and
+    /// settings are shared, only the directory and its resolver are new. The warnings
+    /// stay those of the config as loaded.
+    public func replacingDirectory(_ directory: Directory) -> HeraldConfig {
+        HeraldConfig(document: document, directory: directory, warnings: warnings)
+    }
+
     /// Rules whose metric and label filter select the event, in config order.
     public func rules(matching event: MetricEvent) -> [Rule] {
         guard let candidates = storage.rulesByMetric[event.metric] else { return [] }

@@ -68,28 +68,42 @@ public struct Directory: Sendable {
         let chain: [Int]
     }
 
-    public let roles: [Role]
-    public let users: [User]
-    public let groups: [Group]
+    // Indexes are `var` so a change can derive the next snapshot from a copy
+    // (Directory+Changes); a published snapshot is never mutated.
+    public internal(set) var roles: [Role]
+    public internal(set) var users: ChunkedArray<User>
+    public internal(set) var groups: [Group]
     public let rights: RightCatalog
-    public let ownerIndex: Int
+    public internal(set) var ownerIndex: Int
     public let defaultRole: Int
 
     let roleIndex: [String: Int]
-    let userIndex: [String: Int]
-    let groupIndex: [String: Int]
+    var userIndex: ShardedIndex
+    var groupIndex: [String: Int]
     /// Exact holders of each role, in user order.
-    let holders: [[Int32]]
+    var holders: [[Int32]]
     /// For each role, every other role that includes it, most senior-distance last.
     let includedBy: [[Inclusion]]
     /// For each group, its members with nested groups flattened, de-duplicated.
-    let members: [[Membership]]
-    let membershipRoutes: [MembershipRoute]
+    var members: [[Membership]]
+    var membershipRoutes: [MembershipRoute]
+    /// Route → its number in `membershipRoutes`, so a change reuses routes.
+    var routeIDs: [MembershipRoute: Int32]
     /// Bitmap of active users (bit = user index), and for each right the users holding
     /// it: resolution ANDs these once, then tests one bit per member instead of looking
     /// into every member's own rights.
-    let activeUsers: [UInt64]
-    let rightHolders: [[UInt64]]
+    var activeUsers: [UInt64]
+    var rightHolders: [[UInt64]]
+    /// What each group is made of (empty for role-derived groups), kept so a change can
+    /// re-flatten only the groups it touches.
+    var specs: [GroupSpec]
+    /// For each group, the custom groups that nest it directly.
+    var nestedIn: [[Int]]
+    /// For each role, the custom groups that list it in their `roles`.
+    var listedIn: [[Int]]
+    /// For each role, the recommended rights of it and every role it includes: a user
+    /// with roles and no grants has the union of these.
+    let roleRights: [RightSet]
 
     /// Users who are active and hold every right in `required`, as a bitmap.
     func eligible(holding required: [Int]) -> [UInt64] {

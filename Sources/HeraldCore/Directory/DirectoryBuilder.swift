@@ -25,9 +25,16 @@ struct DirectoryBuilder {
         for (u, user) in users.enumerated() {
             for role in user.roles { holders[role].append(Int32(u)) }
         }
-        var flattener = MembershipFlattener(document: document, users: users, holders: holders,
-                                            roleIndex: roleIndex, groupIndex: groupIndex, userIndex: userIndex)
-        let members = flattener.flattenAll(groupCount: groups.count)
+        let specs = groupSpecs(groupCount: groups.count, users: users, roleIndex: roleIndex, groupIndex: groupIndex, userIndex: userIndex)
+        var nestedIn = Array(repeating: [Int](), count: groups.count)
+        var listedIn = Array(repeating: [Int](), count: document.roles.count)
+        for (g, spec) in specs.enumerated() {
+            for child in spec.nested { nestedIn[child].append(g) }
+            for role in spec.roles { listedIn[role].append(g) }
+        }
+        var flattener = MembershipFlattener(specs: specs, holders: holders, roleCount: document.roles.count,
+                                            userCount: users.count, routes: [], routeIDs: [:])
+        let members = flattener.flatten(Set(groups.indices), keeping: [])
 
         let words = users.count / 64 + 1
         var activeUsers = [UInt64](repeating: 0, count: words)
@@ -37,13 +44,34 @@ struct DirectoryBuilder {
             if user.active { activeUsers[u >> 6] |= bit }
             for right in catalog.names.indices where user.rights.contains(right) { rightHolders[right][u >> 6] |= bit }
         }
+        let closures = document.roles.indices.map { closure(of: $0, includedBy) }
         return Directory(
             roles: document.roles.map { Directory.Role(id: $0.id, name: $0.name, recommendedRights: $0.recommendedRights, additionalRights: $0.additionalRights) },
-            users: users, groups: groups, rights: catalog,
+            users: ChunkedArray(users), groups: groups, rights: catalog,
             ownerIndex: document.users.firstIndex(where: \.isOwner) ?? 0, defaultRole: defaultRole,
-            roleIndex: roleIndex, userIndex: userIndex, groupIndex: groupIndex,
+            roleIndex: roleIndex, userIndex: ShardedIndex(userIndex), groupIndex: groupIndex,
             holders: holders, includedBy: includedBy, members: members, membershipRoutes: flattener.routes,
-            activeUsers: activeUsers, rightHolders: rightHolders)
+            routeIDs: flattener.routeIDs, activeUsers: activeUsers, rightHolders: rightHolders,
+            specs: specs, nestedIn: nestedIn, listedIn: listedIn,
+            roleRights: closures.map { catalog.expand($0.flatMap { document.roles[$0].recommendedRights }) })
+    }
+
+    /// What each custom group is made of, by index: members listed by the group, then
+    /// users who list the group in their own `groups` (in user order), nested groups and
+    /// roles. Role-derived groups get an empty spec (their members are the holders).
+    private func groupSpecs(groupCount: Int, users: [Directory.User], roleIndex: [String: Int],
+                            groupIndex: [String: Int], userIndex: [String: Int]) -> [GroupSpec] {
+        var specs = Array(repeating: GroupSpec(), count: groupCount)
+        let roleCount = document.roles.count
+        for (i, definition) in document.groups.enumerated() {
+            specs[roleCount + i] = GroupSpec(listed: definition.members.compactMap { userIndex[$0] }.map(Int32.init),
+                                             nested: definition.groups.compactMap { groupIndex[$0] },
+                                             roles: definition.roles.compactMap { roleIndex[$0] })
+        }
+        for (u, user) in users.enumerated() {
+            for g in user.customGroups { specs[g].joined.append(Int32(u)) }
+        }
+        return specs
     }
 
     /// For each role, the roles that include it, with the inheritance chain (breadth
@@ -145,91 +173,3 @@ struct DirectoryBuilder {
     }
 }
 
-/// Flattens each group's membership (direct members, role holders, nested groups) once,
-/// memoised per group, recording the route that brought each member in.
-struct MembershipFlattener {
-    let document: ConfigDocument
-    let users: [Directory.User]
-    let holders: [[Int32]]
-    let roleIndex: [String: Int]
-    let groupIndex: [String: Int]
-    let userIndex: [String: Int]
-    private(set) var routes: [Directory.MembershipRoute] = []
-    private var routeIDs: [Directory.MembershipRoute: Int32] = [:]
-    private var done: [[Directory.Membership]?] = []
-    /// Users listing each custom group in their own `groups`.
-    private var joinedBy: [Int: [Int32]] = [:]
-    private var seen: [UInt64]
-
-    init(document: ConfigDocument, users: [Directory.User], holders: [[Int32]], roleIndex: [String: Int],
-         groupIndex: [String: Int], userIndex: [String: Int]) {
-        self.document = document
-        self.users = users
-        self.holders = holders
-        self.roleIndex = roleIndex
-        self.groupIndex = groupIndex
-        self.userIndex = userIndex
-        self.seen = Array(repeating: 0, count: users.count / 64 + 1)
-        for (u, user) in users.enumerated() {
-            for g in user.customGroups { joinedBy[g, default: []].append(Int32(u)) }
-        }
-    }
-
-    mutating func flattenAll(groupCount: Int) -> [[Directory.Membership]] {
-        done = Array(repeating: nil, count: groupCount)
-        for g in 0..<groupCount { _ = flatten(g, depth: 0) }
-        return done.map { $0 ?? [] }
-    }
-
-    private mutating func route(_ route: Directory.MembershipRoute) -> Int32 {
-        if let id = routeIDs[route] { return id }
-        let id = Int32(routes.count)
-        routes.append(route)
-        routeIDs[route] = id
-        return id
-    }
-
-    private mutating func flatten(_ g: Int, depth: Int) -> [Directory.Membership] {
-        if let members = done[g] { return members }
-        let roleCount = document.roles.count
-        guard g >= roleCount else {
-            let via = route(.init(nested: [], leaf: .role(g)))
-            let members = holders[g].map { Directory.Membership(user: $0, route: via) }
-            done[g] = members
-            return members
-        }
-        let definition = document.groups[g - roleCount]
-        // Nested groups first (memoised) so the shared `seen` bitmap is free for this group.
-        // Depth is bounded by the group count: cycles were rejected by the decoder.
-        var nested: [(Int, [Directory.Membership])] = []
-        if depth <= document.groups.count {
-            for child in definition.groups.compactMap({ groupIndex[$0] }) { nested.append((child, flatten(child, depth: depth + 1))) }
-        }
-        var members: [Directory.Membership] = []
-        let direct = route(.init(nested: [], leaf: .direct))
-        for user in definition.members.compactMap({ userIndex[$0] }).map(Int32.init) + (joinedBy[g] ?? []) {
-            add(user, direct, to: &members)
-        }
-        for role in definition.roles.compactMap({ roleIndex[$0] }) {
-            let via = route(.init(nested: [], leaf: .role(role)))
-            for user in holders[role] { add(user, via, to: &members) }
-        }
-        for (child, childMembers) in nested {
-            for member in childMembers {
-                let inner = routes[Int(member.route)]
-                let via = route(.init(nested: [child] + inner.nested, leaf: inner.leaf))
-                add(member.user, via, to: &members)
-            }
-        }
-        for member in members { seen[Int(member.user) >> 6] = 0 }
-        done[g] = members
-        return members
-    }
-
-    private mutating func add(_ user: Int32, _ via: Int32, to members: inout [Directory.Membership]) {
-        let word = Int(user) >> 6, bit = UInt64(1) << UInt64(user & 63)
-        guard seen[word] & bit == 0 else { return }
-        seen[word] |= bit
-        members.append(Directory.Membership(user: user, route: via))
-    }
-}
