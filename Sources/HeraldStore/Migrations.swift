@@ -27,6 +27,11 @@
 /// - `silences(id, body, starts_at_ms, ends_at_ms, created_at_ms)` — operators' silences;
 ///   the body is the core's JSON, the times are copied out so SQL can select the
 ///   unexpired ones; indexed by end time.
+/// - `scim_resource(seq, kind, id, body, updated_at_ms)` — users and groups provisioned
+///   through SCIM (`kind` `User` or `Group`), the body their SCIM JSON; `seq` keeps the
+///   order they were first stored in, which is their order in the directory.
+/// - `directory_audit(id, at_ms, actor, operation, kind, resource_id, detail)` — every
+///   SCIM change: which token made it, what it did, the resource as it became (JSON).
 ///
 /// Migrations only go forward. Each is a list of statements applied in one transaction
 /// together with the new `schema_version`, so a crash leaves the previous version intact.
@@ -90,6 +95,19 @@ enum Migrations {
                 ends_at_ms INTEGER NOT NULL, created_at_ms INTEGER NOT NULL) WITHOUT ROWID
             """,
             "CREATE INDEX silences_by_end ON silences (ends_at_ms)",
+        ],
+        // 4: SCIM-provisioned users and groups (issue 18) and who changed them.
+        [
+            """
+            CREATE TABLE scim_resource (
+                seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL,
+                updated_at_ms INTEGER NOT NULL, UNIQUE (kind, id))
+            """,
+            """
+            CREATE TABLE directory_audit (
+                id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL, operation TEXT NOT NULL,
+                kind TEXT NOT NULL, resource_id TEXT NOT NULL, detail BLOB NOT NULL)
+            """,
         ],
     ]
 

@@ -95,6 +95,18 @@ public protocol StateStore: AnyObject, Sendable {
     /// next attempt), oldest first: with `deliveryOutcomes` this answers "was it delivered?".
     func pendingDeliveries(notificationID: String) throws(StoreError) -> [OutboxRecord]
 
+    // MARK: Directory (SCIM)
+
+    /// Every SCIM resource, in the order first stored (users and groups together).
+    func scimResources() throws(StoreError) -> [ScimResourceRecord]
+    /// Writes one SCIM change in ONE transaction: the resources upserted (by kind and
+    /// id, keeping their first-stored order), the ones deleted, and the audit record.
+    /// Durable when it returns (the answer to the client comes after).
+    func saveScimChange(_ change: ScimChangeRecord) throws(StoreError)
+    /// The directory audit log, newest first, at most `limit` (clamped to
+    /// `1...StoreLimits.maxPageSize`).
+    func directoryAudit(limit: Int) throws(StoreError) -> [DirectoryAuditRecord]
+
     // MARK: Health
 
     /// Readiness probe: false when the store cannot take a write now.

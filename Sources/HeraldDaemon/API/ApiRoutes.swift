@@ -10,6 +10,7 @@ struct ApiRoutes: Sendable {
     let evaluation: EvaluationLoop
     let store: any StateStore
     let holder: ConfigHolder
+    let scim: ScimService
     let metrics: MetricsRegistry
     let logger: Logger
 
@@ -20,6 +21,8 @@ struct ApiRoutes: Sendable {
         static let admin = "admin"
         /// Acknowledge, unacknowledge or resolve an episode on behalf of a named user.
         static let ack = "ack"
+        /// Provision users and groups through SCIM.
+        static let directoryWrite = "directory:write"
     }
 
     func router() -> Router {
@@ -50,6 +53,7 @@ struct ApiRoutes: Sendable {
         router.add("GET", "/v1/silences", auth.requiring(Scope.read, ClosureHandler(listSilences)))
         router.add("POST", "/v1/silences", auth.requiring(Scope.admin, ClosureHandler(createSilence)))
         router.add("DELETE", "/v1/silences/{id}", auth.requiring(Scope.admin, ClosureHandler(expireSilence)))
+        addScimRoutes(to: &router, auth: auth)
         return router
     }
 

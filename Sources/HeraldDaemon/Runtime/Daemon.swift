@@ -30,6 +30,7 @@ public final class Daemon: @unchecked Sendable {
     private let publicURL = PublicURL()
     /// Held for the daemon's life: one daemon per state directory.
     private let stateLock: StateDirectoryLock
+    private let scim: ScimService
     private let store: SQLiteStore
     private let evaluation: EvaluationLoop
     private let engine: DeliveryEngine
@@ -56,9 +57,8 @@ public final class Daemon: @unchecked Sendable {
         } catch {
             throw DaemonStartError(code: .config, lines: error.lines)
         }
-        holder = ConfigHolder(runtime)
-        let config = runtime.config
         let stateDirectory = options.resolvedStateDirectory()
+        let config: HeraldConfig
         do {
             stateLock = try StateDirectoryLock(directory: stateDirectory)
         } catch {
@@ -66,6 +66,12 @@ public final class Daemon: @unchecked Sendable {
         }
         do {
             store = try SQLiteStore(directory: URL(fileURLWithPath: stateDirectory), metrics: metrics)
+            // SCIM-provisioned users and groups join the config's directory before anything runs.
+            let scimDirectory = try ScimService.load(from: store, roleGroups: runtime.config.document.scim.roleGroups, logger: logger)
+            let merged = ScimService.merged(runtime, with: scimDirectory, logger: logger)
+            holder = ConfigHolder(merged)
+            scim = ScimService(scim: scimDirectory, store: store, holder: holder, metrics: metrics, logger: logger)
+            config = merged.config
             let state = try EvaluationLoop.loadState(from: store, config: config, now: Date(), logger: logger)
             evaluation = EvaluationLoop(config: config, ackLinks: runtime.ackLinks, publicURL: publicURL, state: state, store: store, metrics: metrics, logger: logger)
         } catch {
@@ -76,7 +82,8 @@ public final class Daemon: @unchecked Sendable {
         } catch {
             throw DaemonStartError(code: .delivery, lines: ["cannot start webhook delivery: \(error)"])
         }
-        let routes = ApiRoutes(evaluation: evaluation, store: store, holder: holder, metrics: metrics, logger: logger)
+        let routes = ApiRoutes(evaluation: evaluation, store: store, holder: holder, scim: scim, metrics: metrics, logger: logger)
+        scim.onDirectoryChanged = { [evaluation] next in evaluation.apply(next.config, ackLinks: next.ackLinks) { _ in } }
         var router = routes.router()
         // Pages for people beside the API: the acknowledge page (and its stylesheet).
         let forms = FormToken(key: FormToken.randomKey()) { message, key in HMACSHA256.authenticate(message, key: key) }
@@ -208,10 +215,13 @@ public final class Daemon: @unchecked Sendable {
                 completion?(false)
                 return
             }
-            holder.replace(with: next)
             publicURL.set(resolvedPublicURL(next.config))
-            evaluation.apply(next.config, ackLinks: next.ackLinks) { [logger] dropped in
-                if !dropped.isEmpty { logger.info("dropped state of removed rules", ["states": dropped.count]) }
+            // SCIM users and groups are merged in, and the swap made, under the SCIM lock.
+            scim.reload(next) { merged in
+                holder.replace(with: merged)
+                evaluation.apply(merged.config, ackLinks: merged.ackLinks) { [logger] dropped in
+                    if !dropped.isEmpty { logger.info("dropped state of removed rules", ["states": dropped.count]) }
+                }
             }
             engine.reloaded()
             if next.config.server.listen != old.config.server.listen || next.config.server.maxConnections != old.config.server.maxConnections {

@@ -28,5 +28,8 @@ enum DaemonMetrics {
     // API and runtime
     static let ackLinksRefused = "herald_ack_links_refused_total"
     static let configReloads = "herald_config_reloads_total"
+    static let scimChanges = "herald_scim_changes_total"
+    static let scimRefused = "herald_scim_refused_total"
+    static let scimChangeSeconds = "herald_scim_change_seconds"
     static let buildInfo = "herald_build_info"
 }

@@ -17,6 +17,11 @@ struct RuntimeConfig: Sendable {
     /// The file it was read from, for reload.
     let path: String
 
+    /// The same runtime with another config (a SCIM change swaps the directory only).
+    func replacing(_ config: HeraldConfig) -> RuntimeConfig {
+        RuntimeConfig(config: config, tokens: tokens, targets: targets, ackLinks: ackLinks, path: path)
+    }
+
     /// Reads and validates the config file and its secrets; every problem is reported.
     static func load(path: String, reader: SecretReader = SecretReader()) throws(RuntimeConfigError) -> RuntimeConfig {
         let data: Data

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import HeraldTestKit
+
+/// SCIM 2.0 through the real binary: users and role groups provisioned over HTTP change
+/// who is notified, refusals come in SCIM's error format, and a change answered 201
+/// survives kill -9.
+struct ScimAcceptanceTests {
+    static let idpToken = "scim-idp-token-4f1d8e"
+    static let opsToken = "scim-ops-token-92ab3c"
+
+    static let config = """
+    {"users": [{"id": "owner", "owner": true}, {"id": "cfg-user", "roles": ["manager"]}],
+     "scim": {"roleGroups": {"Herald Managers": "manager"}},
+     "rules": [{"id": "load", "metric": "load", "tiers": [{"threshold": 10, "notify": [{"role": "manager"}, {"owner": true}]}]}],
+     "server": {"listen": "127.0.0.1:0", "tokens": [
+       {"id": "idp", "env": "SCIM_TOKEN", "scopes": ["directory:write"]},
+       {"id": "ops", "env": "OPS_TOKEN", "scopes": ["events:write", "read"]}]}}
+    """
+
+    static func start() throws -> HeraldProcess {
+        try HeraldProcess(config: config, environment: ["SCIM_TOKEN": idpToken, "OPS_TOKEN": opsToken])
+    }
+
+    static func scim(_ herald: HeraldProcess, _ method: String, _ path: String, _ body: String? = nil,
+                     headers: [String: String] = [:], token: String = idpToken) throws -> HTTPClient.Response {
+        try HTTPClient.send(method, herald.url("/scim/v2/" + path), body: body.map { Data($0.utf8) }, token: token,
+                            contentType: "application/scim+json", headers: headers)
+    }
+
+    /// Fires the rule for `subject` and returns who the notification names, sorted.
+    static func notified(_ herald: HeraldProcess, subject: String) throws -> [String] {
+        let event = #"{"metric": "load", "value": 20, "subject": {"id": "\#(subject)"}}"#
+        let posted = try HTTPClient.post(herald.url("/v1/events"), json: event, token: opsToken)
+        guard posted.status == 202 else { throw ApiTestFailure("event answered \(posted.status): \(posted.text)") }
+        var entries: [[String: Any]] = []
+        _ = Poll.until(timeout: 5) {
+            entries = (try? HTTPClient.get(herald.url("/v1/notifications?subject=\(subject)"), token: opsToken).json["notifications"] as? [[String: Any]]) ?? []
+            return !entries.isEmpty
+        }
+        return (entries.first?["recipients"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }.sorted()
+    }
+
+    @Test func provisionedUsersAndRoleGroupsDecideWhoIsNotified() throws {
+        let herald = try Self.start()
+        defer { _ = herald.stop() }
+        let ann = try Self.scim(herald, "POST", "Users", #"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ann@example.org", "name": {"givenName": "Ann", "familyName": "Archer"}, "emails": [{"value": "ann@example.org", "primary": true}]}"#)
+        #expect(ann.status == 201, "\(ann.text)")
+        #expect(ann.header("ETag") == #"W/"1""#)
+        #expect(ann.header("Content-Type") == "application/scim+json")
+        #expect(ann.header("Location")?.hasSuffix("/scim/v2/Users/ann@example.org") == true)
+        let bob = try Self.scim(herald, "POST", "Users", #"{"userName": "bob@example.org", "roles": [{"value": "manager"}]}"#)
+        #expect(bob.status == 201, "\(bob.text)")
+        #expect(try Self.notified(herald, subject: "p-1") == ["bob@example.org", "cfg-user", "owner"])
+
+        // Ann joins the group that gives the manager role; Bob is deactivated.
+        let group = try Self.scim(herald, "POST", "Groups", #"{"displayName": "Herald Managers", "members": [{"value": "ann@example.org"}]}"#)
+        #expect(group.status == 201, "\(group.text)")
+        let groupID = try #require(group.json["id"] as? String)
+        let off = try Self.scim(herald, "PATCH", "Users/bob@example.org", #"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "value": {"active": false}}]}"#)
+        #expect(off.status == 200, "\(off.text)")
+        #expect(off.json["active"] as? Bool == false)
+        #expect(try Self.notified(herald, subject: "p-2") == ["ann@example.org", "cfg-user", "owner"])
+
+        // Ann leaves the group: she is no longer a manager.
+        let moved = try Self.scim(herald, "PATCH", "Groups/\(groupID)", #"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "remove", "path": "members[value eq \"ann@example.org\"]"}]}"#)
+        #expect(moved.status == 200, "\(moved.text)")
+        #expect(try Self.notified(herald, subject: "p-3") == ["cfg-user", "owner"])
+
+        // Lists, filters and the directory API see the same users.
+        let listed = try Self.scim(herald, "GET", "Users?filter=" + "userName eq \"ann@example.org\"".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+        #expect(listed.json["totalResults"] as? Int == 1)
+        let directory = try HTTPClient.get(herald.url("/v1/directory/users/ann@example.org"), token: Self.opsToken)
+        #expect(directory.json["source"] as? [String: String] == ["kind": "scim", "name": "scim"])
+        #expect(directory.json["name"] as? String == "Ann Archer")
+    }
+
+    /// Each refusal, in SCIM's error format with its scimType and a detail naming the value.
+    @Test func refusalsUseTheScimErrorFormat() throws {
+        let herald = try Self.start()
+        defer { _ = herald.stop() }
+        let cases: [(String, String, String?, Int, String?, String)] = [
+            ("POST", "Users", #"{"userName": "x", "roles": [{"value": "mangaer"}]}"#, 400, "invalidValue", "undefined role 'mangaer' (did you mean 'manager'?)"),
+            ("POST", "Users", #"{"userName": "cfg-user"}"#, 409, "uniqueness", "user 'cfg-user' is defined in config and cannot be changed here"),
+            ("POST", "Users", #"{"userName": "y", "urn:herald:params:scim:schemas:extension:herald:2.0:User": {"owner": true}}"#, 400, "invalidValue",
+             "second business owner 'y' (the owner is already 'owner')"),
+            ("POST", "Users", #"{"name": {"givenName": "No Name"}}"#, 400, "invalidValue", "'userName' is required and must be a non-empty string"),
+            ("POST", "Groups", #"{"displayName": "Herald Managers", "members": [{"value": "cfg-user"}]}"#, 409, "uniqueness",
+             "user 'cfg-user' is defined in config; its roles cannot be changed through SCIM"),
+            ("GET", "Users?filter=userName%20gt%20%22a%22", nil, 400, "invalidFilter", "operator 'gt' is not supported; use eq, ne, co, sw, ew or pr"),
+            ("GET", "Users/nobody", nil, 404, nil, "no SCIM user 'nobody'"),
+        ]
+        for (method, path, body, status, scimType, detail) in cases {
+            let response = try Self.scim(herald, method, path, body)
+            #expect(response.status == status, "\(method) \(path): \(response.text)")
+            #expect(response.json["scimType"] as? String == scimType, "\(method) \(path)")
+            #expect(response.json["detail"] as? String == detail, "\(method) \(path)")
+            #expect(response.json["schemas"] as? [String] == ["urn:ietf:params:scim:api:messages:2.0:Error"])
+        }
+        // A token without directory:write may not change the directory.
+        let reader = try Self.scim(herald, "POST", "Users", #"{"userName": "z"}"#, token: Self.opsToken)
+        #expect(reader.status == 403)
+        #expect(reader.json["detail"] as? String == "the bearer token lacks the 'directory:write' scope")
+        // A stale ETag is refused.
+        _ = try Self.scim(herald, "POST", "Users", #"{"userName": "v"}"#)
+        let stale = try Self.scim(herald, "PUT", "Users/v", #"{"userName": "v", "active": false}"#, headers: ["If-Match": #"W/"7""#])
+        #expect(stale.status == 412)
+    }
+
+    @Test func aChangeAnswered201SurvivesKill9() throws {
+        let herald = try Self.start()
+        let created = try Self.scim(herald, "POST", "Users", #"{"userName": "kate@example.org", "roles": [{"value": "manager"}]}"#)
+        #expect(created.status == 201)
+        herald.crash()
+        try herald.start()
+        defer { _ = herald.stop() }
+        let read = try Self.scim(herald, "GET", "Users/kate@example.org")
+        #expect(read.status == 200)
+        #expect(read.header("ETag") == #"W/"1""#)
+        #expect(try Self.notified(herald, subject: "p-9") == ["cfg-user", "kate@example.org", "owner"])
+    }
+}
