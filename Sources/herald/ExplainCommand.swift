@@ -43,7 +43,7 @@ enum ExplainCommand {
         if args.has("--json") {
             Output.out(String(decoding: ExplanationRenderer.serialize(ExplanationRenderer.json(explanation)), as: UTF8.self) + "\n")
         } else {
-            Output.out(ExplanationRenderer.text(explanation))
+            Output.out(ExplanationRenderer.text(explanation, directory: config.directory))
         }
         if let savePath = args.value("--save-state") {
             do {

@@ -22,6 +22,12 @@ struct OpenAPITests {
         "GET /v1/dead-letters", "POST /v1/dead-letters/{id}/retry",
         "POST /v1/episodes/ack", "POST /v1/episodes/unack", "POST /v1/episodes/resolve", "POST /v1/episodes/ack-link",
         "GET /v1/silences", "POST /v1/silences", "DELETE /v1/silences/{id}",
+        "GET /v1/directory/users", "GET /v1/directory/groups/{id}",
+        "GET /scim/v2/ServiceProviderConfig", "GET /scim/v2/ResourceTypes", "GET /scim/v2/Schemas",
+        "GET /scim/v2/Users", "POST /scim/v2/Users",
+        "GET /scim/v2/Users/{id}", "PUT /scim/v2/Users/{id}", "PATCH /scim/v2/Users/{id}", "DELETE /scim/v2/Users/{id}",
+        "GET /scim/v2/Groups", "POST /scim/v2/Groups",
+        "GET /scim/v2/Groups/{id}", "PUT /scim/v2/Groups/{id}", "PATCH /scim/v2/Groups/{id}", "DELETE /scim/v2/Groups/{id}",
     ]
 
     @Test func documentIsValidOpenAPI31() throws {
@@ -35,9 +41,14 @@ struct OpenAPITests {
         #expect(documented == Self.routes, "only documented: \(documented.subtracting(Self.routes)); undocumented: \(Self.routes.subtracting(documented))")
     }
 
-    /// A source-level guard: the router's registrations, read from ApiRoutes.swift.
+    /// A source-level guard: the router's registrations, read from every ApiRoutes*.swift
+    /// of the daemon (the SCIM routes are registered in ApiRoutes+Scim.swift).
     @Test func routesInTheSourceAreTheRoutesKeptHere() throws {
-        let source = try String(contentsOf: Fixtures.url("Sources/HeraldDaemon/API/ApiRoutes.swift"), encoding: .utf8)
+        let folder = Fixtures.url("Sources/HeraldDaemon")
+        let files = (FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)?.allObjects as? [URL] ?? [])
+            .filter { $0.lastPathComponent.hasPrefix("ApiRoutes") && $0.pathExtension == "swift" }
+        #expect(!files.isEmpty)
+        let source = try files.map { try String(contentsOf: $0, encoding: .utf8) }.joined(separator: "\n")
         let pattern = try NSRegularExpression(pattern: #"router\.add\("([A-Za-z]+)",\s*"([^"]+)""#)
         let matches = pattern.matches(in: source, range: NSRange(source.startIndex..., in: source))
         let registered = Set(matches.compactMap { match -> String? in
@@ -68,7 +79,9 @@ struct OpenAPITests {
         }
         for (template, methods) in methodsByPath {
             let path = template.replacingOccurrences(of: "{id}", with: "probe-id")
-            let response = try HTTPClient.send("PATCH", herald.url(path), token: F.writerToken)
+            // A method the path does not document (SCIM paths document PATCH).
+            let probe = methods.contains("PATCH") ? "OPTIONS" : "PATCH"
+            let response = try HTTPClient.send(probe, herald.url(path), token: F.writerToken)
             #expect(response.status == 405, "\(template)")
             let allowed = Set((response.header("Allow") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
             #expect(allowed.subtracting(["HEAD"]) == methods, "\(template) allows \(allowed)")
@@ -129,6 +142,16 @@ struct OpenAPITests {
         _ = try record("GET", "/v1/directory/users/{id}", "/v1/directory/users/u-rita", token: F.readerToken)
         _ = try record("GET", "/v1/directory/users/{id}", "/v1/directory/users/u-olivia", token: F.readerToken)
         _ = try record("GET", "/v1/directory/users/{id}", "/v1/directory/users/u-nobody", token: F.readerToken)
+        _ = try record("GET", "/v1/directory/users", "/v1/directory/users?role=manager&limit=2", token: F.readerToken)
+        _ = try record("GET", "/v1/directory/users", "/v1/directory/users?role=nope", token: F.readerToken)
+        _ = try record("GET", "/v1/directory/groups/{id}", "/v1/directory/groups/sc-managers", token: F.readerToken)
+        _ = try record("GET", "/v1/directory/groups/{id}", "/v1/directory/groups/nope", token: F.readerToken)
+        _ = try record("GET", "/scim/v2/ServiceProviderConfig", "/scim/v2/ServiceProviderConfig", token: F.readerToken)
+        _ = try record("GET", "/scim/v2/Schemas", "/scim/v2/Schemas", token: F.readerToken)
+        _ = try record("GET", "/scim/v2/Users", "/scim/v2/Users?filter=userName%20eq%20%22x%22", token: F.readerToken)
+        _ = try record("GET", "/scim/v2/Users/{id}", "/scim/v2/Users/nobody", token: F.readerToken)
+        _ = try record("POST", "/scim/v2/Users", "/scim/v2/Users", body: #"{"userName": "x"}"#, token: F.readerToken,
+                       contentType: "application/scim+json")
         _ = try record("GET", "/healthz", "/healthz", token: nil)
         _ = try record("GET", "/readyz", "/readyz", token: nil)
         _ = try record("GET", "/metrics", "/metrics", token: nil)
@@ -336,7 +359,7 @@ def check_body(where, content, observation, problems):
         problems.append("%s: content type %r is not documented (%s)" % (where, content_type, list(content)))
         return
     schema = media[received].get("schema", {})
-    if received == "application/json":
+    if received in ("application/json", "application/scim+json"):
         try:
             instance = json.loads(body)
         except ValueError as error:

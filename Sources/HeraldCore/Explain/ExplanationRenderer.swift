@@ -2,8 +2,9 @@ public import Foundation
 
 /// Renders an `Explanation` for people (text) or programs (JSON).
 public enum ExplanationRenderer {
-    /// Human-readable: one block per event, one line per recipient with its path.
-    public static func text(_ explanation: Explanation) -> String {
+    /// Human-readable: one block per event, one line per recipient with its path; with
+    /// `directory`, recipients not defined in the config say where they come from.
+    public static func text(_ explanation: Explanation, directory: Directory? = nil) -> String {
         var out = ""
         for item in explanation.rederivations {
             out += "state: rule \(item.key.ruleID) subject \(item.key.subjectID): tiers changed since the state was written; "
@@ -21,7 +22,7 @@ public enum ExplanationRenderer {
             if step.outcome.rules.isEmpty { out += "  no rule matches metric '\(event.metric)'\n" }
             for rule in step.labelMismatches { out += "  rule \(rule): labels do not match\n" }
             for rule in step.outcome.rules {
-                out += ruleText(rule, holds: step.holds)
+                out += ruleText(rule, holds: step.holds, directory: directory)
                 let key = RuleStateKey(ruleID: rule.ruleID, subjectID: rule.subjectID)
                 if let forecast = step.forecasts.first(where: { $0.key == key }) { out += forecastText(forecast, holds: step.holds) }
             }
@@ -29,7 +30,7 @@ public enum ExplanationRenderer {
         return out
     }
 
-    private static func ruleText(_ rule: RuleOutcome, holds: [String: Explanation.NoticeHolds]) -> String {
+    private static func ruleText(_ rule: RuleOutcome, holds: [String: Explanation.NoticeHolds], directory: Directory?) -> String {
         var out = "  rule \(rule.ruleID): "
         switch rule.status {
         case .outOfOrder:
@@ -44,12 +45,13 @@ public enum ExplanationRenderer {
         if rule.notifications.isEmpty { out += "    no notice (the rule does not ask for one)\n" }
         for notification in rule.notifications {
             out += "    \(notification.transition.rawValue) (tier \(notification.tier.name), episode \(notification.episode), id \(notification.id))\n"
-            out += recipientsText(notification, holds: holds[notification.id], indent: "      ")
+            out += recipientsText(notification, holds: holds[notification.id], indent: "      ", directory: directory)
         }
         return out
     }
 
-    private static func recipientsText(_ notification: Notification, holds: Explanation.NoticeHolds?, indent: String) -> String {
+    private static func recipientsText(_ notification: Notification, holds: Explanation.NoticeHolds?, indent: String,
+                                       directory: Directory?) -> String {
         var out = ""
         if let silence = holds?.silence {
             out += "\(indent)suppressed by silence \(silence.id) (\(silence.author): \(silence.comment)) until \(NotificationJSON.timestamp(silence.endsAt))\n"
@@ -61,6 +63,9 @@ public enum ExplanationRenderer {
         let quiet = Dictionary((holds?.quiet ?? []).map { ($0.userID, $0.until) }, uniquingKeysWith: { a, _ in a })
         for person in notification.recipients {
             out += "\(indent)notify \(person.name) <\(person.id)> via \(person.path)"
+            if let directory, let u = directory.user(person.id), directory.users[u].source != .config {
+                out += " (from \(directory.users[u].source))"
+            }
             if let until = quiet[person.id] { out += ", held by quiet hours until \(NotificationJSON.timestamp(until))" }
             out += "\n"
         }
@@ -75,7 +80,7 @@ public enum ExplanationRenderer {
         var out = "    if nobody acknowledges:\n"
         for notification in forecast.notifications {
             out += "      at \(NotificationJSON.timestamp(notification.occurredAt)): escalated (timeout, tier \(notification.tier.name))\n"
-            out += recipientsText(notification, holds: holds[notification.id], indent: "        ")
+            out += recipientsText(notification, holds: holds[notification.id], indent: "        ", directory: nil)
         }
         if forecast.more > 0 { out += "      … and \(forecast.more) more step(s)\n" }
         return out

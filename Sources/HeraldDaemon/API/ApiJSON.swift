@@ -4,6 +4,16 @@ import HeraldStore
 
 /// What the resolver sees of one user: effective roles, groups and rights.
 enum DirectoryJSON {
+    /// A user in a listing: who, whether active, where defined, which roles.
+    static func summary(_ u: Int, in directory: Directory) -> [String: Any] {
+        let user = directory.users[u]
+        return [
+            "cursor": u, "id": user.id, "name": user.name, "active": user.active, "owner": user.isOwner,
+            "source": ["kind": user.source.kind, "name": user.source.description],
+            "roles": user.roles.map { directory.roles[$0].id },
+        ]
+    }
+
     static func user(_ u: Int, in directory: Directory) -> [String: Any] {
         let user = directory.users[u]
         var contact: [String: Any] = ["addresses": user.contact.addresses]

@@ -40,7 +40,9 @@ struct ApiRoutes: Sendable {
         router.add("GET", "/v1/notifications/{id...}", auth.requiring(Scope.read, ClosureHandler(notificationStatus)))
         router.add("GET", "/v1/episodes", auth.requiring(Scope.read, ClosureHandler(listEpisodes)))
         // `{id...}`: a user id may contain '/', which arrives as more path segments.
+        router.add("GET", "/v1/directory/users", auth.requiring(Scope.read, ClosureHandler(listDirectoryUsers)))
         router.add("GET", "/v1/directory/users/{id...}", auth.requiring(Scope.read, ClosureHandler(directoryUser)))
+        router.add("GET", "/v1/directory/groups/{id}", auth.requiring(Scope.read, ClosureHandler(directoryGroup)))
         router.add("GET", "/v1/dead-letters", auth.requiring(Scope.read, ClosureHandler(listDeadLetters)))
         router.add("POST", "/v1/dead-letters/{id}/retry", auth.requiring(Scope.admin, ClosureHandler(retryDeadLetter)))
         // Episode ids contain '/', which MHD decodes even when sent as %2F, so the id
