@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+@testable import HeraldStore
+
+/// SCIM resources and the directory audit: one transaction per change, first-stored
+/// order kept across updates, deletions, and a version 3 database migrating forward.
+struct ScimStoreTests {
+    static func user(_ id: String, _ body: String = "{}", at time: Double = 0) -> ScimResourceRecord {
+        ScimResourceRecord(kind: "User", id: id, body: Data(body.utf8), updatedAt: at(time))
+    }
+
+    static func audit(_ operation: String, _ id: String, kind: String = "User") -> DirectoryAuditRecord {
+        DirectoryAuditRecord(at: at(1), actor: "idp", operation: operation, kind: kind, resourceID: id, detail: Data("{}".utf8))
+    }
+
+    @Test func changesKeepFirstStoredOrderAndEachIsAudited() throws {
+        try withStore { store, _ in
+            try store.saveScimChange(ScimChangeRecord(upserts: [Self.user("ann")], audit: Self.audit("create", "ann")))
+            try store.saveScimChange(ScimChangeRecord(upserts: [Self.user("bob")], audit: Self.audit("create", "bob")))
+            let group = ScimResourceRecord(kind: "Group", id: "g1", body: Data("{}".utf8), updatedAt: at(2))
+            try store.saveScimChange(ScimChangeRecord(upserts: [Self.user("ann", #"{"active": false}"#, at: 3), group],
+                                                      audit: Self.audit("patch", "ann")))
+            // Ann was updated after Bob was created, and still comes first.
+            #expect(try store.scimResources().map { "\($0.kind)/\($0.id)" } == ["User/ann", "User/bob", "Group/g1"])
+            #expect(try store.scimResources().first?.body == Data(#"{"active": false}"#.utf8))
+            try store.saveScimChange(ScimChangeRecord(upserts: [], deletes: [(kind: "Group", id: "g1")], audit: Self.audit("delete", "g1", kind: "Group")))
+            #expect(try store.scimResources().map(\.id) == ["ann", "bob"])
+            #expect(try store.directoryAudit(limit: 10).map { "\($0.operation) \($0.resourceID) by \($0.actor)" }
+                    == ["delete g1 by idp", "patch ann by idp", "create bob by idp", "create ann by idp"])
+        }
+    }
+
+    @Test func aVersionThreeDatabaseGainsTheScimTables() throws {
+        try withTemporaryDirectory { (directory) throws in
+            do {
+                let old = try SQLiteStore(directory: directory, synchronous: .normal, metrics: nil, schemaVersion: 3)
+                #expect(try !old.tableNamesForTesting().contains("scim_resource"))
+            }
+            let store = try SQLiteStore(directory: directory)
+            #expect(try store.tableNamesForTesting().isSuperset(of: ["scim_resource", "directory_audit"]))
+            try store.saveScimChange(ScimChangeRecord(upserts: [Self.user("ann")], audit: Self.audit("create", "ann")))
+            #expect(try store.scimResources().map(\.id) == ["ann"])
+        }
+    }
+}
