@@ -29,7 +29,7 @@ struct AckPageRoutes: Sendable {
 
     /// What the query of the redirect after a POST says happened.
     static let outcomes: [String: String] = [
-        "acknowledge": "You acknowledged this episode. Its escalation has stopped; the others told will hear it was taken on.",
+        "acknowledge": "You acknowledged this episode: its escalation has stopped.",
         "resolve": "You resolved this episode.",
     ]
 

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import HeraldTestKit
+
+extension EscalationTests {
+    /// The acknowledge page in a real browser (headless chromium via Selenium, see
+    /// Tests/Browser/): from a real webhook's link to "acknowledged" with one tap, and
+    /// the escalation timer stopped. Screenshots go to `$HERALD_SCREENSHOTS` when set
+    /// (how docs/screenshots/ was made), else to a temporary directory.
+    @Suite struct Browser {
+        typealias K = EscalationKit
+        /// Bound on the whole browser session (chromium starts in a few seconds).
+        static let timeLimit: TimeInterval = 90
+
+        /// Runs a script of Tests/Browser with python3; returns its JSON output.
+        static func run(_ script: String, _ arguments: [String]) throws -> [String: Any] {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-browser-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err")
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", Fixtures.url("Tests/Browser/\(script)").path] + arguments
+            process.standardOutput = try FileHandle(forWritingTo: out)
+            process.standardError = try FileHandle(forWritingTo: err)
+            try process.run()
+            let finished = Poll.until(timeout: timeLimit) { !process.isRunning }
+            if !finished { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            let output = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+            guard finished, process.terminationStatus == 0,
+                  let json = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else {
+                let error = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+                throw ApiTestFailure("browser script \(script) failed (is chromium installed? scripts/install-deps): \(output)\n\(error.suffix(3000))")
+            }
+            return json
+        }
+
+        static func screenshotDirectory() throws -> URL {
+            if let path = ProcessInfo.processInfo.environment["HERALD_SCREENSHOTS"] { return URL(fileURLWithPath: path) }
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-shots-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            return directory
+        }
+
+        @Test func aPersonAcknowledgesFromTheLinkWithOneTap() throws {
+            let receiver = try PythonReceiver(secrets: [K.secret])
+            let herald = try K.start(try K.config(receiver: receiver, after: "8s"))
+            try AckPage.post(herald, value: 35, subject: "p-browser", name: "Pat Browne")
+            let firing = try #require(K.waitForWebhook(receiver, subject: "p-browser", transition: "firing"))
+            let url = try #require(AckPage.pageURL(firing, user: "u-adam"))
+            let shots = try Self.screenshotDirectory()
+            let seen = try Self.run("ack_page.py", [url.absoluteString, shots.path])
+
+            #expect((seen["heading"] as? String)?.contains("Pat Browne (p-browser)") == true, "\(seen)")
+            #expect(seen["state_before"] as? String == "Open — nobody has acknowledged it")
+            #expect(seen["viewport_width"] as? Int == 360, "\(seen)")
+            #expect((seen["scroll_width"] as? Int).map { $0 <= 360 } == true, "wider than a phone: \(seen)")
+            #expect(seen["focused"] as? Bool == true)
+            #expect((seen["notice"] as? String)?.hasPrefix("You acknowledged this episode") == true, "\(seen)")
+            #expect((seen["state_after"] as? String)?.hasPrefix("Acknowledged by") == true)
+            #expect(seen["url_after"] as? String == url.absoluteString + "?done=acknowledge")
+            #expect(seen["buttons_after"] as? [String] == ["Resolve"])
+            // The timer stopped: the step due 8 s after firing never comes.
+            #expect(try K.audit(herald, subject: "p-browser").contains { $0["action"] as? String == "acknowledge" })
+            let episodes = try HTTPClient.get(herald.url("/v1/episodes?subject=p-browser"), token: K.writerToken)
+            let episode = try #require((episodes.json["episodes"] as? [[String: Any]])?.first)
+            #expect(episode["state"] as? String == "acknowledged")
+            #expect(episode["escalationDueAt"] is NSNull)
+            Thread.sleep(forTimeInterval: 9)
+            #expect(K.webhooks(receiver, subject: "p-browser", transition: "escalated").isEmpty)
+            #expect(herald.stop() == 0)
+        }
+    }
+}
