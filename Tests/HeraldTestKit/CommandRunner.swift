@@ -11,8 +11,18 @@ public enum CommandRunner {
 
     public static func herald(_ arguments: [String], stdin: Data? = nil, timeout: TimeInterval = 20,
                               environment: [String: String] = [:]) throws -> Result {
+        try run(HeraldProcess.binary, arguments, stdin: stdin, timeout: timeout, environment: environment)
+    }
+
+    /// Runs `python3` with `arguments` (a test script and its parameters).
+    public static func python(_ arguments: [String], timeout: TimeInterval = 60) throws -> Result {
+        try run(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments, timeout: timeout)
+    }
+
+    public static func run(_ executable: URL, _ arguments: [String], stdin: Data? = nil, timeout: TimeInterval = 20,
+                           environment: [String: String] = [:]) throws -> Result {
         let process = Process()
-        process.executableURL = HeraldProcess.binary
+        process.executableURL = executable
         process.arguments = arguments
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         let out = Pipe(), err = Pipe(), input = Pipe()
@@ -34,7 +44,7 @@ public enum CommandRunner {
         }
         guard group.wait(timeout: .now() + timeout) == .success else {
             process.terminate()
-            throw HeraldProcessError(message: "herald \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
+            throw HeraldProcessError(message: "\(executable.lastPathComponent) \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
         }
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: box.text(0), stderr: box.text(1))
