@@ -14,6 +14,7 @@ commands:
   explain        show what events would do and who would be told
   dead-letters   list failed deliveries or re-queue one
   silences       list, add, expire or delete silences
+  send-test      send a sample notice to one target and print its answer
   help           show this help, or a command's help (herald help explain)
 
 options:
@@ -27,6 +28,7 @@ let commands: [String: (usage: String, run: ([String]) throws(UsageError) -> Int
     "serve": (ServeCommand.usage, ServeCommand.run),
     "dead-letters": (DeadLettersCommand.usage, DeadLettersCommand.run),
     "silences": (SilencesCommand.usage, SilencesCommand.run),
+    "send-test": (SendTestCommand.usage, SendTestCommand.run),
 ]
 
 @MainActor func main(_ arguments: [String]) -> Int32 {

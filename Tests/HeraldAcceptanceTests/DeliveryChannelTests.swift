@@ -129,3 +129,35 @@ extension DeliveryTests {
         }
     }
 }
+
+extension DeliveryTests {
+    /// `herald send-test`: one sample, the receiver's answer printed, the exit status
+    /// saying whether it was accepted; the secret URL is shown by host only.
+    @Suite struct SendTest {
+        @Test func aSampleReachesASlackLikeReceiverAndItsAnswerIsPrinted() throws {
+            let receiver = try PythonReceiver()
+            let config = DeliveryKit.config(targets: [
+                #"{"id": "slack", "format": "slack", "mode": "batch", "url": {"env": "SLACK_URL"}}"#,
+                DeliveryKit.target("ops", url: receiver.url("/slack")),
+            ])
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("herald-send-test-\(UUID().uuidString).json")
+            try config.write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            setenv("SLACK_URL", receiver.url("/slack").absoluteString + "?secret-part=1", 1)
+            for (name, value) in DeliveryKit.environment { setenv(name, value, 1) }
+            let ok = try DeliveryKit.cli(["send-test", "--config", file.path, "--target", "slack"])
+            #expect(ok.status == 0, "\(ok.output)\(ok.error)")
+            #expect(ok.output.contains("answer: 200"), "\(ok.output)")
+            #expect(ok.output.contains("at 127.0.0.1"), "\(ok.output)")
+            #expect(!ok.output.contains("secret-part"), "the URL's secret part must not be printed")
+            let request = try #require(receiver.requests().first)
+            #expect((request.json["text"] as? String)?.contains("Herald send-test (test send-test)") == true)
+
+            // Herald's own JSON to the same receiver: refused, and the answer says why.
+            let refused = try DeliveryKit.cli(["send-test", "--config", file.path, "--target", "ops", "--user", "u-b"])
+            #expect(refused.status == 1)
+            #expect(refused.error.contains("answer: 400"), "\(refused.error)")
+            #expect(refused.error.contains("no_text"), "\(refused.error)")
+        }
+    }
+}

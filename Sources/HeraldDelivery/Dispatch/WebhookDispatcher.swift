@@ -164,14 +164,19 @@ public final class WebhookDispatcher: Sendable {
     /// secrets; `webhook-id` always, stable across retries), then the target's own
     /// (minus reserved names).
     func headers(for job: DeliveryJob) -> [(String, String)] {
+        Self.requestHeaders(for: job, userAgent: userAgent, now: now())
+    }
+
+    /// The headers of one attempt of `job` at `now` (also used by `herald send-test`).
+    public static func requestHeaders(for job: DeliveryJob, userAgent: String, now: Date = Date()) -> [(String, String)] {
         var own = [("webhook-id", job.deliveryID)]
         if !job.target.secrets.isEmpty {
-            let timestamp = Int(now().timeIntervalSince1970)
+            let timestamp = Int(now.timeIntervalSince1970)
             let signature = WebhookSigner(secrets: job.target.secrets).sign(id: job.deliveryID, timestamp: timestamp, body: job.body)
             own += [("webhook-timestamp", String(timestamp)), ("webhook-signature", signature)]
         }
         own += [("Content-Type", job.target.contentType), ("User-Agent", userAgent)]
-        return own + job.target.headers.filter { !Self.reservedHeaders.contains($0.0.lowercased()) }
+        return own + job.target.headers.filter { !reservedHeaders.contains($0.0.lowercased()) }
     }
 
     /// Applies the retry policy, reports the outcome, then starts what the freed slot allows.
