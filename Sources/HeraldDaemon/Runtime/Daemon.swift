@@ -88,6 +88,8 @@ public final class Daemon: @unchecked Sendable {
         // Pages for people beside the API: the acknowledge page (and its stylesheet).
         let forms = FormToken(key: FormToken.randomKey()) { message, key in HMACSHA256.authenticate(message, key: key) }
         AckPageRoutes(evaluation: evaluation, holder: holder, forms: forms, metrics: metrics).register(on: &router)
+        OperatorRoutes(evaluation: evaluation, store: store, holder: holder, forms: forms, sessions: SessionTable(),
+                       publicURL: publicURL, logger: logger).register(on: &router)
         do {
             let inherited = try Daemon.activationSocket(environment: environment)
             inheritedSocket = inherited
