@@ -45,13 +45,16 @@ public struct BearerAuthentication: Sendable {
     /// A handler that runs `next` only for requests whose token has `scope`.
     public func requiring(_ scope: String, _ next: HTTPHandler) -> HTTPHandler {
         let authentication = self
-        return ClosureHandler { request, respond in
+        return ClosureHandler({ request, respond in
             if let refusal = authentication.check(request, requiring: scope) {
                 respond(refusal)
             } else {
                 next.handle(request, respond: respond)
             }
-        }
+        }, beforeBody: { head in
+            // Credentials are in the headers: refuse before a byte of the body is read.
+            authentication.check(head, requiring: scope) ?? next.refusal(beforeBody: head)
+        })
     }
 
     /// The token of `Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1), or nil when

@@ -4,6 +4,15 @@ import Foundation
 /// or the precise error response to send, so handlers read as a fixed sequence of guards
 /// (journal-remote's order: method/path, then auth, then content type, then body).
 public enum RequestChecks {
+    /// A handler that answers 415 unless the body is JSON, before reading the body when
+    /// the request announces one, and runs `next` otherwise.
+    public static func jsonBody(_ next: HTTPHandler) -> HTTPHandler {
+        ClosureHandler({ request, respond in
+            if let refusal = requireJSON(request) { return respond(refusal) }
+            next.handle(request, respond: respond)
+        }, beforeBody: { head in requireJSON(head) ?? next.refusal(beforeBody: head) })
+    }
+
     /// 415 unless `Content-Type` is `application/json`; parameters such as `charset=utf-8`
     /// are allowed, and the media type is compared case-insensitively (RFC 9110 §8.3.1).
     public static func requireJSON(_ request: HTTPRequest) -> HTTPResponse? {

@@ -50,7 +50,14 @@ public struct Router: HTTPHandler {
         add(method, pattern, ClosureHandler(body))
     }
 
-    public func handle(_ request: HTTPRequest, respond: @escaping HTTPResponder) {
+    /// What a request's method and path select.
+    private enum Selection {
+        case route(Route, parameters: [String: String])
+        case notFound
+        case methodNotAllowed(allow: String, label: String)
+    }
+
+    private func select(_ request: HTTPRequest) -> Selection {
         let pathSegments = Self.split(request.path)
         var allowed: [String] = []
         var matchedPattern: String?
@@ -60,22 +67,51 @@ public struct Router: HTTPHandler {
             matchedPattern = matchedPattern ?? route.label
             allowed.append(route.method)
             if route.method == method || (method == "HEAD" && route.method == "GET") {
-                var routed = request
-                routed.pathParameters = parameters
-                let label = route.label
-                route.handler.handle(routed) { response in respond(response.labelled(label, onlyIfMissing: true)) }
-                return
+                return .route(route, parameters: parameters)
             }
         }
-        guard let pattern = matchedPattern else {
-            respond(.error(status: 404, code: "not_found", message: "no resource at '\(request.path)'"))
-            return
-        }
+        guard let pattern = matchedPattern else { return .notFound }
         if allowed.contains("GET") && !allowed.contains("HEAD") { allowed.append("HEAD") }
-        let allow = allowed.joined(separator: ", ")
-        respond(.error(status: 405, code: "method_not_allowed",
-                       message: "method '\(request.method)' is not allowed on '\(request.path)'; allowed: \(allow)",
-                       headers: [("Allow", allow)], routeLabel: pattern))
+        return .methodNotAllowed(allow: allowed.joined(separator: ", "), label: pattern)
+    }
+
+    public func handle(_ request: HTTPRequest, respond: @escaping HTTPResponder) {
+        switch select(request) {
+        case .route(let route, let parameters):
+            var routed = request
+            routed.pathParameters = parameters
+            let label = route.label
+            route.handler.handle(routed) { response in respond(response.labelled(label, onlyIfMissing: true)) }
+        case .notFound:
+            respond(Self.notFound(request))
+        case .methodNotAllowed(let allow, let label):
+            respond(Self.methodNotAllowed(request, allow: allow, label: label))
+        }
+    }
+
+    /// 404 and 405 from the request line; for a route, whatever its handler refuses from
+    /// the head (e.g. 401 from `BearerAuthentication.requiring`).
+    public func refusal(beforeBody head: HTTPRequest) -> HTTPResponse? {
+        switch select(head) {
+        case .route(let route, let parameters):
+            var routed = head
+            routed.pathParameters = parameters
+            return route.handler.refusal(beforeBody: routed)?.labelled(route.label, onlyIfMissing: true)
+        case .notFound:
+            return Self.notFound(head)
+        case .methodNotAllowed(let allow, let label):
+            return Self.methodNotAllowed(head, allow: allow, label: label)
+        }
+    }
+
+    private static func notFound(_ request: HTTPRequest) -> HTTPResponse {
+        .error(status: 404, code: "not_found", message: "no resource at '\(request.path)'")
+    }
+
+    private static func methodNotAllowed(_ request: HTTPRequest, allow: String, label: String) -> HTTPResponse {
+        .error(status: 405, code: "method_not_allowed",
+               message: "method '\(request.method)' is not allowed on '\(request.path)'; allowed: \(allow)",
+               headers: [("Allow", allow)], routeLabel: label)
     }
 
     // MARK: - Matching

@@ -6,7 +6,9 @@ import HeraldSupport
 /// one retained pointer to it (`HTTPServer.start`), released after `MHD_stop_daemon`.
 ///
 /// The access handler follows journal-remote's order, each failure with its own status:
-/// first call → set up state, refuse an announced oversized body (413) without reading it;
+/// first call → set up state, refuse an announced oversized body (413) without reading it,
+/// and — for a request that announces a body — whatever the handler refuses from the head
+/// alone (404/405/401/403/415, `HTTPHandler.refusal(beforeBody:)`);
 /// body calls → buffer up to the limit, drain beyond it; last call → 413 for an oversized
 /// chunked body, else build the request and hand it to the handler, suspending the
 /// connection until the answer arrives. Answering on a later call than the first keeps
@@ -72,7 +74,20 @@ final class ServerContext: @unchecked Sendable {
            MHDRequestReader.header(connection, "Transfer-Encoding") != nil {
             return queue(TransportErrors.ambiguousFraming, for: exchange)
         }
+        // Route, method, credentials and content type are in the head: a request that will
+        // be refused is refused now, before MHD reads (and we buffer) its body. Answering
+        // on the first call sends no 100 Continue and closes the connection. A request
+        // without a body goes the usual way, so its refusal keeps the connection alive.
+        if Self.announcesBody(connection), let refusal = handler.refusal(beforeBody: MHDRequestReader.request(exchange)) {
+            return queue(refusal, for: exchange)
+        }
         return MHD_Result.YES
+    }
+
+    /// A non-zero `Content-Length` or any `Transfer-Encoding` (a chunked body).
+    private static func announcesBody(_ connection: OpaquePointer) -> Bool {
+        if MHDRequestReader.header(connection, "Transfer-Encoding") != nil { return true }
+        return MHDRequestReader.header(connection, "Content-Length").flatMap(UInt64.init).map { $0 > 0 } ?? false
     }
 
     /// Last call: the whole body is in. Either 413, 503 while stopping, or the handler.

@@ -33,8 +33,8 @@ struct ApiRoutes: Sendable {
         router.add("GET", "/metrics") { _, respond in
             respond(.text(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8"))
         }
-        router.add("POST", "/v1/events", auth.requiring(Scope.eventsWrite, ClosureHandler(postEvents)))
-        router.add("POST", "/v1/explain", auth.requiring(Scope.read, ClosureHandler(postExplain)))
+        router.add("POST", "/v1/events", auth.requiring(Scope.eventsWrite, RequestChecks.jsonBody(ClosureHandler(postEvents))))
+        router.add("POST", "/v1/explain", auth.requiring(Scope.read, RequestChecks.jsonBody(ClosureHandler(postExplain))))
         router.add("GET", "/v1/notifications", auth.requiring(Scope.read, ClosureHandler(listNotifications)))
         // `{id...}`: notification ids contain '/' (`rule/subject/episode@start/n-transition-tier`).
         router.add("GET", "/v1/notifications/{id...}", auth.requiring(Scope.read, ClosureHandler(notificationStatus)))
@@ -47,13 +47,13 @@ struct ApiRoutes: Sendable {
         router.add("POST", "/v1/dead-letters/{id}/retry", auth.requiring(Scope.admin, ClosureHandler(retryDeadLetter)))
         // Episode ids contain '/', which MHD decodes even when sent as %2F, so the id
         // travels in the JSON body rather than the path (see ApiRoutes+Episodes).
-        router.add("POST", "/v1/episodes/ack", ClosureHandler { episodeAction(.acknowledge, $0, $1, auth: auth) })
-        router.add("POST", "/v1/episodes/unack", ClosureHandler { episodeAction(.unacknowledge, $0, $1, auth: auth) })
-        router.add("POST", "/v1/episodes/resolve", ClosureHandler { episodeAction(.resolve, $0, $1, auth: auth) })
+        router.add("POST", "/v1/episodes/ack", RequestChecks.jsonBody(ClosureHandler { episodeAction(.acknowledge, $0, $1, auth: auth) }))
+        router.add("POST", "/v1/episodes/unack", RequestChecks.jsonBody(ClosureHandler { episodeAction(.unacknowledge, $0, $1, auth: auth) }))
+        router.add("POST", "/v1/episodes/resolve", RequestChecks.jsonBody(ClosureHandler { episodeAction(.resolve, $0, $1, auth: auth) }))
         // No bearer token: the signed ack token in the body is the credential.
         router.add("POST", "/v1/episodes/ack-link", ClosureHandler(ackLink))
         router.add("GET", "/v1/silences", auth.requiring(Scope.read, ClosureHandler(listSilences)))
-        router.add("POST", "/v1/silences", auth.requiring(Scope.admin, ClosureHandler(createSilence)))
+        router.add("POST", "/v1/silences", auth.requiring(Scope.admin, RequestChecks.jsonBody(ClosureHandler(createSilence))))
         router.add("DELETE", "/v1/silences/{id}", auth.requiring(Scope.admin, ClosureHandler(expireSilence)))
         addScimRoutes(to: &router, auth: auth)
         return router
