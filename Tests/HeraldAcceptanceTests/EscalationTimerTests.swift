@@ -57,17 +57,34 @@ extension EscalationTests {
             #expect(herald.stop() == 0)
         }
 
+        /// The step due 4 s after firing fires at that time after a restart — not at once
+        /// (a restart that fired pending steps immediately passed the old version of this
+        /// test, #17 item 16), and exactly once.
         @Test func aRestartBeforeTheStepIsDueKeepsTheTimer() throws {
             let receiver = try PythonReceiver(secrets: [K.secret])
             let herald = try K.start(try K.config(receiver: receiver, after: "4s"))
+            let posted = Date()
             try K.post(herald, value: 35, subject: "p-restart")
-            #expect(K.waitForWebhook(receiver, subject: "p-restart", transition: "firing") != nil)
+            let firing = try #require(K.waitForWebhook(receiver, subject: "p-restart", transition: "firing"))
+            let firedAt = try #require(Self.timestamp(firing["occurredAt"]))
             #expect(herald.stop() == 0)
             try herald.start()
-            #expect(K.waitForWebhook(receiver, subject: "p-restart", transition: "escalated") != nil)
+            let restartedAfter = Date().timeIntervalSince(posted)
+            try #require(restartedAfter < 3, "the restart took \(restartedAfter) s: too slow for this test to tell 'at once' from 'on time'")
+            let escalated = try #require(K.waitForWebhook(receiver, subject: "p-restart", transition: "escalated"))
+            let arrivedAfter = Date().timeIntervalSince(posted)
+            // The timer fired when due, 4 s after firing (plus the daemon's timer slack).
+            let firedAfter = try #require(Self.timestamp(escalated["occurredAt"])).timeIntervalSince(firedAt)
+            #expect(firedAfter >= 3.99 && firedAfter < 6, "the step fired \(firedAfter) s after firing; due after 4 s")
+            // And it was sent then, not when the daemon came back.
+            #expect(arrivedAfter >= 3.9, "the step arrived \(arrivedAfter) s after the event, before it was due")
             Thread.sleep(forTimeInterval: 1)
             #expect(K.webhooks(receiver, subject: "p-restart", transition: "escalated").count == 1)
             #expect(herald.stop() == 0)
+        }
+
+        static func timestamp(_ value: Any?) -> Date? {
+            (value as? String).flatMap { try? Date($0, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
         }
     }
 }
