@@ -12,9 +12,14 @@ public enum OperatorPages {
         public var since: String
         public var told: String
         public var delivery: String
-        public init(id: String, rule: String, subject: String, tier: String, state: String, since: String, told: String, delivery: String) {
+        /// Rule and subject ids, for "silence this".
+        public var ruleID: String
+        public var subjectID: String
+        public init(id: String, rule: String, subject: String, tier: String, state: String, since: String, told: String, delivery: String,
+                    ruleID: String, subjectID: String) {
             (self.id, self.rule, self.subject, self.tier, self.state, self.since, self.told, self.delivery) =
                 (id, rule, subject, tier, state, since, told, delivery)
+            (self.ruleID, self.subjectID) = (ruleID, subjectID)
         }
     }
 
@@ -75,6 +80,7 @@ public enum OperatorPages {
             if r.state == "open" { forms.append(action(r.id, "acknowledge", "Acknowledge", formToken)) }
             if r.state == "acknowledged" { forms.append(action(r.id, "unacknowledge", "Give back", formToken)) }
             if r.state != "resolved" { forms.append(action(r.id, "resolve", "Resolve", formToken)) }
+            forms.append(silence(r, formToken))
             cells.append(.element("td", [], [.element("div", [Attribute("class", "actions")], forms)]))
         }
         return .element("tr", [], cells)
@@ -85,6 +91,14 @@ public enum OperatorPages {
             hidden(FormToken.field, formToken), hidden("episode", episode), hidden("action", action),
             .element("button", [Attribute("type", "submit")] + (action == "acknowledge" ? [] : [Attribute("class", "secondary")]),
                      [.text(label)]),
+        ])
+    }
+
+    /// Holds this rule's notices about this subject for an hour (a silence).
+    static func silence(_ r: EpisodeRow, _ formToken: String) -> HTML {
+        .element("form", [Attribute("method", "post"), Attribute("action", "/ui/silences")], [
+            hidden(FormToken.field, formToken), hidden("rule", r.ruleID), hidden("subject", r.subjectID), hidden("duration", "1h"),
+            .element("button", [Attribute("type", "submit"), Attribute("class", "secondary")], ["Silence 1 h"]),
         ])
     }
 

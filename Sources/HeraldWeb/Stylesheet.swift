@@ -10,7 +10,7 @@ public enum Stylesheet {
     static let text = """
     *{box-sizing:border-box}
     body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;background:#f6f7f9}
-    main{max-width:56rem;margin:0 auto;padding:1rem}
+    main{max-width:72rem;margin:0 auto;padding:1rem}
     h1{font-size:1.4rem;margin:.5rem 0 1rem}
     h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
     nav{background:#1d3557;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center}
@@ -39,7 +39,10 @@ public enum Stylesheet {
     .state.acknowledged{background:#fff8c5;color:#4d2d00}
     .state.resolved{background:#dafbe1;color:#0f5323}
     table{border-collapse:collapse;width:100%;background:#fff;font-size:.95rem}
-    th,td{text-align:left;padding:.5rem;border-bottom:1px solid #d0d7de;vertical-align:top;overflow-wrap:anywhere}
+    th,td{text-align:left;padding:.5rem;border-bottom:1px solid #d0d7de;vertical-align:top;overflow-wrap:break-word}
+    td .actions{margin:0;gap:.4rem}
+    td button{padding:.5rem .75rem;white-space:nowrap}
+    .state{white-space:nowrap}
     .scroll{overflow-x:auto}
     form.inline{display:inline}
     form.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;margin-bottom:1rem}

@@ -73,5 +73,28 @@ extension EscalationTests {
             #expect(K.webhooks(receiver, subject: "p-browser", transition: "escalated").isEmpty)
             #expect(herald.stop() == 0)
         }
+            @Test func anOperatorSignsInSilencesAnEpisodeAndSignsOut() throws {
+            let receiver = try PythonReceiver(secrets: [K.secret])
+            let herald = try K.start(try K.config(receiver: receiver, after: "30s"))
+            try AckPage.post(herald, value: 12, subject: "p-silence", name: "Sam Silva")
+            _ = try #require(K.waitForWebhook(receiver, subject: "p-silence", transition: "firing"))
+            let seen = try Self.run("operator_ui.py", ["http://127.0.0.1:\(herald.port)", K.writerToken, "p-silence",
+                                                       try Self.screenshotDirectory().path])
+            #expect((seen["redirected_to"] as? String)?.hasSuffix("/ui/sign-in") == true, "\(seen)")
+            #expect((seen["label"] as? String)?.hasPrefix("API token") == true)
+            #expect(seen["title"] as? String == "Episodes · Herald")
+            #expect((seen["row"] as? String)?.contains("Sam Silva (p-silence)") == true)
+            #expect(seen["notice"] as? String == "Done: silenced.")
+            #expect((seen["after_sign_out"] as? String)?.hasSuffix("/ui/sign-in") == true)
+            #expect((seen["after_sign_out_ui"] as? String)?.hasSuffix("/ui/sign-in") == true)
+            // The next notice (the value climbs to the 20% tier) is held by the silence.
+            try AckPage.post(herald, value: 25, subject: "p-silence", name: "Sam Silva")
+            let audit = try K.audit(herald, subject: "p-silence")
+            let escalated = try #require(audit.first { $0["transition"] as? String == "escalated" })
+            #expect(escalated["suppressedBy"] is String, "\(escalated)")
+            Thread.sleep(forTimeInterval: 1)
+            #expect(K.webhooks(receiver, subject: "p-silence", transition: "escalated").isEmpty)
+            #expect(herald.stop() == 0)
+        }
     }
 }

@@ -31,6 +31,7 @@ struct OperatorRoutes: Sendable {
         router.add("POST", "/ui/sign-in") { request, respond in signIn(request, respond) }
         router.add("POST", "/ui/sign-out") { request, respond in signOut(request, respond) }
         router.add("POST", "/ui/episodes/act") { request, respond in act(request, respond) }
+        router.add("POST", "/ui/silences") { request, respond in silence(request, respond) }
     }
 
     private var secure: Bool { publicURL.base.lowercased().hasPrefix("https://") }
@@ -78,7 +79,7 @@ struct OperatorRoutes: Sendable {
                 id: view.id, rule: view.ruleName, subject: view.subjectLabel, tier: view.tierName ?? "—", state: view.standing.rawValue,
                 since: view.state.episodeStartedAt.map(EpisodeView.readable) ?? "—",
                 told: view.state.told.map { EpisodeView.person($0, in: config.directory) }.joined(separator: ", "),
-                delivery: deliverySummary(view))
+                delivery: deliverySummary(view), ruleID: view.key.ruleID, subjectID: view.key.subjectID)
         }
         let notice = request.query["done"].map { Notice(.ok, "Done: \($0).") }
         respond(OperatorPages.episodes(Array(rows), filter: filter, formToken: forms.token(purpose: "ui", binding: session.id),
@@ -95,19 +96,50 @@ struct OperatorRoutes: Sendable {
         return "\(entry.record.transition): \(status.overall.rawValue.replacingOccurrences(of: "_", with: " "))"
     }
 
-    private func act(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
+    /// The session and form of a state-changing POST by an admin, or nil after answering
+    /// the redirect (no session) or the 403 (no form token, or no admin scope).
+    private func adminForm(_ request: HTTPRequest, _ respond: HTTPResponder) -> (SessionTable.Session, FormBody)? {
         guard let session = sessions.session(cookieHeader: request.header("cookie"), now: Date()) else {
-            return respond(WebHeaders.seeOther("/ui/sign-in"))
+            respond(WebHeaders.seeOther("/ui/sign-in"))
+            return nil
         }
         guard let form = try? FormBody(request), forms.verify(form[FormToken.field], purpose: "ui", binding: session.id) else {
-            return respond(WebPage(title: "Please try again", body: [
+            respond(WebPage(title: "Please try again", body: [
                 "This form has expired, so nothing was changed. ",
                 .element("a", [Attribute("href", "/ui/")], ["Back to the episodes"]),
             ]).response(status: 403))
+            return nil
         }
         guard session.scopes.contains(ApiRoutes.Scope.admin) else {
-            return respond(WebPage(title: "Not allowed", body: ["Acting on episodes needs a token with the admin scope."]).response(status: 403))
+            respond(WebPage(title: "Not allowed", body: ["Changes need a token with the admin scope."]).response(status: 403))
+            return nil
         }
+        return (session, form)
+    }
+
+    /// A silence for one rule and subject, made from an episode's row.
+    private func silence(_ request: HTTPRequest, _ respond: HTTPResponder) {
+        guard let (session, form) = adminForm(request, respond) else { return }
+        let now = Date()
+        let body: [String: Any] = ["matcher": ["ruleID": form["rule"] ?? "", "subjectID": form["subject"] ?? ""],
+                                   "duration": form["duration"] ?? "1h", "author": "operator:\(session.tokenID)",
+                                   "comment": "from the operator UI"]
+        guard case .success(let silence) = SilenceJSON.parse(body, now: now, makeID: SilenceJSON.newID) else {
+            return respond(WebPage(title: "Nothing was changed", body: ["That silence is not valid."]).response(status: 400))
+        }
+        do {
+            _ = try store.addSilence(SilenceJSON.record(silence, createdAt: now))
+            evaluation.reloadSilences()
+            logger.notice("silence added in the operator UI", ["silence.id": silence.id, "author": silence.author])
+            respond(WebHeaders.seeOther("/ui/?done=silenced"))
+        } catch {
+            respond(WebPage(title: "Nothing was changed", body: ["Herald cannot save changes right now; try again in a minute."])
+                .response(status: 503))
+        }
+    }
+
+    private func act(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
+        guard let (session, form) = adminForm(request, respond) else { return }
         let action: EpisodeAction
         switch form["action"] {
         case "acknowledge": action = .acknowledge
