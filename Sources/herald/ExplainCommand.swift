@@ -5,8 +5,9 @@ import HeraldDaemon
 /// `herald explain`: what one event — or a sequence — would do, and to whom.
 enum ExplainCommand {
     static let usage = """
-    usage: herald explain --config FILE --event FILE|- [--state FILE] [--save-state FILE]
-                          [--silences FILE] [--now TIMESTAMP] [--json]
+    usage: herald explain --config FILE --event FILE|- [--bridge alertmanager|grafana]
+                          [--state FILE] [--save-state FILE] [--silences FILE]
+                          [--now TIMESTAMP] [--json]
 
     Runs events through the rules without sending anything and shows, for each event,
     which rules matched, the tier reached, the transition (firing, escalated,
@@ -18,6 +19,9 @@ enum ExplainCommand {
     options:
       --config FILE       the config file (JSON)
       --event FILE|-      one event object, or {"events": [...]} for a sequence; - reads stdin
+      --bridge NAME       the file is an Alertmanager (alertmanager) or Grafana (grafana)
+                          webhook body: shows the events its alerts become with the
+                          config's bridge mapping, and the alerts refused, then the routing
       --state FILE        start from this evaluation state (as written by --save-state)
       --save-state FILE   write the state after the last event
       --silences FILE     silences to apply: a JSON array, or {"silences": [...]} as
@@ -27,7 +31,8 @@ enum ExplainCommand {
     """
 
     static func run(_ arguments: [String]) throws(UsageError) -> Int32 {
-        let args = try Arguments(arguments, options: ["--config", "--event", "--state", "--save-state", "--now", "--silences"], flags: ["--json"])
+        let args = try Arguments(arguments, options: ["--config", "--event", "--state", "--save-state", "--now", "--silences", "--bridge"],
+                                 flags: ["--json"])
         let configPath = try args.required("--config")
         let eventPath = try args.required("--event")
         var now = Date()
@@ -35,7 +40,15 @@ enum ExplainCommand {
             guard let parsed = EventDecoder.parseTimestamp(text) else { throw UsageError("--now '\(text)' is not an RFC 3339 timestamp") }
             now = parsed
         }
-        guard let config = loadConfig(configPath), let events = loadEvents(eventPath, config: config),
+        var bridge: BridgeKind?
+        if let name = args.value("--bridge") {
+            guard let kind = BridgeKind(rawValue: name) else {
+                throw UsageError("--bridge '\(name)' is not a bridge; use \(BridgeKind.allCases.map(\.rawValue).joined(separator: " or "))")
+            }
+            bridge = kind
+        }
+        guard let config = loadConfig(configPath),
+              let events = bridge.map({ BridgeExplain.events($0, eventPath, config: config, json: args.has("--json")) }) ?? loadEvents(eventPath, config: config),
               let state = loadState(args.value("--state")), let silences = loadSilences(args.value("--silences"), now: now) else {
             return ExitStatus.invalidInput
         }

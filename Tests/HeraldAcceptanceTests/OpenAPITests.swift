@@ -17,7 +17,7 @@ struct OpenAPITests {
     /// `documentedOperationsAreTheRoutesKeptHere` until it is documented.
     static let routes: Set<String> = [
         "GET /healthz", "GET /readyz", "GET /metrics",
-        "POST /v1/events", "POST /v1/explain",
+        "POST /v1/events", "POST /v1/explain", "POST /v1/bridges/alertmanager", "POST /v1/bridges/grafana",
         "GET /v1/notifications", "GET /v1/notifications/{id}", "GET /v1/episodes", "GET /v1/directory/users/{id}",
         "GET /v1/dead-letters", "POST /v1/dead-letters/{id}/retry",
         "POST /v1/episodes/ack", "POST /v1/episodes/unack", "POST /v1/episodes/resolve", "POST /v1/episodes/ack-link",

@@ -150,6 +150,15 @@ struct AlertmanagerBridgeTests {
         #expect(refusal.description == "\(path): \(message)")
     }
 
+    @Test func withUnknownMetricsRejectedAnAlertNoRuleKnowsIsRefused() throws {
+        var bridge = Self.bridge()
+        bridge.isKnownMetric = { $0 == "Known" }
+        let batch = try bridge.decode(Self.body([Self.alert(), Self.alert(labels: #"{"alertname": "Known"}"#, fingerprint: "f2")]))
+        #expect(batch.accepted.map(\.event.metric) == ["Known"])
+        #expect(batch.refused.map(\.reason) == [.unknownMetric])
+        #expect(batch.refused.map(\.description) == [#"alerts[0].labels.alertname: no rule knows metric 'HighLoad' (server.unknownMetrics is "reject")"#])
+    }
+
     @Test func aSubjectLabelThatIsMissingIsRefused() throws {
         let batch = try Self.bridge { $0.mapping.subjectID = .label("participant") }.decode(Self.body([Self.alert()]))
         #expect(batch.refused.map(\.description) == ["alerts[0].labels.participant: label 'participant' is missing (it is the subject id)"])

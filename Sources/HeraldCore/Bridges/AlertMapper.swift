@@ -35,6 +35,8 @@ struct AlertMapper {
     /// Alerts that start after this are refused (a sender's clock far ahead would make
     /// every later event of the subject look out of order). Nil: no check.
     let latestTimestamp: Date?
+    /// With `server.unknownMetrics: "reject"`: whether some rule knows a metric. Nil: all are taken.
+    let isKnownMetric: (@Sendable (String) -> Bool)?
     /// Turns the idempotency key material into the event id (the daemon hashes it).
     let eventID: (String) -> String
     /// The value of a firing alert; the bridge's own rule.
@@ -67,6 +69,10 @@ struct AlertMapper {
         }
         let alert = Alert(path: path, members: members, labels: labels, annotations: AlertEnvelope.stringMap(members["annotations"]) ?? [:])
         let metric = try required(mapping.metric, alert, purpose: "it names the metric")
+        if let isKnownMetric, !isKnownMetric(metric) {
+            throw Failure(reason: .unknownMetric, path: mapping.metric.path(in: path),
+                          message: "no rule knows metric '\(metric.prefix(64))' (server.unknownMetrics is \"reject\")")
+        }
         let subject = try subjectID(alert, fingerprint: fingerprint)
         let (startsAt, startsText) = try Self.startTime(members, at: path)
         if let latest = latestTimestamp, startsAt > latest {

@@ -17,6 +17,9 @@ public struct AlertmanagerBridge: Sendable {
     /// Key material → event id. The daemon hashes it with SHA-256 (HeraldCore has no
     /// hash of its own); tests see the material itself.
     public let eventID: @Sendable (String) -> String
+    /// With `server.unknownMetrics: "reject"`: whether some rule knows a metric; alerts of
+    /// other metrics are refused. Nil: every metric is taken.
+    public var isKnownMetric: (@Sendable (String) -> Bool)?
 
     public init(settings: AlertmanagerBridgeSettings, maxAlerts: Int = 1000, now: Date? = nil,
                 eventID: @escaping @Sendable (String) -> String) {
@@ -31,7 +34,7 @@ public struct AlertmanagerBridge: Sendable {
         let envelope = try AlertEnvelope.parse(data, maxAlerts: maxAlerts)
         let mapping = settings.mapping
         let mapper = AlertMapper(bridge: .alertmanager, mapping: mapping, envelope: envelope,
-                                 latestTimestamp: latestTimestamp, eventID: eventID) { alert throws(AlertMapper.Failure) in
+                                 latestTimestamp: latestTimestamp, isKnownMetric: isKnownMetric, eventID: eventID) { alert throws(AlertMapper.Failure) in
             try AlertmanagerBridge.number(mapping.value, alert) ?? mapping.firingValue
         }
         return BridgeDecoding.run(.alertmanager, envelope, mapper)

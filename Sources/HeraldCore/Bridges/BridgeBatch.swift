@@ -49,6 +49,8 @@ public struct BridgeRefusal: Sendable, Equatable, CustomStringConvertible {
         case badTimestamp = "bad_timestamp"
         /// Longer strings or more labels than an event may carry.
         case tooLarge = "too_large"
+        /// No rule knows the metric, and `server.unknownMetrics` is `reject`.
+        case unknownMetric = "unknown_metric"
     }
 
     public let index: Int

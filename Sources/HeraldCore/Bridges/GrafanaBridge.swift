@@ -16,6 +16,9 @@ public struct GrafanaBridge: Sendable {
     public var maxAlerts: Int
     public var latestTimestamp: Date?
     public let eventID: @Sendable (String) -> String
+    /// With `server.unknownMetrics: "reject"`: whether some rule knows a metric; alerts of
+    /// other metrics are refused. Nil: every metric is taken.
+    public var isKnownMetric: (@Sendable (String) -> Bool)?
 
     public init(settings: GrafanaBridgeSettings, maxAlerts: Int = 1000, now: Date? = nil,
                 eventID: @escaping @Sendable (String) -> String) {
@@ -29,7 +32,7 @@ public struct GrafanaBridge: Sendable {
         let envelope = try AlertEnvelope.parse(data, maxAlerts: maxAlerts)
         let settings = self.settings
         let mapper = AlertMapper(bridge: .grafana, mapping: settings.mapping, envelope: envelope,
-                                 latestTimestamp: latestTimestamp, eventID: eventID) { alert throws(AlertMapper.Failure) in
+                                 latestTimestamp: latestTimestamp, isKnownMetric: isKnownMetric, eventID: eventID) { alert throws(AlertMapper.Failure) in
             try GrafanaBridge.value(alert, settings)
         }
         return BridgeDecoding.run(.grafana, envelope, mapper)

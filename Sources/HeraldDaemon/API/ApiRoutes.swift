@@ -34,6 +34,9 @@ struct ApiRoutes: Sendable {
             respond(.text(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8"))
         }
         router.add("POST", "/v1/events", auth.requiring(Scope.eventsWrite, RequestChecks.jsonBody(ClosureHandler(postEvents))))
+        // Bridges authenticate themselves: basic auth or a bearer token, per the config.
+        router.add("POST", "/v1/bridges/alertmanager", bridgeHandler(.alertmanager))
+        router.add("POST", "/v1/bridges/grafana", bridgeHandler(.grafana))
         router.add("POST", "/v1/explain", auth.requiring(Scope.read, RequestChecks.jsonBody(ClosureHandler(postExplain))))
         router.add("GET", "/v1/notifications", auth.requiring(Scope.read, ClosureHandler(listNotifications)))
         // `{id...}`: notification ids contain '/' (`rule/subject/episode@start/n-transition-tier`).

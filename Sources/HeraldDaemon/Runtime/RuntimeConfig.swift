@@ -14,6 +14,8 @@ struct RuntimeConfig: Sendable {
     let ackLinks: AckLinkSigner
     /// Target id → its PagerDuty routing key, read from the target's secret source.
     var routingKeys: [String: String] = [:]
+    /// Basic-auth digests and Grafana's HMAC key for the bridges.
+    var bridges = BridgeCredentials.none
     /// The file it was read from, for reload.
     let path: String
 
@@ -57,9 +59,15 @@ struct RuntimeConfig: Sendable {
                 problems += error.lines.map { "target '\(target.id)': \($0)" }
             }
         }
+        var bridges = BridgeCredentials.none
+        do {
+            bridges = try BridgeCredentials(config.bridges, reader: reader)
+        } catch {
+            problems += error.lines
+        }
         guard problems.isEmpty else { throw RuntimeConfigError(lines: problems) }
         return RuntimeConfig(config: config, tokens: tokens, targets: targets, ackLinks: AckLinkSigner(secretKeys: keys),
-                             routingKeys: routingKeys, path: path)
+                             routingKeys: routingKeys, bridges: bridges, path: path)
     }
 
     /// The target's delivery settings, and its secrets' key bytes (for `AckLinkSigner`).
