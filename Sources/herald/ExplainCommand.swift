@@ -56,7 +56,7 @@ enum ExplainCommand {
         if args.has("--json") {
             Output.out(String(decoding: ExplanationRenderer.serialize(ExplanationRenderer.json(explanation)), as: UTF8.self) + "\n")
         } else {
-            Output.out(ExplanationRenderer.text(explanation, directory: config.directory))
+            Output.out(ExplanationRenderer.text(explanation, directory: config.directory, config: config))
         }
         if let savePath = args.value("--save-state") {
             do {

@@ -33,4 +33,33 @@ struct ChannelExampleTests {
         #expect(seen["coordinator-phone@user:u-chloe"] == ["herald-chloe-q81mz"])
         #expect(seen.count == 3, "\(seen.keys.sorted())")
     }
+
+    /// `explain` names, per recipient, the targets and formats the notice goes to.
+    @Test func explainShowsTargetsAndFormatsPerRecipient() throws {
+        let config = try ConfigLoader.load(try Fixtures.data("Config/examples/channels.json"))
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        let event = MetricEvent(id: "e-1", metric: "utilisation_variance", value: 31,
+                                subject: .init(id: "p-1001", type: "participant", name: "Pat Example"), timestamp: at,
+                                relations: ["primary_coordinator": "u-chloe"])
+        let text = ExplanationRenderer.text(Explanation.run([event], config: config, now: at), directory: config.directory, config: config)
+        #expect(text.contains("notify Maya Murphy <u-maya> via role:manager → slack-managers (slack)\n"), "\(text)")
+        #expect(text.contains("notify Olivia Owens <u-olivia> via group:admin → pagerduty (pagerduty)\n"), "\(text)")
+        #expect(text.contains("notify Chloe Clarke <u-chloe> via relation:primary_coordinator → coordinator-phone (ntfy)\n"), "\(text)")
+    }
+
+    /// A per-recipient ntfy target without a topic of its own cannot reach a person
+    /// without `contact.ntfy`: no delivery is planned for them, and explain says why.
+    @Test func aPersonWithoutTheContactFieldIsNotSentToAndExplainSaysWhy() throws {
+        let config = try ConfigLoader.load(try Fixtures.data("Config/examples/channels.json"))
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        let event = MetricEvent(id: "e-1", metric: "utilisation_variance", value: 12,
+                                subject: .init(id: "p-1001", type: "participant"), timestamp: at,
+                                relations: ["primary_coordinator": "u-maya"])
+        let explanation = Explanation.run([event], config: config, now: at)
+        let coordinatorNotice = try #require(explanation.steps[0].outcome.notifications.first { $0.ruleID == "utilisation-variance-coordinator" })
+        #expect(coordinatorNotice.recipients.map(\.id) == ["u-maya"])
+        #expect(DeliveryPlanner.plan(coordinatorNotice, config: config).isEmpty)
+        let text = ExplanationRenderer.text(explanation, directory: config.directory, config: config)
+        #expect(text.contains("notify Maya Murphy <u-maya> via relation:primary_coordinator → no target; not sent: no contact 'ntfy' for target 'coordinator-phone'\n"), "\(text)")
+    }
 }

@@ -3,8 +3,9 @@ public import Foundation
 /// Renders an `Explanation` for people (text) or programs (JSON).
 public enum ExplanationRenderer {
     /// Human-readable: one block per event, one line per recipient with its path; with
-    /// `directory`, recipients not defined in the config say where they come from.
-    public static func text(_ explanation: Explanation, directory: Directory? = nil) -> String {
+    /// `directory`, recipients not defined in the config say where they come from; with
+    /// `config`, each recipient line names the targets (and formats) it goes to.
+    public static func text(_ explanation: Explanation, directory: Directory? = nil, config: HeraldConfig? = nil) -> String {
         var out = ""
         for item in explanation.rederivations {
             out += "state: rule \(item.key.ruleID) subject \(item.key.subjectID): tiers changed since the state was written; "
@@ -22,7 +23,7 @@ public enum ExplanationRenderer {
             if step.outcome.rules.isEmpty { out += "  no rule matches metric '\(event.metric)'\n" }
             for rule in step.labelMismatches { out += "  rule \(rule): labels do not match\n" }
             for rule in step.outcome.rules {
-                out += ruleText(rule, holds: step.holds, directory: directory)
+                out += ruleText(rule, holds: step.holds, directory: directory, config: config)
                 let key = RuleStateKey(ruleID: rule.ruleID, subjectID: rule.subjectID)
                 if let forecast = step.forecasts.first(where: { $0.key == key }) { out += forecastText(forecast, holds: step.holds) }
             }
@@ -30,7 +31,8 @@ public enum ExplanationRenderer {
         return out
     }
 
-    private static func ruleText(_ rule: RuleOutcome, holds: [String: Explanation.NoticeHolds], directory: Directory?) -> String {
+    private static func ruleText(_ rule: RuleOutcome, holds: [String: Explanation.NoticeHolds], directory: Directory?,
+                                 config: HeraldConfig?) -> String {
         var out = "  rule \(rule.ruleID): "
         switch rule.status {
         case .outOfOrder:
@@ -45,13 +47,14 @@ public enum ExplanationRenderer {
         if rule.notifications.isEmpty { out += "    no notice (the rule does not ask for one)\n" }
         for notification in rule.notifications {
             out += "    \(notification.transition.rawValue) (tier \(notification.tier.name), episode \(notification.episode), id \(notification.id))\n"
-            out += recipientsText(notification, holds: holds[notification.id], indent: "      ", directory: directory)
+            out += recipientsText(notification, holds: holds[notification.id], indent: "      ", directory: directory,
+                                  routes: config.map { ChannelReach.routes(notification, config: $0) })
         }
         return out
     }
 
     private static func recipientsText(_ notification: Notification, holds: Explanation.NoticeHolds?, indent: String,
-                                       directory: Directory?) -> String {
+                                       directory: Directory?, routes: [String: (to: [String], not: [String])]? = nil) -> String {
         var out = ""
         if let silence = holds?.silence {
             out += "\(indent)suppressed by silence \(silence.id) (\(silence.author): \(silence.comment)) until \(NotificationJSON.timestamp(silence.endsAt))\n"
@@ -67,6 +70,12 @@ public enum ExplanationRenderer {
                 out += " (from \(directory.users[u].source))"
             }
             if let until = quiet[person.id] { out += ", held by quiet hours until \(NotificationJSON.timestamp(until))" }
+            if let route = routes?[person.id] {
+                out += " → " + (route.to.isEmpty ? "no target" : route.to.joined(separator: ", "))
+                if !route.not.isEmpty { out += "; not sent: " + route.not.joined(separator: ", ") }
+            } else if routes != nil {
+                out += " → no target"
+            }
             out += "\n"
         }
         for person in notification.excluded {

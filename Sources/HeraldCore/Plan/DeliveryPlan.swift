@@ -156,7 +156,7 @@ public enum DeliveryPlanner {
             if !now.isEmpty { planned.append(PlannedDelivery(target: target.id, audience: .batch, recipients: now)) }
             planned += individuals.filter { holds[$0.id] != nil }.map(alone)
         case .perRecipient:
-            planned += individuals.map(alone)
+            planned += individuals.filter { ChannelReach.problem($0.id, on: target, config: config) == nil }.map(alone)
         }
         return planned
     }

@@ -1,0 +1,31 @@
+/// Whether a person can be reached on a target: a per-recipient ntfy or PagerDuty
+/// target without a topic or routing key of its own sends to the person's contact
+/// field, so a person without one is not sent to there — and `explain` says so,
+/// instead of the delivery failing later as a dead letter.
+public enum ChannelReach {
+    /// Why `userID` cannot be reached on `target`, or nil when they can.
+    public static func problem(_ userID: String, on target: TargetDefinition, config: HeraldConfig) -> String? {
+        guard target.mode == .perRecipient, target.format.contactIsDestination, let field = target.format.contactField else { return nil }
+        let hasDefault = target.format == .ntfy ? target.channel.topic != nil : target.channel.routingKey != nil
+        guard !hasDefault else { return nil }
+        let handle = config.directory.user(userID).flatMap { config.directory.users[$0].contact.handles[field] }
+        return handle == nil ? "no contact '\(field)' for target '\(target.id)'" : nil
+    }
+
+    /// Per recipient of `notification`: the targets and formats it goes to, and the
+    /// targets it cannot reach with the reason (for `explain`).
+    public static func routes(_ notification: Notification, config: HeraldConfig) -> [String: (to: [String], not: [String])] {
+        var routes: [String: (to: [String], not: [String])] = [:]
+        for delivery in DeliveryPlanner.plan(notification, config: config) {
+            let format = config.targets.first { $0.id == delivery.target }?.format.rawValue ?? "?"
+            for person in delivery.recipients { routes[person.id, default: ([], [])].to.append("\(delivery.target) (\(format))") }
+        }
+        guard let rule = config.rule(id: notification.ruleID) else { return routes }
+        for target in config.targets where rule.targets.isEmpty || rule.targets.contains(target.id) {
+            for person in notification.recipients {
+                if let problem = problem(person.id, on: target, config: config) { routes[person.id, default: ([], [])].not.append(problem) }
+            }
+        }
+        return routes
+    }
+}
