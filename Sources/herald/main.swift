@@ -12,6 +12,7 @@ commands:
   serve          run the daemon (HTTP ingest, evaluation, SQLite state, webhooks)
   check          validate a config file
   explain        show what events would do and who would be told
+  episodes       list episodes of a running daemon, acknowledge or resolve one
   dead-letters   list failed deliveries or re-queue one
   silences       list, add, expire or delete silences
   send-test      send a sample notice to one target and print its answer
@@ -26,6 +27,7 @@ let commands: [String: (usage: String, run: ([String]) throws(UsageError) -> Int
     "check": (CheckCommand.usage, CheckCommand.run),
     "explain": (ExplainCommand.usage, ExplainCommand.run),
     "serve": (ServeCommand.usage, ServeCommand.run),
+    "episodes": (EpisodesCommand.usage, EpisodesCommand.run),
     "dead-letters": (DeadLettersCommand.usage, DeadLettersCommand.run),
     "silences": (SilencesCommand.usage, SilencesCommand.run),
     "send-test": (SendTestCommand.usage, SendTestCommand.run),
