@@ -7,7 +7,7 @@ import HeraldCore
 ///
 ///     herald-bench [--quick] [--json FILE] CONFIG...
 ///     herald-bench load CONFIG        (child mode: one load, figures as JSON)
-///     herald-bench profile resolve-10k|decode|load CONFIG [N]   (one loop, for callgrind)
+///     herald-bench profile resolve-10k|decode|load|audit|webhook CONFIG [N]   (one loop, for callgrind)
 ///     herald-bench directory-change [USERS]   (one SCIM-style change vs a full rebuild)
 enum BenchSettings {
     /// Time budget per figure: long enough for stable medians, short enough for a run.
