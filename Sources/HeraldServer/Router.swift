@@ -128,9 +128,12 @@ public struct Router: HTTPHandler {
         }
     }
 
-    /// Path segments without empty ones, so `/a/b/` matches `/a/b`.
+    /// Path segments without empty ones, so `/a/b/` matches `/a/b`. Split on the byte
+    /// `/`, not on `Character`s: a `/` followed by a combining mark is one grapheme
+    /// cluster, so a character split left `/\u{301}…` glued to the previous segment and
+    /// the route was not found (#17 item 9).
     private static func split(_ path: String) -> [String] {
-        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The captured parameters if the path (its non-empty `segments`, and as sent in
@@ -159,10 +162,10 @@ public struct Router: HTTPHandler {
     /// What follows the first `count` segments of `path` and the one `/` after them,
     /// exactly as sent (so `a//b` and `a/` stay themselves).
     private static func rawTail(of path: String, after count: Int) -> Substring {
-        var rest = path[...]
+        var rest = path.unicodeScalars[...]
         for _ in 0..<count {
             rest = rest.drop { $0 == "/" }.drop { $0 != "/" }
         }
-        return rest.dropFirst()
+        return Substring(rest.dropFirst())
     }
 }

@@ -96,3 +96,12 @@ import HeraldTestKit
         #expect(try decoder.decode(Silence.self, from: Data(written.utf8)).matcher == Silence.Matcher(ruleID: "r"))
     }
 }
+
+/// #17 item 9: silence ids come from a documented safe alphabet.
+struct SilenceIDTests {
+    @Test(arguments: [("team-a", true), ("sil-0a1b2c3d4e5f", true), ("ops:db.01_x", true), ("team/a", false), ("\u{301}a", false),
+                      ("a b", false), ("-lead", false), ("100%", false), (String(repeating: "a", count: 129), false), ("é", false)])
+    func idsUseTheSafeAlphabet(_ id: String, _ safe: Bool) {
+        #expect(Silence.isSafeID(id) == safe)
+    }
+}

@@ -92,3 +92,29 @@ func decodeError(_ response: HTTPResponse) -> ErrorBody? {
         }
     }
 }
+
+/// #17 item 9: paths split on the byte `/`, not on grapheme clusters.
+@Suite struct RouterScalarSplitTests {
+    private var router: Router {
+        var router = Router()
+        router.add("GET", "/v1/silences/{id}") { request, respond in respond(.text("one \(request.pathParameters["id"] ?? "?")")) }
+        router.add("DELETE", "/v1/silences/{id...}") { request, respond in respond(.text("rest \(request.pathParameters["id"] ?? "?")")) }
+        return router
+    }
+
+    /// A segment starting with a combining mark: `/` + U+0301 is one Character, so a
+    /// Character split glued it to `silences` and answered 404.
+    @Test func aSegmentStartingWithACombiningMarkIsItsOwnSegment() throws {
+        let response = try answer(router, HTTPRequest(method: "GET", path: "/v1/silences/\u{301}a"))
+        #expect(response.status == 200)
+        #expect(String(decoding: response.body, as: UTF8.self) == "one \u{301}a")
+    }
+
+    /// `DELETE /v1/silences/team%2Fa` arrives decoded as `team/a`; the rest parameter
+    /// takes it whole, also after a combining mark.
+    @Test(arguments: ["team/a", "\u{301}x/y"])
+    func anIDWithASlashReachesTheRestRoute(_ id: String) throws {
+        let response = try answer(router, HTTPRequest(method: "DELETE", path: "/v1/silences/\(id)"))
+        #expect(String(decoding: response.body, as: UTF8.self) == "rest \(id)")
+    }
+}

@@ -57,7 +57,7 @@ struct ApiRoutes: Sendable {
         router.add("POST", "/v1/episodes/ack-link", ClosureHandler(ackLink))
         router.add("GET", "/v1/silences", auth.requiring(Scope.read, ClosureHandler(listSilences)))
         router.add("POST", "/v1/silences", auth.requiring(Scope.admin, RequestChecks.jsonBody(ClosureHandler(createSilence))))
-        router.add("DELETE", "/v1/silences/{id}", auth.requiring(Scope.admin, ClosureHandler(expireSilence)))
+        router.add("DELETE", "/v1/silences/{id...}", auth.requiring(Scope.admin, ClosureHandler(expireSilence)))
         addScimRoutes(to: &router, auth: auth)
         return router
     }
