@@ -5,11 +5,11 @@ import HeraldDaemon
 /// like `herald dead-letters` (a running daemon picks changes up within seconds).
 enum SilencesCommand {
     static let usage = """
-    usage: herald silences list [--state-dir DIR] [--all] [--json]
+    usage: herald silences list [--state-dir DIR | --url URL] [--all] [--json]
            herald silences add --author NAME --comment TEXT (--ends TIMESTAMP | --duration D)
                                [--rule ID] [--subject ID] [--subject-type TYPE] [--label NAME=VALUE]
-                               [--starts TIMESTAMP] [--id ID] [--state-dir DIR]
-           herald silences expire SILENCE_ID [--state-dir DIR]
+                               [--starts TIMESTAMP] [--id ID] [--state-dir DIR | --url URL]
+           herald silences expire SILENCE_ID [--state-dir DIR | --url URL]
            herald silences delete SILENCE_ID [--state-dir DIR]
 
     A silence holds back notifications matching its rule, subject, subject type and
@@ -19,6 +19,7 @@ enum SilencesCommand {
 
     options:
       --state-dir DIR   the daemon's state directory (default $STATE_DIRECTORY or ./.herald-state)
+      --url URL         a running daemon instead (token: --token-file FILE or $HERALD_TOKEN; delete is local only)
       --all             also list silences that have ended
       --json            print JSON (the API's form; usable as `herald explain --silences`)
       --label N=V       an event label the notification must carry (only one per command line)
@@ -31,11 +32,16 @@ enum SilencesCommand {
         let rest = Array(arguments.dropFirst())
         switch verb {
         case "list":
-            let args = try Arguments(rest, options: ["--state-dir"], flags: ["--all", "--json"])
+            let args = try Arguments(rest, options: RemoteClient.options.union(["--state-dir"]), flags: ["--all", "--json"])
+            if let client = try RemoteClient.from(args) {
+                return EpisodesCommand.report(client.send("GET", "/v1/silences"), json: args.has("--json"), command: "silences") {
+                    table($0, all: args.has("--all"))
+                }
+            }
             return Output.report("silences", SilenceTool.list(stateDirectory: args.value("--state-dir"), all: args.has("--all"), json: args.has("--json")))
         case "add":
-            let args = try Arguments(rest, options: ["--state-dir", "--id", "--rule", "--subject", "--subject-type", "--label",
-                                                     "--starts", "--ends", "--duration", "--author", "--comment"], flags: [])
+            let args = try Arguments(rest, options: RemoteClient.options.union(["--state-dir", "--id", "--rule", "--subject", "--subject-type", "--label",
+                                                     "--starts", "--ends", "--duration", "--author", "--comment"]), flags: [])
             var draft = SilenceTool.Draft()
             draft.id = args.value("--id")
             draft.ruleID = args.value("--rule")
@@ -52,14 +58,49 @@ enum SilencesCommand {
             draft.duration = args.value("--duration")
             draft.author = try args.required("--author")
             draft.comment = try args.required("--comment")
+            if let client = try RemoteClient.from(args) {
+                return EpisodesCommand.report(client.send("POST", "/v1/silences", body: remoteBody(draft)), json: false, command: "silences") {
+                    "added silence \($0["id"] as? String ?? "?") until \($0["endsAt"] as? String ?? "?")\n"
+                }
+            }
             return Output.report("silences", SilenceTool.add(draft, stateDirectory: args.value("--state-dir")))
         case "expire", "delete":
             guard let id = rest.first, !id.hasPrefix("--") else { throw UsageError("missing SILENCE_ID") }
-            let args = try Arguments(Array(rest.dropFirst()), options: ["--state-dir"], flags: [])
+            let args = try Arguments(Array(rest.dropFirst()), options: RemoteClient.options.union(["--state-dir"]), flags: [])
+            if verb == "expire", let client = try RemoteClient.from(args) {
+                let path = "/v1/silences/" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? id)
+                return EpisodesCommand.report(client.send("DELETE", path), json: false, command: "silences") { _ in "expired \(id)\n" }
+            }
             let directory = args.value("--state-dir")
             return Output.report("silences", verb == "expire" ? SilenceTool.expire(id, stateDirectory: directory) : SilenceTool.delete(id, stateDirectory: directory))
         default:
             throw UsageError("unknown verb '\(verb)': use list, add, expire or delete")
         }
+    }
+
+    /// The API's form of a silence (`POST /v1/silences`).
+    static func remoteBody(_ draft: SilenceTool.Draft) -> [String: Any] {
+        var matcher: [String: Any] = [:]
+        if let v = draft.ruleID { matcher["ruleID"] = v }
+        if let v = draft.subjectID { matcher["subjectID"] = v }
+        if let v = draft.subjectType { matcher["subjectType"] = v }
+        if !draft.labels.isEmpty { matcher["labels"] = draft.labels }
+        var body: [String: Any] = ["matcher": matcher, "author": draft.author ?? "", "comment": draft.comment ?? ""]
+        if let v = draft.id { body["id"] = v }
+        if let v = draft.startsAt { body["startsAt"] = v }
+        if let v = draft.endsAt { body["endsAt"] = v }
+        if let v = draft.duration { body["duration"] = v }
+        return body
+    }
+
+    /// The remote listing as an aligned table; ended silences only with `--all`.
+    static func table(_ answer: [String: Any], all: Bool) -> String {
+        let items = (answer["silences"] as? [[String: Any]] ?? []).filter { all || $0["status"] as? String != "expired" }
+        guard !items.isEmpty else { return "no silences\n" }
+        return TextTable.render(["ID", "STATUS", "ENDS", "AUTHOR", "MATCHER", "COMMENT"], items.map { s in
+            let matcher = (s["matcher"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            return [s["id"] as? String ?? "", s["status"] as? String ?? "", s["endsAt"] as? String ?? "", s["author"] as? String ?? "",
+                    matcher, s["comment"] as? String ?? ""]
+        })
     }
 }

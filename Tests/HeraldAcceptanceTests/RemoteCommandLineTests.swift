@@ -45,6 +45,19 @@ extension EscalationTests {
             #expect(noToken.stderr.contains("--url needs a token"))
             let remoteDead = try CommandRunner.herald(["dead-letters", "list", "--url", url], environment: ["HERALD_TOKEN": K.writerToken])
             #expect(remoteDead.status == 0, "\(remoteDead.stderr)")
+
+            // Silences through the API: add, see it listed, expire it.
+            let env = ["HERALD_TOKEN": K.writerToken]
+            let add = try CommandRunner.herald(["silences", "add", "--id", "cli-s1", "--rule", K.rule, "--subject", "p-cli",
+                                                "--duration", "1h", "--author", "ops", "--comment", "maintenance", "--url", url], environment: env)
+            #expect(add.status == 0, "\(add.stderr)")
+            #expect(add.stdout.hasPrefix("added silence cli-s1 until "))
+            let silences = try CommandRunner.herald(["silences", "list", "--url", url], environment: env)
+            #expect(silences.stdout.hasPrefix("ID      STATUS  ENDS"), "\(silences.stdout)")
+            #expect(silences.stdout.contains("cli-s1  active"))
+            let expire = try CommandRunner.herald(["silences", "expire", "cli-s1", "--url", url], environment: env)
+            #expect(expire.stdout == "expired cli-s1\n", "\(expire.stderr)")
+            #expect(try CommandRunner.herald(["silences", "list", "--url", url], environment: env).stdout == "no silences\n")
             #expect(herald.stop() == 0)
         }
     }
