@@ -161,3 +161,23 @@ extension DeliveryTests {
         }
     }
 }
+
+extension DeliveryTests.Channels {
+    /// kill -9 right after the commit: the Slack message is rendered from the outbox
+    /// row after the restart and still arrives (once or more, never zero).
+    @Test func killNineBetweenCommitAndSendStillDeliversTheChannelMessage() throws {
+        let down = try DeliveryKit.downReceiver(secrets: [])
+        let url = DeliveryKit.url(port: down.port, "/slack").absoluteString
+        let herald = try Self.start(DeliveryKit.config(targets: [
+            #"{"id": "slack", "format": "slack", "mode": "batch", "url": "\#(url)", "retrySchedule": ["0s", "500ms"], "maxAttempts": 50}"#,
+        ]))
+        try DeliveryKit.fire(herald, subjects: ["p-1"])
+        herald.crash()
+        let receiver = try PythonReceiver(port: down.port, directory: down.directory)
+        try herald.start()
+        let request = try #require(DeliveryKit.waitForRequests(receiver, count: 1).first)
+        #expect((request.json["text"] as? String)?.hasPrefix("[high] Rule load-high for Subject p-1") == true)
+        #expect(herald.stop() == 0)
+        receiver.stop()
+    }
+}
