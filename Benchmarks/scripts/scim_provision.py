@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""SCIM provisioning benchmark (issue 18): an identity provider creating 10,000 users
+one request at a time, against a Herald that already holds the generated 100,000-user
+directory (gen_config.py's shape). Target: < 30 s for the 10,000.
+
+    scim_provision.py --herald BIN [--users 100000] [--create 10000] [--budget 120]
+
+Starts `herald serve` on a loopback port with a fresh state directory, POSTs the users
+sequentially over one keep-alive connection (as an IdP's provisioning job does), then
+kills the daemon and restarts it to check every user was kept. Prints the figures as
+one JSON line. Bounded: stops at --budget seconds whatever happens, and always stops
+the daemon it started.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_config  # noqa: E402
+
+TOKEN = "bench-scim-token"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(binary, config, state, port, log):
+    env = dict(os.environ, HERALD_TOKEN=TOKEN)
+    process = subprocess.Popen([binary, "serve", "--config", config, "--state-dir", state, "--listen", "127.0.0.1:%d" % port],
+                               stdout=log, stderr=log, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit("herald exited while starting (see %s)" % log.name)
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit("herald did not start within 60 s")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--herald", required=True)
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--create", type=int, default=10_000)
+    parser.add_argument("--budget", type=float, default=120)
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="herald-scim-bench-")
+    config = gen_config.make_config(args.users, "http://127.0.0.1:9/sink")
+    config["targets"] = []
+    for rule in config["rules"]:
+        rule.pop("targets", None)
+    config["server"]["tokens"] = [{"id": "bench", "env": "HERALD_TOKEN", "scopes": ["directory:write", "read"]}]
+    config["scim"] = {"roleGroups": {"Herald Managers": "manager"}}
+    path = os.path.join(work, "herald.json")
+    with open(path, "w") as f:
+        json.dump(config, f)
+    port = free_port()
+    log = open(os.path.join(work, "herald.log"), "ab")
+    state = os.path.join(work, "state")
+    process = start(args.herald, path, state, port, log)
+    figures = {"existing_users": args.users, "requested": args.create}
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        headers = {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/scim+json"}
+        latencies = []
+        started = time.monotonic()
+        for i in range(args.create):
+            if time.monotonic() - started > args.budget:
+                break
+            body = json.dumps({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "scim-%d@example.org" % i,
+                               "name": {"givenName": "New", "familyName": str(i)}, "emails": [{"value": "scim-%d@example.org" % i}],
+                               "roles": [{"value": "manager"}] if i % 100 == 0 else []})
+            t0 = time.monotonic()
+            connection.request("POST", "/scim/v2/Users", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            latencies.append(time.monotonic() - t0)
+            if response.status != 201:
+                raise SystemExit("user %d answered %d" % (i, response.status))
+        elapsed = time.monotonic() - started
+        latencies.sort()
+        figures.update({"created": len(latencies), "seconds": round(elapsed, 2), "per_second": round(len(latencies) / elapsed, 1),
+                        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 2),
+                        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2)})
+        # Durable: kill -9 and start again; every created user is still there.
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        t0 = time.monotonic()
+        process = start(args.herald, path, state, port, log)
+        figures["restart_seconds"] = round(time.monotonic() - t0, 2)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/scim/v2/Users?count=1", headers=headers)
+        figures["kept_after_kill9"] = json.loads(connection.getresponse().read())["totalResults"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    print(json.dumps(figures))
+    return 0 if figures.get("kept_after_kill9") == figures.get("created") == args.create and figures["seconds"] < 30 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

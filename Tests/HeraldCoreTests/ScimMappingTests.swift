@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+@testable import HeraldCore
+
+/// SCIM's pure half: filters, JSON ⇄ resources, PATCH, and how resources map onto the
+/// directory (roleGroups). One case per rule and per refusal, exact messages.
+struct ScimMappingTests {
+    static let meta = ScimMeta(created: Date(timeIntervalSince1970: 1_800_000_000), lastModified: Date(timeIntervalSince1970: 1_800_000_000), version: 1)
+
+    static func json(_ text: String) throws -> JSONValue { try JSONValue.parse(Data(text.utf8)) }
+
+    static func user(_ text: String) throws -> ScimUser { try ScimJSON.user(try json(text), meta: meta) }
+
+    // MARK: - Filters
+
+    @Test func filtersMatchAsRFC7644Says() throws {
+        let ann = try Self.user(#"{"userName": "Ann@Example.org", "externalId": "E-1", "active": false, "emails": [{"value": "ann@work.example"}]}"#)
+        let values = { (path: String) -> [ScimFilter.Literal] in
+            switch path {
+            case "username": [.string(ann.userName)]
+            case "externalid": [.string(ann.externalId!)]
+            case "active": [.bool(ann.active)]
+            case "emails.value": ann.emails.map { .string($0.value) }
+            default: []
+            }
+        }
+        let exact = { (path: String) in path == "externalid" }
+        let cases: [(String, Bool)] = [
+            (#"userName eq "ann@example.org""#, true),          // userName is case-insensitive
+            (#"externalId eq "e-1""#, false),                   // externalId is case-exact
+            (#"active eq false and externalId eq "E-1""#, true),
+            (#"active eq true or emails.value ew "@work.example""#, true),
+            (#"not (active eq false)"#, false),
+            (#"(userName sw "ann" and active eq false) or userName eq "x""#, true),
+            (#"title pr"#, false),
+            (#"emails.value co "WORK""#, true),
+            (#"userName ne "bob""#, true),
+        ]
+        for (text, expected) in cases {
+            #expect(try ScimFilter.parse(text).matches(values, caseExact: exact) == expected, "\(text)")
+        }
+        #expect(try ScimFilter.parse(#"userName eq "a""#).equality! == ("username", "a"))
+    }
+
+    @Test func badFiltersAreInvalidFilter() {
+        let cases: [(String, String)] = [
+            (#"userName gt "a""#, "operator 'gt' is not supported; use eq, ne, co, sw, ew or pr"),
+            (#"userName eq "a"#, "unterminated string in filter"),
+            (#"userName eq"#, "expected a value"),
+            (#"(userName eq "a""#, "missing ')'"),
+            (#"userName eq "a" junk"#, "unexpected 'junk' in filter 'userName eq \"a\" junk'"),
+        ]
+        for (text, detail) in cases {
+            #expect(throws: ScimError(status: 400, scimType: "invalidFilter", detail), "\(text)") { _ = try ScimFilter.parse(text) }
+        }
+    }
+
+    // MARK: - JSON
+
+    @Test func aUserBodyIsReadCaseInsensitivelyAndRoundTrips() throws {
+        let user = try Self.user("""
+            {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "USERNAME": "ann", "Name": {"givenName": "Ann", "familyName": "Archer"},
+             "emails": [{"value": "a@x.org", "type": "work", "primary": true}], "phoneNumbers": [{"value": "+1 555"}],
+             "roles": [{"value": "manager"}], "title": "ignored", "urn:herald:params:scim:schemas:extension:herald:2.0:User": {"owner": true}}
+            """)
+        #expect(user.id == "ann")
+        #expect(user.heraldName == "Ann Archer")
+        #expect(user.emails == [ScimMultiValue(value: "a@x.org", type: "work", primary: true)])
+        #expect(user.roles.map(\.value) == ["manager"])
+        #expect(user.owner)
+        let rendered = ExplanationRenderer.serialize(ScimJSON.object(user, location: "http://h/scim/v2/Users/ann"))
+        var back = try ScimJSON.user(try JSONValue.parse(rendered), meta: ScimMeta(created: .distantPast, lastModified: .distantPast, version: 9))
+        #expect(back.meta.version == 1, "the stored meta is read back")
+        back.meta = user.meta
+        #expect(back == user)
+    }
+
+    @Test func badUserBodiesSayWhatIsWrong() {
+        let cases: [(String, ScimError)] = [
+            (#"{"name": {}}"#, .invalidValue("'userName' is required and must be a non-empty string")),
+            (#"{"userName": 7}"#, .invalidValue("'username' must be a string, found number")),
+            (#"{"userName": "a", "active": "maybe"}"#, .invalidValue("'active' must be a boolean, found string")),
+            (#"{"userName": "a", "emails": [{"type": "work"}]}"#, .invalidValue("every value of 'emails' needs a non-empty 'value'")),
+            (#"[1]"#, .invalidSyntax("the body must be a JSON object")),
+        ]
+        for (text, error) in cases {
+            #expect(throws: error, "\(text)") { _ = try Self.user(text) }
+        }
+    }
+
+    // MARK: - PATCH
+
+    static func patch(_ operations: String) throws -> ScimPatch {
+        try ScimPatch(try json(#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": \#(operations)}"#))
+    }
+
+    @Test func patchOperationsChangeTheUserAsIdentityProvidersSendThem() throws {
+        let user = try Self.user(#"{"userName": "ann", "emails": [{"value": "old@x.org", "type": "work"}], "roles": [{"value": "manager"}, {"value": "admin"}]}"#)
+        // Entra ID: no path, values as strings, dotted names.
+        var patched = try Self.patch(#"[{"op": "Replace", "value": {"active": "False", "name.givenName": "Ann"}}]"#).apply(to: user)
+        #expect(!patched.active && patched.name.givenName == "Ann")
+        // A filtered value path: the work e-mail replaced, a new home e-mail added.
+        patched = try Self.patch(#"[{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new@x.org"}, {"op": "add", "path": "emails[type eq \"home\"].value", "value": "h@x.org"}]"#).apply(to: user)
+        #expect(patched.emails == [ScimMultiValue(value: "new@x.org", type: "work"), ScimMultiValue(value: "h@x.org", type: "home")])
+        // Remove one role by filter; add one that is there already (no duplicate).
+        patched = try Self.patch(#"[{"op": "remove", "path": "roles[value eq \"admin\"]"}, {"op": "add", "path": "roles", "value": [{"value": "manager"}]}]"#).apply(to: user)
+        #expect(patched.roles.map(\.value) == ["manager"])
+        patched = try Self.patch(#"[{"op": "remove", "path": "emails"}]"#).apply(to: user)
+        #expect(patched.emails.isEmpty)
+    }
+
+    @Test func patchRefusalsNameTheProblem() throws {
+        let user = try Self.user(#"{"userName": "ann"}"#)
+        let cases: [(String, ScimError)] = [
+            (#"[{"op": "replace", "path": "userName", "value": "bob"}]"#, .mutability("'userName' is Herald's user id and cannot change ('ann')")),
+            (#"[{"op": "replace", "path": "title", "value": "x"}]"#,
+             .invalidPath("attribute 'title' is not one Herald keeps (active, name, displayName, externalId, emails, phoneNumbers, roles)")),
+            (#"[{"op": "remove"}]"#, .noTarget("a remove operation needs a 'path'")),
+            (#"[{"op": "move", "path": "active"}]"#, .invalidSyntax("each operation needs 'op': add, replace or remove")),
+            (#"[]"#, .invalidSyntax("a PatchOp needs a non-empty 'Operations' array")),
+        ]
+        for (operations, error) in cases {
+            #expect(throws: error, "\(operations)") { _ = try Self.patch(operations).apply(to: user) }
+        }
+    }
+
+    @Test func groupPatchesMoveMembers() throws {
+        let group = ScimGroup(id: "g", displayName: "Ops", members: [ScimMember(value: "ann"), ScimMember(value: "bob")], meta: Self.meta)
+        var patched = try Self.patch(#"[{"op": "remove", "path": "members[value eq \"ann\"]"}, {"op": "add", "path": "members", "value": [{"value": "cy"}, {"value": "bob"}]}]"#).apply(to: group)
+        #expect(patched.members.map(\.value) == ["bob", "cy"])
+        // Entra ID removes with a value list.
+        patched = try Self.patch(#"[{"op": "remove", "path": "members", "value": [{"value": "bob"}]}]"#).apply(to: patched)
+        #expect(patched.members.map(\.value) == ["cy"])
+        patched = try Self.patch(#"[{"op": "replace", "value": {"displayName": "Night ops"}}]"#).apply(to: patched)
+        #expect(patched.displayName == "Night ops")
+    }
+
+    // MARK: - Mapping onto the directory
+
+    @Test func roleGroupsGiveTheirMembersTheRoleAndOtherGroupsBecomeCustomGroups() throws {
+        let ann = try Self.user(#"{"userName": "ann", "roles": [{"value": "admin"}], "emails": [{"value": "b@x"}, {"value": "a@x", "primary": true}]}"#)
+        let bob = try Self.user(#"{"userName": "bob"}"#)
+        let managers = ScimGroup(id: "g-1", displayName: "Herald Managers", members: [ScimMember(value: "ann"), ScimMember(value: "bob")], meta: Self.meta)
+        let night = ScimGroup(id: "g-2", displayName: "Night", members: [ScimMember(value: "bob"), ScimMember(value: "g-1", kind: .group)], meta: Self.meta)
+        let scim = ScimDirectory(users: [ann, bob], groups: [managers, night], roleGroups: ["Herald Managers": "manager"])
+        let annDefinition = scim.definition(of: ann)
+        #expect(annDefinition.roles == ["admin", "manager"])
+        #expect(annDefinition.contact.email == "a@x", "the primary e-mail")
+        #expect(annDefinition.source == .scim)
+        #expect(scim.definition(of: night).members == ["bob"] && scim.definition(of: night).groups == ["g-1"])
+
+        // Bob leaves the role group: one change for the group's role, one for bob.
+        var smaller = managers
+        smaller.members = [ScimMember(value: "ann")]
+        let changes = scim.changes(group: "g-1", becoming: smaller)
+        #expect(changes.count == 2)
+        if case .putUser(let user) = changes.last { #expect(user.id == "bob" && user.roles.isEmpty) }
+        // Renamed out of the mapping: its members lose the role and it becomes a custom group.
+        var renamed = managers
+        renamed.displayName = "Former managers"
+        let renaming = scim.changes(group: "g-1", becoming: renamed)
+        #expect(renaming.first == .putGroup(scim.definition(of: renamed)))
+        #expect(renaming.contains(.putUser(scim.definition(of: bob, replacing: ("g-1", renamed)))))
+    }
+
+    /// Everything the store holds, replayed onto a config's directory, gives the directory
+    /// the changes made one at a time gave.
+    @Test func allChangesRebuildTheDirectory() throws {
+        let base = try HeraldConfig.compile(ConfigDocument(users: [UserDefinition(id: "owner", isOwner: true)])).directory
+        let ann = try Self.user(#"{"userName": "ann"}"#)
+        let inner = ScimGroup(id: "g-in", displayName: "Inner", members: [ScimMember(value: "ann")], meta: Self.meta)
+        let outer = ScimGroup(id: "g-out", displayName: "Outer", members: [ScimMember(value: "g-in", kind: .group)], meta: Self.meta)
+        let managers = ScimGroup(id: "g-m", displayName: "Herald Managers", members: [ScimMember(value: "ann")], meta: Self.meta)
+        // The outer group is stored before the inner one it nests.
+        let scim = ScimDirectory(users: [ann], groups: [outer, inner, managers], roleGroups: ["Herald Managers": "manager"])
+        let directory = try base.applying(scim.allChanges())
+        let u = try #require(directory.user("ann"))
+        #expect(directory.users[u].roles.map { directory.roles[$0].id } == ["manager"])
+        #expect(directory.memberPaths(ofGroup: directory.group("g-out")!).map(\.path) == ["group:g-out → group:g-in"])
+    }
+}
