@@ -131,6 +131,9 @@ struct ConfigValidationTests {
         Case(name: "a group channel address is not http",
              json: config(#""targets": [{"id": "chat", "url": "https://h/x", "secrets": [{"env": "S"}]}], "groups": [{"id": "g", "channel": {"target": "chat", "address": "ftp://h/g"}}]"#),
              path: "groups[0].channel.address", message: "'ftp://h/g' is not an http or https URL"),
+        // SCIM's role mapping names roles the config has.
+        Case(name: "scim role group maps an unknown role", json: config(#""scim": {"roleGroups": {"Herald Managers": "mangaer"}}"#),
+             path: "scim.roleGroups[\"Herald Managers\"]", message: "undefined role 'mangaer' (did you mean 'manager'?)"),
         Case(name: "unknown scope", json: config(#""server": {"tokens": [{"id": "t", "env": "T", "scopes": ["raed"]}]}"#),
              path: "server.tokens[0].scopes[0]", message: "unknown scope 'raed' (did you mean 'read'?); use one of events:write, read, admin, ack, directory:write"),
     ]

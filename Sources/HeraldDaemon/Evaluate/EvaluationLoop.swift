@@ -275,6 +275,16 @@ final class EvaluationLoop: @unchecked Sendable {
         }
     }
 
+    /// A directory-only change (SCIM): rules, targets, limits and silences are those in
+    /// force, so only the evaluator and the planner take the new config. Cheaper than
+    /// `apply`, which an identity provider's thousands of changes in a row would repeat.
+    func applyDirectory(_ config: HeraldConfig, ackLinks: AckLinkSigner) {
+        queue.async { [self] in
+            evaluator = Evaluator(config: config)
+            planner = CommitPlanner(config: config, ackLinks: ackLinks, publicURL: publicURL)
+        }
+    }
+
     /// Most re-derived states logged one by one per reload; the rest are summed up in one line.
     static let maxRederivationLogLines = 100
 

@@ -83,7 +83,7 @@ public final class Daemon: @unchecked Sendable {
             throw DaemonStartError(code: .delivery, lines: ["cannot start webhook delivery: \(error)"])
         }
         let routes = ApiRoutes(evaluation: evaluation, store: store, holder: holder, scim: scim, metrics: metrics, logger: logger)
-        scim.onDirectoryChanged = { [evaluation] next in evaluation.apply(next.config, ackLinks: next.ackLinks) { _ in } }
+        scim.onDirectoryChanged = { [evaluation] next in evaluation.applyDirectory(next.config, ackLinks: next.ackLinks) }
         var router = routes.router()
         // Pages for people beside the API: the acknowledge page (and its stylesheet).
         let forms = FormToken(key: FormToken.randomKey()) { message, key in HMACSHA256.authenticate(message, key: key) }
