@@ -12,10 +12,13 @@ export HERALD_TOKEN HERALD_WEBHOOK_SECRET
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: deps build run receiver test release install uninstall check-units bench bench-quick clean
+.PHONY: deps test-deps build run receiver test release install uninstall check-units bench bench-quick clean
 
 deps:
 	@scripts/install-deps
+
+test-deps:
+	@scripts/install-deps --tests
 
 build: deps
 	$(SWIFT) build
@@ -32,7 +35,7 @@ receiver:
 	scripts/webhook-receiver 9099
 
 # The whole test suite; .ci/run calls exactly this.
-test: build
+test: test-deps build
 	HERALD_BIN=$$($(SWIFT) build --show-bin-path)/herald $(SWIFT) test
 
 release: deps
