@@ -37,9 +37,12 @@ public enum OperatorPages {
     }
 
     /// The navigation bar with the sign-out form.
-    public static func navigation(formToken: String, who: String) -> HTML {
-        .element("nav", [Attribute("aria-label", "Herald")], [
-            .element("a", [Attribute("href", "/ui/"), Attribute("aria-current", "page")], ["Episodes"]),
+    public static func navigation(formToken: String, who: String, current: String = "/ui/") -> HTML {
+        let link = { (href: String, label: String) -> HTML in
+            .element("a", [Attribute("href", href)] + (href == current ? [Attribute("aria-current", "page")] : []), [.text(label)])
+        }
+        return .element("nav", [Attribute("aria-label", "Herald")], [
+            link("/ui/", "Episodes"), link("/ui/dead-letters", "Dead letters"),
             .element("form", [Attribute("method", "post"), Attribute("action", "/ui/sign-out")], [
                 hidden(FormToken.field, formToken),
                 .element("button", [Attribute("type", "submit"), Attribute("class", "link")], [.text("Sign out (\(who))")]),
@@ -92,6 +95,41 @@ public enum OperatorPages {
             .element("button", [Attribute("type", "submit")] + (action == "acknowledge" ? [] : [Attribute("class", "secondary")]),
                      [.text(label)]),
         ])
+    }
+
+    /// One dead letter row.
+    public struct DeadLetterRow: Sendable {
+        public var id: String
+        public var target: String
+        public var notice: String
+        public var attempts: String
+        public var error: String
+        public var deadAt: String
+        public init(id: String, target: String, notice: String, attempts: String, error: String, deadAt: String) {
+            (self.id, self.target, self.notice, self.attempts, self.error, self.deadAt) = (id, target, notice, attempts, error, deadAt)
+        }
+    }
+
+    /// Webhooks that gave up, newest first, each with a Retry button for admins.
+    public static func deadLetters(_ rows: [DeadLetterRow], formToken: String, mayAct: Bool, who: String, notice: Notice?) -> WebPage {
+        let header = ["Target", "Notice", "Attempts", "Last error", "Given up at"] + (mayAct ? ["Actions"] : [])
+        let body = rows.map { r -> HTML in
+            var cells: [HTML] = [r.target, r.notice, r.attempts, r.error, r.deadAt].map { .element("td", [], [.text($0)]) }
+            if mayAct {
+                cells.append(.element("td", [], [.element("form", [Attribute("method", "post"), Attribute("action", "/ui/dead-letters/retry")], [
+                    hidden(FormToken.field, formToken), hidden("id", r.id),
+                    .element("button", [Attribute("type", "submit")], ["Retry"]),
+                ])]))
+            }
+            return .element("tr", [], cells)
+        }
+        let table = HTML.element("div", [Attribute("class", "scroll")], [.element("table", [], [
+            .element("thead", [], [.element("tr", [], header.map { .element("th", [Attribute("scope", "col")], [.text($0)]) })]),
+            .element("tbody", [], body),
+        ])])
+        let empty: HTML = rows.isEmpty ? .element("p", [Attribute("class", "muted")], ["No dead letters: every webhook was delivered or is still being tried."]) : .empty
+        return WebPage(title: "Dead letters", body: [notice?.html ?? .empty, table, empty],
+                       navigation: navigation(formToken: formToken, who: who, current: "/ui/dead-letters"))
     }
 
     /// Holds this rule's notices about this subject for an hour (a silence).

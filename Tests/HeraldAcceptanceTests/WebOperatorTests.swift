@@ -79,6 +79,17 @@ extension EscalationTests {
             #expect((after.json["episodes"] as? [[String: Any]])?.first?["acknowledgedBy"] as? String == "operator:writer")
             #expect(try K.audit(herald, subject: "p-ui").contains { $0["action"] as? String == "acknowledge" && $0["actor"] as? String == "operator:writer" })
 
+            // Dead letters: the test target answers 404, so the firing notice gave up; retry it.
+            #expect(Poll.until(timeout: K.patience) {
+                (try? Self.raw(herald, "GET", "/ui/dead-letters", cookie: cookie)).map { Self.text($0).contains(">Retry</button>") } == true
+            })
+            let dead = Self.text(try Self.raw(herald, "GET", "/ui/dead-letters", cookie: cookie))
+            let deliveryID = try #require(dead.range(of: #"name="id" value="(msg_[0-9a-f]+)""#, options: .regularExpression).map { String(dead[$0].dropFirst(17).dropLast()) })
+            #expect(try Self.raw(herald, "POST", "/ui/dead-letters/retry", cookie: cookie, form: "id=\(deliveryID)").status == 403)
+            let retried = try Self.raw(herald, "POST", "/ui/dead-letters/retry", cookie: cookie, form: "csrf=\(Self.encode(csrf))&id=\(deliveryID)")
+            #expect(retried.status == 303, "\(Self.text(retried))")
+            #expect(Self.header(retried, "Location") == "/ui/dead-letters?done=\(deliveryID)")
+
             let out = try Self.raw(herald, "POST", "/ui/sign-out", cookie: cookie, form: "csrf=\(Self.encode(csrf))")
             #expect(out.status == 303)
             #expect(Self.header(out, "Set-Cookie")?.contains("Max-Age=0") == true)

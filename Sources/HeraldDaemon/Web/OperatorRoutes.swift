@@ -32,6 +32,8 @@ struct OperatorRoutes: Sendable {
         router.add("POST", "/ui/sign-out") { request, respond in signOut(request, respond) }
         router.add("POST", "/ui/episodes/act") { request, respond in act(request, respond) }
         router.add("POST", "/ui/silences") { request, respond in silence(request, respond) }
+        router.add("GET", "/ui/dead-letters") { request, respond in deadLetters(request, respond) }
+        router.add("POST", "/ui/dead-letters/retry") { request, respond in retry(request, respond) }
     }
 
     private var secure: Bool { publicURL.base.lowercased().hasPrefix("https://") }
@@ -115,6 +117,38 @@ struct OperatorRoutes: Sendable {
             return nil
         }
         return (session, form)
+    }
+
+    private func deadLetters(_ request: HTTPRequest, _ respond: HTTPResponder) {
+        guard let session = sessions.session(cookieHeader: request.header("cookie"), now: Date()) else {
+            return respond(WebHeaders.seeOther("/ui/sign-in"))
+        }
+        guard let page = try? store.deadLetters(limit: Self.maxRows, after: nil) else {
+            return respond(WebPage(title: "Dead letters", body: ["Herald cannot read its store right now; try again in a minute."]).response(status: 503))
+        }
+        let rows = page.items.map { entry in
+            let d = entry.record
+            return OperatorPages.DeadLetterRow(id: d.deliveryID, target: d.target, notice: d.notificationID, attempts: String(d.attempts),
+                                               error: d.lastError, deadAt: EpisodeView.readable(d.deadAt))
+        }
+        let notice = request.query["done"].map { Notice(.ok, "Re-queued \($0): it will be sent again now.") }
+        respond(OperatorPages.deadLetters(rows, formToken: forms.token(purpose: "ui", binding: session.id),
+                                          mayAct: session.scopes.contains(ApiRoutes.Scope.admin), who: session.tokenID, notice: notice).response())
+    }
+
+    /// Puts a dead letter back in the outbox (same webhook id), as `POST /v1/dead-letters/{id}/retry`.
+    private func retry(_ request: HTTPRequest, _ respond: HTTPResponder) {
+        guard let (session, form) = adminForm(request, respond) else { return }
+        let id = form["id"] ?? ""
+        do {
+            guard try store.requeueDeadLetter(deliveryID: id, now: Date()) else {
+                return respond(WebPage(title: "Nothing was changed", body: ["There is no such dead letter (already retried?)."]).response(status: 404))
+            }
+            logger.notice("dead letter re-queued in the operator UI", ["delivery.id": id, "actor": "operator:\(session.tokenID)"])
+            respond(WebHeaders.seeOther("/ui/dead-letters?done=" + (id.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+#"))) ?? "")))
+        } catch {
+            respond(WebPage(title: "Nothing was changed", body: ["Herald cannot save changes right now; try again in a minute."]).response(status: 503))
+        }
     }
 
     /// A silence for one rule and subject, made from an episode's row.
