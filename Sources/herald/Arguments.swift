@@ -2,6 +2,8 @@
 /// options, and a usage error must name the option at fault.
 struct Arguments {
     private(set) var values: [String: String] = [:]
+    /// Every value of a repeated option, in order (`values` keeps the last).
+    private(set) var repeated: [String: [String]] = [:]
     private(set) var flags: Set<String> = []
 
     /// Parses `arguments` against the options a command knows; throws a usage error
@@ -20,6 +22,7 @@ struct Arguments {
             } else if options.contains(name) {
                 guard let value = inline ?? iterator.next() else { throw UsageError("option \(name) needs a value") }
                 values[name] = value
+                repeated[name, default: []].append(value)
             } else {
                 throw UsageError("unknown option '\(argument)'")
             }
@@ -27,6 +30,9 @@ struct Arguments {
     }
 
     func value(_ name: String) -> String? { values[name] }
+
+    /// All values given for an option that may repeat (e.g. `--label`).
+    func allValues(_ name: String) -> [String] { repeated[name] ?? [] }
 
     func required(_ name: String) throws(UsageError) -> String {
         guard let value = values[name] else { throw UsageError("missing required option \(name)") }

@@ -7,8 +7,8 @@ enum SilencesCommand {
     static let usage = """
     usage: herald silences list [--state-dir DIR | --url URL] [--all] [--json]
            herald silences add --author NAME --comment TEXT (--ends TIMESTAMP | --duration D)
-                               [--rule ID] [--subject ID] [--subject-type TYPE] [--label NAME=VALUE]
-                               [--starts TIMESTAMP] [--id ID] [--state-dir DIR | --url URL]
+                               [--rule ID [--config FILE]] [--subject ID] [--subject-type TYPE]
+                               [--label NAME=VALUE]... [--starts TIMESTAMP] [--id ID] [--state-dir DIR | --url URL]
            herald silences expire SILENCE_ID [--state-dir DIR | --url URL]
            herald silences delete SILENCE_ID [--state-dir DIR]
 
@@ -22,7 +22,12 @@ enum SilencesCommand {
       --url URL         a running daemon instead (token: --token-file FILE or $HERALD_TOKEN; delete is local only)
       --all             also list silences that have ended
       --json            print JSON (the API's form; usable as `herald explain --silences`)
-      --label N=V       an event label the notification must carry (only one per command line)
+      --label N=V       an event label the notification must carry; repeat for several
+                        (all must match). Values are compared literally: '.*' or '~x'
+                        match only those exact strings, never as patterns
+      --rule ID         the rule's id; refused if unknown (checked by the daemon with --url,
+                        else against --config FILE)
+      --id ID           letters, digits, '.', '_', ':' and '-' (default: sil-<12 hex>)
       --starts, --ends  RFC 3339 times; --starts defaults to now
       --duration D      instead of --ends: e.g. 30m, 2h, 1d
     """
@@ -41,17 +46,19 @@ enum SilencesCommand {
             return Output.report("silences", SilenceTool.list(stateDirectory: args.value("--state-dir"), all: args.has("--all"), json: args.has("--json")))
         case "add":
             let args = try Arguments(rest, options: RemoteClient.options.union(["--state-dir", "--id", "--rule", "--subject", "--subject-type", "--label",
-                                                     "--starts", "--ends", "--duration", "--author", "--comment"]), flags: [])
+                                                     "--starts", "--ends", "--duration", "--author", "--comment", "--config"]), flags: [])
             var draft = SilenceTool.Draft()
             draft.id = args.value("--id")
             draft.ruleID = args.value("--rule")
             draft.subjectID = args.value("--subject")
             draft.subjectType = args.value("--subject-type")
-            if let label = args.value("--label") {
+            for label in args.allValues("--label") {
                 guard let equals = label.firstIndex(of: "="), equals != label.startIndex else {
                     throw UsageError("--label '\(label)' must be NAME=VALUE")
                 }
-                draft.labels[String(label[..<equals])] = String(label[label.index(after: equals)...])
+                let name = String(label[..<equals])
+                guard draft.labels[name] == nil else { throw UsageError("--label '\(name)' is given twice") }
+                draft.labels[name] = String(label[label.index(after: equals)...])
             }
             draft.startsAt = args.value("--starts")
             draft.endsAt = args.value("--ends")
@@ -61,6 +68,16 @@ enum SilencesCommand {
             if let client = try RemoteClient.from(args) {
                 return EpisodesCommand.report(client.send("POST", "/v1/silences", body: remoteBody(draft)), json: false, command: "silences") {
                     "added silence \($0["id"] as? String ?? "?") until \($0["endsAt"] as? String ?? "?")\n"
+                }
+            }
+            // Locally the store does not know the rules, the config does (remotely the API checks).
+            if let rule = draft.ruleID {
+                guard let configPath = args.value("--config") else {
+                    throw UsageError("--rule needs --config FILE, to check that the rule exists")
+                }
+                if let problem = SilenceTool.unknownRuleProblem(rule, configPath: configPath) {
+                    Output.err("herald silences: \(problem)\n")
+                    return ExitStatus.invalidInput
                 }
             }
             return Output.report("silences", SilenceTool.add(draft, stateDirectory: args.value("--state-dir")))

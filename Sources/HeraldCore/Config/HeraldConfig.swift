@@ -74,6 +74,13 @@ public struct HeraldConfig: Sendable {
     /// The rule with this id, if the config has one.
     public func rule(id: String) -> Rule? { storage.rulesByID[id].map { storage.document.rules[$0] } }
 
+    /// Why a silence (or another reference) naming rule `id` is refused, with the closest
+    /// rule id as a suggestion; nil when the config has that rule.
+    public func unknownRuleProblem(_ id: String) -> String? {
+        guard rule(id: id) == nil else { return nil }
+        return "unknown rule '\(id)'\(Suggestion.hint(for: id, in: rules.map(\.id))); a silence on it would never match"
+    }
+
     /// Whether some rule evaluates events of `metric` (whatever its label filter).
     public func knowsMetric(_ metric: String) -> Bool { storage.rulesByMetric[metric] != nil }
 

@@ -36,6 +36,9 @@ extension ApiRoutes {
         case .failure(let problem): return respond(Self.invalidField(problem.field, problem.message, code: "invalid_silence"))
         case .success(let parsed): silence = parsed
         }
+        if let ruleID = silence.matcher.ruleID, let problem = holder.snapshot.config.unknownRuleProblem(ruleID) {
+            return respond(Self.invalidField("matcher.ruleID", problem, code: "invalid_silence"))
+        }
         do {
             guard try store.addSilence(SilenceJSON.record(silence, createdAt: now)) else {
                 return respond(.error(status: 409, code: "silence_exists", message: "a silence with id '\(silence.id)' exists already"))

@@ -26,18 +26,7 @@ struct RuntimeConfig: Sendable {
 
     /// Reads and validates the config file and its secrets; every problem is reported.
     static func load(path: String, reader: SecretReader = SecretReader()) throws(RuntimeConfigError) -> RuntimeConfig {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw RuntimeConfigError(lines: ["cannot read config '\(path)': \(error.localizedDescription)"])
-        }
-        let config: HeraldConfig
-        do {
-            config = try ConfigLoader.load(data, readFiles: DirectoryFileGlob.reader(forConfigAt: path))
-        } catch {
-            throw RuntimeConfigError(lines: error.issues.map { "\($0.file ?? path):\($0.position == nil ? " " : "")\($0.description)" })
-        }
+        let config = try loadConfigOnly(path: path)
         var problems: [String] = []
         if let issue = ListenCheck.issue(config) { problems.append("\(path): \(issue.description)") }
         let tokens: TokenTable
@@ -68,6 +57,21 @@ struct RuntimeConfig: Sendable {
         guard problems.isEmpty else { throw RuntimeConfigError(lines: problems) }
         return RuntimeConfig(config: config, tokens: tokens, targets: targets, ackLinks: AckLinkSigner(secretKeys: keys),
                              routingKeys: routingKeys, bridges: bridges, path: path)
+    }
+
+    /// Reads and validates the config file alone (no secrets), e.g. for CLI checks.
+    static func loadConfigOnly(path: String) throws(RuntimeConfigError) -> HeraldConfig {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw RuntimeConfigError(lines: ["cannot read config '\(path)': \(error.localizedDescription)"])
+        }
+        do {
+            return try ConfigLoader.load(data, readFiles: DirectoryFileGlob.reader(forConfigAt: path))
+        } catch {
+            throw RuntimeConfigError(lines: error.issues.map { "\($0.file ?? path):\($0.position == nil ? " " : "")\($0.description)" })
+        }
     }
 
     /// The target's delivery settings, and its secrets' key bytes (for `AckLinkSigner`).

@@ -74,6 +74,15 @@ public enum SilenceTool {
         }
     }
 
+    /// Why `--rule` names no rule of the config at `configPath` (or the config cannot be
+    /// read); nil when the rule exists.
+    public static func unknownRuleProblem(_ rule: String, configPath: String) -> String? {
+        switch Result(catching: { try RuntimeConfig.loadConfigOnly(path: configPath) }) {
+        case .success(let config): return config.unknownRuleProblem(rule).map { "\($0) (in \(configPath))" }
+        case .failure(let error): return "cannot check --rule: \(error)"
+        }
+    }
+
     public static func expire(_ id: String, stateDirectory: String?) -> Result<String, Failure> {
         LocalState.run(stateDirectory) { store in
             guard let record = try store.silence(id: id), let silence = SilenceJSON.silence(record) else {
