@@ -14,12 +14,15 @@
 /// - `audit(id, notification_id UNIQUE, rule_id, subject_id, transition, tier,
 ///   created_at_ms, payload, suppressed)` — every notification decided, append-only;
 ///   `id` is the paging cursor; indexed by subject and by rule for filtered listings.
-/// - `outbox(id, delivery_id UNIQUE, notification_id, target, body, created_at_ms,
-///   next_attempt_at_ms, attempts, last_status, last_error)` — deliveries not yet done;
-///   indexed by `next_attempt_at_ms` so "what is due" is one index range.
-/// - `dead_letter(id, delivery_id UNIQUE, notification_id, target, body, created_at_ms,
-///   attempts, last_status, last_error, response_excerpt, dead_at_ms)` — deliveries that
-///   gave up; `id` is the paging cursor.
+/// - `outbox(id, delivery_id UNIQUE, notification_id, target, body, recipients,
+///   created_at_ms, next_attempt_at_ms, attempts, last_status, last_error)` — deliveries
+///   not yet done; indexed by `next_attempt_at_ms` so "what is due" is one index range,
+///   and by notification. `body` is NULL (written at send time from the audit payload)
+///   except on rows from before schema 5; `recipients` (JSON array of user ids) is NULL
+///   when the delivery tells all of its notice's recipients.
+/// - `dead_letter(id, delivery_id UNIQUE, notification_id, target, body, recipients,
+///   created_at_ms, attempts, last_status, last_error, response_excerpt, dead_at_ms)` —
+///   deliveries that gave up; `id` is the paging cursor; indexed by notification.
 /// - `delivery_outcome(id, delivery_id, notification_id, target, outcome, attempts,
 ///   status, error, at_ms)` — history of deliveries leaving the outbox (`delivered`,
 ///   `dead_lettered`, `requeued`), indexed by notification for the audit view.
@@ -109,7 +112,42 @@ enum Migrations {
                 kind TEXT NOT NULL, resource_id TEXT NOT NULL, detail BLOB NOT NULL)
             """,
         ],
+        // 5: a notice's body is stored once (issue #22). Outbox and dead-letter rows no
+        // longer copy the webhook body: `body` becomes optional (rows already written keep
+        // theirs and are sent as they are) and `recipients` names the people a delivery
+        // tells when not all of its notice's; the body is written at send time from the
+        // audit payload. The indexes by notification let retention keep every notice a
+        // delivery still needs.
+        rebuild("outbox", """
+            id INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL UNIQUE,
+            notification_id TEXT NOT NULL, target TEXT NOT NULL, body BLOB, recipients TEXT,
+            created_at_ms INTEGER NOT NULL, next_attempt_at_ms INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, last_status INTEGER, last_error TEXT
+            """, copying: "id, delivery_id, notification_id, target, body, created_at_ms, next_attempt_at_ms, attempts, last_status, last_error")
+            + [
+                "CREATE INDEX outbox_due ON outbox (next_attempt_at_ms, id)",
+                "CREATE INDEX outbox_by_notification ON outbox (notification_id)",
+            ]
+            + rebuild("dead_letter", """
+            id INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL UNIQUE,
+            notification_id TEXT NOT NULL, target TEXT NOT NULL, body BLOB, recipients TEXT,
+            created_at_ms INTEGER NOT NULL, attempts INTEGER NOT NULL,
+            last_status INTEGER, last_error TEXT NOT NULL, response_excerpt BLOB,
+            dead_at_ms INTEGER NOT NULL
+            """, copying: "id, delivery_id, notification_id, target, body, created_at_ms, attempts, last_status, last_error, response_excerpt, dead_at_ms")
+            + ["CREATE INDEX dead_letter_by_notification ON dead_letter (notification_id)"],
     ]
+
+    /// SQLite's way to change a column's constraints: a new table with the rows copied,
+    /// the old one dropped, the new one renamed (its indexes are created afterwards).
+    private static func rebuild(_ table: String, _ columns: String, copying copied: String) -> [String] {
+        [
+            "CREATE TABLE \(table)_next (\(columns))",
+            "INSERT INTO \(table)_next (\(copied)) SELECT \(copied) FROM \(table)",
+            "DROP TABLE \(table)",
+            "ALTER TABLE \(table)_next RENAME TO \(table)",
+        ]
+    }
 
     /// The version a fresh database reaches.
     static var latestVersion: Int { all.count }

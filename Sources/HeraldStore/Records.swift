@@ -87,30 +87,58 @@ public struct AuditRecord: Sendable, Equatable {
 
 /// One webhook delivery waiting to be (re)sent. `deliveryID` is stable across retries and
 /// becomes the `webhook-id` header so receivers can de-duplicate.
+///
+/// The body is written at send time from the notice the audit log keeps
+/// (`WebhookBody`), so a row stores only which delivery it is: its destination and,
+/// when it tells fewer than all of the notice's recipients, their ids. A row may still
+/// carry a finished `body` (rows written before schema 5, or by callers that render
+/// their own); then that body is sent as it is.
 public struct OutboxRecord: Sendable, Equatable {
     public var deliveryID: String
     public var notificationID: String
     /// The target's name in the config (not its URL, which may change on reload).
     public var target: String
-    public var body: Data
+    /// The finished body, when the row carries one; nil: write it from `notice`.
+    public var body: Data?
+    /// The ids of the people this delivery tells, in order; nil for all of the notice's.
+    public var recipients: [String]?
     public var createdAt: Date
     public var nextAttemptAt: Date
     public var attempts: Int
     public var lastStatus: Int?
     public var lastError: String?
+    /// The notice (audit record) this delivery belongs to, as read with the row; not
+    /// written by `commit` (the audit record is). Nil when the row has a body, or when
+    /// the notice is gone.
+    public var notice: StoredNotice?
 
-    public init(deliveryID: String, notificationID: String, target: String, body: Data,
-                createdAt: Date, nextAttemptAt: Date, attempts: Int = 0,
-                lastStatus: Int? = nil, lastError: String? = nil) {
+    public init(deliveryID: String, notificationID: String, target: String, body: Data? = nil,
+                recipients: [String]? = nil, createdAt: Date, nextAttemptAt: Date, attempts: Int = 0,
+                lastStatus: Int? = nil, lastError: String? = nil, notice: StoredNotice? = nil) {
         self.deliveryID = deliveryID
         self.notificationID = notificationID
         self.target = target
         self.body = body
+        self.recipients = recipients
         self.createdAt = createdAt
         self.nextAttemptAt = nextAttemptAt
         self.attempts = attempts
         self.lastStatus = lastStatus
         self.lastError = lastError
+        self.notice = notice
+    }
+}
+
+/// A notice as the audit log keeps it, read together with the deliveries that send it.
+public struct StoredNotice: Sendable, Equatable {
+    /// The audit payload (the core's notification document).
+    public var payload: Data
+    /// When the notice was committed (the webhook's `notifiedAt`).
+    public var createdAt: Date
+
+    public init(payload: Data, createdAt: Date) {
+        self.payload = payload
+        self.createdAt = createdAt
     }
 }
 
@@ -134,7 +162,9 @@ public struct DeadLetterRecord: Sendable, Equatable {
     public var deliveryID: String
     public var notificationID: String
     public var target: String
-    public var body: Data
+    /// As in `OutboxRecord`: the finished body, or nil to write it from `notice`.
+    public var body: Data?
+    public var recipients: [String]?
     public var createdAt: Date
     public var attempts: Int
     public var lastStatus: Int?
@@ -142,6 +172,25 @@ public struct DeadLetterRecord: Sendable, Equatable {
     /// The first bytes of the target's last response (at most `SharedLimits.responseExcerptBytes`).
     public var responseExcerpt: Data?
     public var deadAt: Date
+    /// The notice it belongs to, as read with the row (see `OutboxRecord.notice`).
+    public var notice: StoredNotice?
+
+    public init(deliveryID: String, notificationID: String, target: String, body: Data?, recipients: [String]?,
+                createdAt: Date, attempts: Int, lastStatus: Int?, lastError: String, responseExcerpt: Data?,
+                deadAt: Date, notice: StoredNotice? = nil) {
+        self.deliveryID = deliveryID
+        self.notificationID = notificationID
+        self.target = target
+        self.body = body
+        self.recipients = recipients
+        self.createdAt = createdAt
+        self.attempts = attempts
+        self.lastStatus = lastStatus
+        self.lastError = lastError
+        self.responseExcerpt = responseExcerpt
+        self.deadAt = deadAt
+        self.notice = notice
+    }
 }
 
 /// What finally happened to a delivery, kept after it left the outbox so the audit log

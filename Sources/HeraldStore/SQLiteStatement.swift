@@ -89,6 +89,8 @@ struct SQLiteRow {
     let statement: OpaquePointer
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+    /// Columns the statement returns.
+    var columnCount: Int32 { sqlite3_column_count(statement) }
 
     func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(statement, column)) }
 

@@ -49,9 +49,8 @@ extension SQLiteStore {
         }
     }
 
-    /// A scan of the outbox (it has no index by notification, which would cost every
-    /// commit a write): fine for an operator's question, and the outbox holds only
-    /// deliveries not yet done.
+    /// Through the outbox's index by notification (schema 5: retention needs it to keep
+    /// the notices still to be sent).
     public func pendingDeliveries(notificationID: String) throws(StoreError) -> [OutboxRecord] {
         try perform("list pending deliveries of a notification") { (connection) throws(StoreError) in
             try connection.rows("SELECT \(OutboxSQL.columns) FROM outbox WHERE notification_id = ? ORDER BY id",

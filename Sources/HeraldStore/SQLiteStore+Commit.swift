@@ -11,6 +11,9 @@ public struct CommitBatch: Sendable {
     public var audit: [AuditRecord]
     /// Deliveries to send; a duplicate `deliveryID` is a `constraint` error.
     public var outbox: [OutboxRecord]
+    /// Deliveries kept as dead letters at once (their target's backlog was full); a
+    /// duplicate `deliveryID` is a `constraint` error.
+    public var deadLetters: [DeadLetterRecord] = []
 
     public init(ruleStateUpserts: [RuleStateRecord] = [], ruleStateDeletes: [RuleStateRowKey] = [],
                 seenEvents: [SeenEventRecord] = [], audit: [AuditRecord] = [], outbox: [OutboxRecord] = []) {
@@ -23,7 +26,7 @@ public struct CommitBatch: Sendable {
 
     /// Rows this batch writes; lets callers and metrics see the work in a transaction.
     public var rowCount: Int {
-        ruleStateUpserts.count + ruleStateDeletes.count + seenEvents.count + audit.count + outbox.count
+        ruleStateUpserts.count + ruleStateDeletes.count + seenEvents.count + audit.count + outbox.count + deadLetters.count
     }
 }
 
@@ -39,10 +42,8 @@ enum CommitSQL {
         INSERT OR IGNORE INTO audit (notification_id, rule_id, subject_id, transition, tier,
             created_at_ms, payload, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """
-    static let insertOutbox = """
-        INSERT INTO outbox (delivery_id, notification_id, target, body, created_at_ms,
-            next_attempt_at_ms, attempts, last_status, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
+    static let insertDeadLetter = "INSERT INTO dead_letter (\(DeadLetterSQL.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static let insertOutbox = "INSERT INTO outbox (\(OutboxSQL.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 }
 
 extension SQLiteStore {
@@ -68,14 +69,12 @@ private struct CommitStatements {
     let deleteRuleState: SQLiteStatement
     let insertSeenEvent: SQLiteStatement
     let insertAudit: SQLiteStatement
-    let insertOutbox: SQLiteStatement
 
     init(_ connection: SQLiteConnection) throws(StoreError) {
         upsertRuleState = try connection.statement(CommitSQL.upsertRuleState, operation: "commit")
         deleteRuleState = try connection.statement(CommitSQL.deleteRuleState, operation: "commit")
         insertSeenEvent = try connection.statement(CommitSQL.insertSeenEvent, operation: "commit")
         insertAudit = try connection.statement(CommitSQL.insertAudit, operation: "commit")
-        insertOutbox = try connection.statement(CommitSQL.insertOutbox, operation: "commit")
     }
 
     /// Writes one batch inside the caller's transaction.
@@ -99,6 +98,16 @@ private struct CommitStatements {
                 .blob(record.payload), .text(record.suppressed),
             ], operation: "commit audit")
         }
+        if !batch.deadLetters.isEmpty {
+            let insertDeadLetter = try connection.statement(CommitSQL.insertDeadLetter, operation: "commit")
+            for dead in batch.deadLetters {
+                try connection.run(insertDeadLetter, DeadLetterSQL.values(dead), operation: "commit dead letter")
+            }
+        }
+        guard !batch.outbox.isEmpty else { return }
+        // Looked up only when needed (from the connection's cache), so a batch without
+        // deliveries still commits to a file whose outbox has an older shape (migration tests).
+        let insertOutbox = try connection.statement(CommitSQL.insertOutbox, operation: "commit")
         for delivery in batch.outbox {
             try connection.run(insertOutbox, OutboxSQL.values(delivery), operation: "commit outbox")
         }

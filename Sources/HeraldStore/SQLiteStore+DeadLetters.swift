@@ -13,10 +13,10 @@ extension SQLiteStore {
             guard let delivery = try SQLiteStore.outboxRecord(deliveryID, connection) else { return false }
             let attempts = delivery.attempts + 1
             try connection.run("""
-                INSERT INTO dead_letter (delivery_id, notification_id, target, body, created_at_ms, attempts,
-                    last_status, last_error, response_excerpt, dead_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO dead_letter (delivery_id, notification_id, target, body, recipients, created_at_ms, attempts,
+                    last_status, last_error, response_excerpt, dead_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.text(deliveryID), .text(delivery.notificationID), .text(delivery.target), .blob(delivery.body),
-                      .integer(StoreTime.milliseconds(delivery.createdAt)), .integer(Int64(attempts)),
+                      .text(RecipientsColumn.text(delivery.recipients)), .integer(StoreTime.milliseconds(delivery.createdAt)), .integer(Int64(attempts)),
                       .integer(status), .text(error), .blob(excerpt), .integer(StoreTime.milliseconds(at))],
                 operation: "dead-letter delivery")
             try SQLiteStore.recordOutcome(.deadLettered, delivery, attempts: attempts, status: status, error: error,
@@ -32,7 +32,7 @@ extension SQLiteStore {
         let pageSize = SQLiteStore.clampedPageSize(limit)
         let rows = try perform("list dead letters") { (connection) throws(StoreError) in
             try connection.rows("""
-                SELECT id, \(DeadLetterSQL.columns) FROM dead_letter WHERE id < ? ORDER BY id DESC LIMIT ?
+                SELECT d.id, \(DeadLetterSQL.joinedColumns) WHERE d.id < ? ORDER BY d.id DESC LIMIT ?
                 """, [.integer(cursor ?? Int64.max), .integer(Int64(pageSize + 1))], operation: "list dead letters") {
                 DeadLetterEntry(cursor: $0.int64(0), record: DeadLetterSQL.record($0, from: 1))
             }
@@ -50,9 +50,9 @@ extension SQLiteStore {
                 "SELECT \(DeadLetterSQL.columns) FROM dead_letter WHERE delivery_id = ?", [.text(deliveryID)],
                 operation: "requeue dead letter", { DeadLetterSQL.record($0, from: 0) }) else { return false }
             let delivery = OutboxRecord(deliveryID: dead.deliveryID, notificationID: dead.notificationID,
-                                        target: dead.target, body: dead.body, createdAt: dead.createdAt,
-                                        nextAttemptAt: now)
-            try connection.run("INSERT INTO outbox (\(OutboxSQL.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                        target: dead.target, body: dead.body, recipients: dead.recipients,
+                                        createdAt: dead.createdAt, nextAttemptAt: now)
+            try connection.run("INSERT INTO outbox (\(OutboxSQL.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                OutboxSQL.values(delivery), operation: "requeue dead letter")
             try connection.run("DELETE FROM dead_letter WHERE delivery_id = ?", [.text(deliveryID)],
                                operation: "requeue dead letter")
@@ -66,15 +66,33 @@ extension SQLiteStore {
 /// Shared SQL for dead-letter rows.
 enum DeadLetterSQL {
     static let columns = """
-        delivery_id, notification_id, target, body, created_at_ms, attempts, last_status, last_error,
+        delivery_id, notification_id, target, body, recipients, created_at_ms, attempts, last_status, last_error,
         response_excerpt, dead_at_ms
         """
 
-    /// Reads a row selected with `columns` starting at column `first`.
+    /// `columns` of `dead_letter` (alias `d`) and its notice from `audit`, for rows
+    /// without a body of their own; the FROM clause included.
+    static let joinedColumns = """
+        d.delivery_id, d.notification_id, d.target, d.body, d.recipients, d.created_at_ms, d.attempts,
+        d.last_status, d.last_error, d.response_excerpt, d.dead_at_ms, a.payload, a.created_at_ms
+        FROM dead_letter d LEFT JOIN audit a ON d.body IS NULL AND a.notification_id = d.notification_id
+        """
+
+    /// Parameter values in `columns` order.
+    static func values(_ dead: DeadLetterRecord) -> [SQLiteValue] {
+        [.text(dead.deliveryID), .text(dead.notificationID), .text(dead.target), .blob(dead.body),
+         .text(RecipientsColumn.text(dead.recipients)), .integer(StoreTime.milliseconds(dead.createdAt)),
+         .integer(Int64(dead.attempts)), .integer(dead.lastStatus), .text(dead.lastError), .blob(dead.responseExcerpt),
+         .integer(StoreTime.milliseconds(dead.deadAt))]
+    }
+
+    /// Reads a row selected with `columns` (or `joinedColumns`) starting at column `first`.
     static func record(_ row: SQLiteRow, from first: Int32) -> DeadLetterRecord {
         DeadLetterRecord(deliveryID: row.text(first), notificationID: row.text(first + 1), target: row.text(first + 2),
-                         body: row.blob(first + 3), createdAt: row.date(first + 4), attempts: row.int(first + 5),
-                         lastStatus: row.optionalInt(first + 6), lastError: row.text(first + 7),
-                         responseExcerpt: row.optionalBlob(first + 8), deadAt: row.date(first + 9))
+                         body: row.optionalBlob(first + 3), recipients: RecipientsColumn.ids(row.optionalText(first + 4)),
+                         createdAt: row.date(first + 5), attempts: row.int(first + 6),
+                         lastStatus: row.optionalInt(first + 7), lastError: row.text(first + 8),
+                         responseExcerpt: row.optionalBlob(first + 9), deadAt: row.date(first + 10),
+                         notice: row.columnCount > first + 12 ? RecipientsColumn.notice(row, from: first + 11) : nil)
     }
 }

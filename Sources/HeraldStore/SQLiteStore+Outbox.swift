@@ -3,22 +3,52 @@ public import Foundation
 /// Shared SQL fragments for outbox rows.
 enum OutboxSQL {
     static let columns = """
-        delivery_id, notification_id, target, body, created_at_ms, next_attempt_at_ms,
+        delivery_id, notification_id, target, body, recipients, created_at_ms, next_attempt_at_ms,
         attempts, last_status, last_error
+        """
+
+    /// `columns` of `outbox` (alias `o`) and its notice from `audit` (alias `a`): the
+    /// notice is read only for rows without a body of their own.
+    static let selectWithNotice = """
+        SELECT o.delivery_id, o.notification_id, o.target, o.body, o.recipients, o.created_at_ms,
+            o.next_attempt_at_ms, o.attempts, o.last_status, o.last_error, a.payload, a.created_at_ms
+        FROM outbox o LEFT JOIN audit a ON o.body IS NULL AND a.notification_id = o.notification_id
         """
 
     /// Parameter values in `columns` order.
     static func values(_ delivery: OutboxRecord) -> [SQLiteValue] {
         [.text(delivery.deliveryID), .text(delivery.notificationID), .text(delivery.target), .blob(delivery.body),
+         .text(RecipientsColumn.text(delivery.recipients)),
          .integer(StoreTime.milliseconds(delivery.createdAt)), .integer(StoreTime.milliseconds(delivery.nextAttemptAt)),
          .integer(Int64(delivery.attempts)), .integer(delivery.lastStatus), .text(delivery.lastError)]
     }
 
-    /// Reads a row selected with `columns` first.
+    /// Reads a row selected with `columns` (or `selectWithNotice`) first.
     static func record(_ row: SQLiteRow) -> OutboxRecord {
-        OutboxRecord(deliveryID: row.text(0), notificationID: row.text(1), target: row.text(2), body: row.blob(3),
-                     createdAt: row.date(4), nextAttemptAt: row.date(5), attempts: row.int(6),
-                     lastStatus: row.optionalInt(7), lastError: row.optionalText(8))
+        OutboxRecord(deliveryID: row.text(0), notificationID: row.text(1), target: row.text(2), body: row.optionalBlob(3),
+                     recipients: RecipientsColumn.ids(row.optionalText(4)),
+                     createdAt: row.date(5), nextAttemptAt: row.date(6), attempts: row.int(7),
+                     lastStatus: row.optionalInt(8), lastError: row.optionalText(9),
+                     notice: row.columnCount > 11 ? RecipientsColumn.notice(row, from: 10) : nil)
+    }
+}
+
+/// The `recipients` column: a JSON array of user ids, NULL for all of the notice's.
+enum RecipientsColumn {
+    static func text(_ ids: [String]?) -> String? {
+        guard let ids, let data = try? JSONEncoder().encode(ids) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func ids(_ text: String?) -> [String]? {
+        guard let text else { return nil }
+        return try? JSONDecoder().decode([String].self, from: Data(text.utf8))
+    }
+
+    /// The joined notice at columns `first` (payload) and `first + 1` (time), if any.
+    static func notice(_ row: SQLiteRow, from first: Int32) -> StoredNotice? {
+        guard let payload = row.optionalBlob(first) else { return nil }
+        return StoredNotice(payload: payload, createdAt: row.date(first + 1))
     }
 }
 
@@ -33,10 +63,10 @@ extension SQLiteStore {
                               as: UTF8.self)
         return try perform("list due deliveries") { (connection) throws(StoreError) in
             try connection.rows("""
-                SELECT \(OutboxSQL.columns) FROM outbox
-                WHERE next_attempt_at_ms <= ?
-                  AND substr(target, 1, instr(target || '@', '@') - 1) NOT IN (SELECT value FROM json_each(?))
-                ORDER BY next_attempt_at_ms, id LIMIT ?
+                \(OutboxSQL.selectWithNotice)
+                WHERE o.next_attempt_at_ms <= ?
+                  AND substr(o.target, 1, instr(o.target || '@', '@') - 1) NOT IN (SELECT value FROM json_each(?))
+                ORDER BY o.next_attempt_at_ms, o.id LIMIT ?
                 """, [.integer(StoreTime.milliseconds(now)), .text(excluded), .integer(Int64(SQLiteStore.clampedFetch(limit)))],
                 operation: "list due deliveries", OutboxSQL.record)
         }
@@ -46,7 +76,7 @@ extension SQLiteStore {
     /// resumes. `limit` is clamped to `1...StoreLimits.maxDeliveriesPerFetch`.
     public func pendingDeliveries(limit: Int) throws(StoreError) -> [OutboxRecord] {
         try perform("list pending deliveries") { (connection) throws(StoreError) in
-            try connection.rows("SELECT \(OutboxSQL.columns) FROM outbox ORDER BY next_attempt_at_ms, id LIMIT ?",
+            try connection.rows("\(OutboxSQL.selectWithNotice) ORDER BY o.next_attempt_at_ms, o.id LIMIT ?",
                                 [.integer(Int64(SQLiteStore.clampedFetch(limit)))],
                                 operation: "list pending deliveries", OutboxSQL.record)
         }
@@ -91,6 +121,20 @@ extension SQLiteStore {
     public func outboxDepth() throws(StoreError) -> Int {
         try perform("count outbox") { (connection) throws(StoreError) in
             try connection.firstRow("SELECT count(*) FROM outbox", operation: "count outbox") { $0.int(0) } ?? 0
+        }
+    }
+
+    /// Deliveries waiting per target id (the part of `target` before any '@'): what the
+    /// backlog limits start from. Reads the whole outbox, once at start-up.
+    public func outboxDepthByTarget() throws(StoreError) -> [String: Int] {
+        try perform("count outbox by target") { (connection) throws(StoreError) in
+            var depths: [String: Int] = [:]
+            for (target, count) in try connection.rows("""
+                SELECT substr(target, 1, instr(target || '@', '@') - 1) AS t, count(*) FROM outbox GROUP BY t
+                """, operation: "count outbox by target", { ($0.text(0), $0.int(1)) }) {
+                depths[target] = count
+            }
+            return depths
         }
     }
 

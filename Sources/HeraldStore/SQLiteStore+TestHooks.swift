@@ -79,3 +79,12 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    /// SQLite's `auto_vacuum` mode of the file (0 none, 1 full, 2 incremental).
+    func autoVacuumModeForTesting() throws(StoreError) -> Int {
+        try perform("test") { (connection) throws(StoreError) in
+            try connection.firstRow("PRAGMA auto_vacuum", operation: "test") { $0.int(0) } ?? -1
+        }
+    }
+}

@@ -53,6 +53,9 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
     let checkpointPages: Int32
     /// A checkpoint is queued and has not run yet. Confined to `queue`.
     private var checkpointQueued = false
+    /// Where the next audit pruning step starts (see SQLiteStore+Retention.swift).
+    /// Confined to `queue`.
+    var auditPruneCursor: Int64 = 0
     /// What tests inject and count (SQLiteStore+TestHooks.swift); a stored property can only
     /// live here. Confined to `queue`.
     var probe = TestProbe()
@@ -86,12 +89,42 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         }
         connection = try SQLiteConnection(path: fileURL.path)
         try SQLiteStore.configure(connection, synchronous: synchronous)
+        let hasSchema = try connection.firstRow("SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'",
+                                                operation: "open") { $0.int(0) } ?? 0
+        let before = hasSchema == 0 ? 0 : try Migrations.version(connection)
         try Migrations.migrate(connection, to: schemaVersion)
+        try SQLiteStore.adoptIncrementalVacuum(connection, upgradedFrom: before, to: schemaVersion)
+        // Start with an empty log: what the last run or the migrations left in it would
+        // otherwise set the log file's size until the next checkpoint.
+        try connection.executeScript("PRAGMA wal_checkpoint(TRUNCATE)", operation: "open")
+    }
+
+    /// Largest file the upgrade to schema 5 rewrites to turn on incremental vacuum: a
+    /// VACUUM copies the whole file (≈ 10–30 s per GB here) and start-up waits for it.
+    /// A larger file keeps working without it (pruned pages are reused, the file stops
+    /// growing but does not shrink); docs/operations.md gives the one-off command.
+    static let vacuumOnUpgradeMaxBytes: Int64 = 256 * 1024 * 1024
+
+    /// `auto_vacuum = INCREMENTAL`, so pruned pages can go back to the file system in
+    /// steps (`releaseFreeSpace`). SQLite takes the setting only on a file without tables
+    /// or through a VACUUM: a new file gets it before its first table, a file upgraded
+    /// from before schema 5 through one VACUUM when it is small enough.
+    private static func adoptIncrementalVacuum(_ connection: SQLiteConnection, upgradedFrom before: Int,
+                                               to after: Int) throws(StoreError) {
+        let mode = try connection.firstRow("PRAGMA auto_vacuum", operation: "open") { $0.int(0) } ?? 0
+        guard mode != 2, (1..<5).contains(before), after >= 5 else { return }
+        let bytes = try connection.firstRow("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+                                            operation: "open") { $0.int64(0) } ?? 0
+        guard bytes <= vacuumOnUpgradeMaxBytes else { return }
+        try connection.executeScript("PRAGMA auto_vacuum = INCREMENTAL; VACUUM", operation: "open")
     }
 
     /// WAL lets readers (API listings) proceed during a commit and turns each commit
     /// into one sequential append; foreign keys are on in case later migrations use them.
     private static func configure(_ connection: SQLiteConnection, synchronous: Synchronous) throws(StoreError) {
+        // Taken by a file without tables only, so before WAL mode writes the first page;
+        // a no-op on an existing file (see `adoptIncrementalVacuum`).
+        try connection.executeScript("PRAGMA auto_vacuum = INCREMENTAL", operation: "open")
         let mode = try connection.firstRow("PRAGMA journal_mode = WAL", operation: "open") { $0.text(0) }
         guard mode?.lowercased() == "wal" else {
             throw StoreError(code: .io, operation: "open",

@@ -17,7 +17,8 @@ public protocol StateStore: AnyObject, Sendable {
     /// Writes all `batches` in ONE transaction: either everything is durable or nothing
     /// is (on error nothing is kept and the error is thrown). In a batch, rule-state
     /// deletes apply after its upserts; a seen event id or notification id already
-    /// stored is ignored; a duplicate delivery id is a `constraint` error.
+    /// stored is ignored; a duplicate delivery id (outbox or dead letter) is a
+    /// `constraint` error.
     func commit(_ batches: [CommitBatch]) throws(StoreError)
 
     // MARK: Start-up and pruning
@@ -29,6 +30,22 @@ public protocol StateStore: AnyObject, Sendable {
     /// Forgets event ids seen before `before`; returns how many were removed.
     @discardableResult
     func pruneSeenEvents(before: Date) throws(StoreError) -> Int
+
+    // MARK: Retention (issue #22)
+
+    /// One bounded step of pruning: at most `limit` (clamped to
+    /// `1...StoreLimits.maxPrunedPerStep`) rows of each history table, oldest first, in
+    /// one short transaction — dead letters dead and delivery outcomes recorded before
+    /// `cutoffs.deliveriesBefore`, audit records created before `cutoffs.auditBefore`
+    /// unless a waiting delivery or dead letter still sends their notice. Callers repeat
+    /// while the step says there is `more`.
+    func pruneHistory(_ cutoffs: RetentionCutoffs, limit: Int) throws(StoreError) -> PruneStep
+    /// Gives up to `maxPages` unused pages back to the file system; returns how many.
+    /// A store whose engine reclaims space itself returns 0.
+    func releaseFreeSpace(maxPages: Int) throws(StoreError) -> Int
+    /// Size, free space, rows and oldest record per table, for the store metrics. May
+    /// read whole tables: for a periodic task, not for every request.
+    func statistics() throws(StoreError) -> StoreStatistics
 
     // MARK: Outbox (the delivery engine)
 
@@ -49,6 +66,8 @@ public protocol StateStore: AnyObject, Sendable {
     func markDelivered(_ deliveries: [DeliveredRecord]) throws(StoreError) -> Int
     /// Number of deliveries waiting in the outbox.
     func outboxDepth() throws(StoreError) -> Int
+    /// Deliveries waiting per target id (the part of `target` before any '@').
+    func outboxDepthByTarget() throws(StoreError) -> [String: Int]
 
     // MARK: Dead letters
 
@@ -125,6 +144,49 @@ public enum StoreLimits {
     /// Most silences one listing returns. Silences are made by people, a few a day; a
     /// listing this long is already more than anyone reads, and it bounds memory.
     public static let maxSilencesListed = 1_000
+    /// Most rows of one table one pruning step deletes: a step is one transaction on the
+    /// queue ingest commits also wait on, so it must stay short (≈ 1–3 ms here).
+    public static let maxPrunedPerStep = 1_000
+}
+
+/// Records older than these times may be pruned (see `StateStore.pruneHistory`).
+public struct RetentionCutoffs: Sendable, Equatable {
+    public var auditBefore: Date
+    public var deliveriesBefore: Date
+
+    public init(auditBefore: Date, deliveriesBefore: Date) {
+        self.auditBefore = auditBefore
+        self.deliveriesBefore = deliveriesBefore
+    }
+}
+
+/// What one pruning step did.
+public struct PruneStep: Sendable, Equatable {
+    public var removed: Int
+    /// More may be prunable now: call again.
+    public var more: Bool
+
+    public init(removed: Int, more: Bool) {
+        self.removed = removed
+        self.more = more
+    }
+}
+
+/// The store's size and contents, for `herald_store_*` metrics.
+public struct StoreStatistics: Sendable, Equatable {
+    /// Database plus write-ahead log.
+    public var fileBytes: Int64
+    /// Pages inside the file not in use (given back by `releaseFreeSpace`).
+    public var freeBytes: Int64
+    /// Rows per table.
+    public var rows: [String: Int] = [:]
+    /// The oldest record per history table (absent when the table is empty).
+    public var oldest: [String: Date] = [:]
+
+    public init(fileBytes: Int64, freeBytes: Int64) {
+        self.fileBytes = fileBytes
+        self.freeBytes = freeBytes
+    }
 }
 
 /// Which audit entries a page holds; nil fields do not filter.

@@ -118,6 +118,8 @@ struct RuleStateStoredFormTests {
             let reference = try encoder.encode(state)
             #expect(stored == reference, "round \(round): \(String(decoding: stored, as: UTF8.self)) != \(String(decoding: reference, as: UTF8.self))")
             #expect(try decoder.decode(RuleState.self, from: stored) == decoder.decode(RuleState.self, from: reference))
+            // The restart's one-pass reader gives what JSONDecoder gives (issue #22).
+            #expect(try RuleState(storedJSON: stored) == decoder.decode(RuleState.self, from: stored), "round \(round)")
             if stored != reference { return }
         }
     }

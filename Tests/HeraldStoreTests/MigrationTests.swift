@@ -7,6 +7,8 @@ import Testing
         try withStore { store, directory in
             #expect(try store.schemaVersion() == SQLiteStore.latestSchemaVersion)
             #expect(SQLiteStore.latestSchemaVersion == Migrations.all.count)
+            // Pruned pages can go back to the file system (retention, issue #22).
+            #expect(try store.autoVacuumModeForTesting() == 2)
             let tables = try store.tableNamesForTesting()
             for table in ["schema_version", "rule_state", "seen_event", "audit", "outbox", "dead_letter",
                           "delivery_outcome", "write_probe"] {
@@ -30,6 +32,34 @@ import Testing
             #expect(try store.schemaVersion() == SQLiteStore.latestSchemaVersion)
             #expect(try store.tableNamesForTesting().contains("delivery_outcome"))
             #expect(try store.loadRuleStates() == [ruleState("r1", "s1")])
+        }
+    }
+
+    /// Schema 5 stops copying bodies into outbox rows; rows already written keep theirs.
+    @Test func versionFourOutboxAndDeadLetterRowsKeepTheirBodies() throws {
+        try withTemporaryDirectory { directory in
+            do {
+                let old = try SQLiteStore(directory: directory, synchronous: .normal, metrics: nil, schemaVersion: 4)
+                try old.perform("test") { (connection) throws(StoreError) in
+                    try connection.executeScript("""
+                        INSERT INTO outbox (delivery_id, notification_id, target, body, created_at_ms, next_attempt_at_ms, attempts)
+                            VALUES ('d1', 'n1', 'ops', X'7B7D', 1000, 2000, 3);
+                        INSERT INTO dead_letter (delivery_id, notification_id, target, body, created_at_ms, attempts, last_error, dead_at_ms)
+                            VALUES ('d2', 'n2', 'ops', X'5B5D', 1000, 8, 'http 503', 3000)
+                        """, operation: "test")
+                }
+            }
+            let store = try SQLiteStore(directory: directory)
+            #expect(try store.schemaVersion() == SQLiteStore.latestSchemaVersion)
+            // The upgrade of a small file turns on incremental vacuum (one VACUUM).
+            #expect(try store.autoVacuumModeForTesting() == 2)
+            let pending = try store.pendingDeliveries(limit: 10)
+            #expect(pending.map(\.deliveryID) == ["d1"])
+            #expect(pending.first?.body == Data("{}".utf8) && pending.first?.attempts == 3 && pending.first?.recipients == nil)
+            let dead = try store.deadLetters(limit: 10).items.map(\.record)
+            #expect(dead.map(\.deliveryID) == ["d2"] && dead.first?.body == Data("[]".utf8))
+            #expect(try store.requeueDeadLetter(deliveryID: "d2", now: Date(timeIntervalSince1970: 4)))
+            #expect(try store.pendingDeliveries(limit: 10).map(\.deliveryID).sorted() == ["d1", "d2"])
         }
     }
 

@@ -32,7 +32,8 @@ extension ConfigDecoder {
             maxAttempts: reader.integer("maxAttempts", in: 1...100) ?? 8,
             maxAge: reader.duration("maxAge") ?? Duration(seconds: 3 * 86_400),
             maxConcurrent: reader.integer("maxConcurrent", in: 1...1024) ?? 16,
-            retrySchedule: schedule.isEmpty ? TargetDefinition.defaultRetrySchedule : schedule)
+            retrySchedule: schedule.isEmpty ? TargetDefinition.defaultRetrySchedule : schedule,
+            maxBacklog: reader.integer("maxBacklog", in: TargetDefinition.maxBacklogRange) ?? TargetDefinition.defaultMaxBacklog)
         reader.finish()
         return url == nil && urlSource == nil ? nil : target
     }

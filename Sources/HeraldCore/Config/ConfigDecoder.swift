@@ -44,6 +44,7 @@ struct ConfigDecoder {
         let defaultRoleJSON = top.string("defaultRole")
         let serverJSON = top.object("server")
         let bridgesJSON = top.object("bridges")
+        let storeJSON = top.object("store")
         top.finish()
 
         let roles = rolesJSON.map { decodeRoles($0) } ?? RoleDefinition.defaults
@@ -75,6 +76,7 @@ struct ConfigDecoder {
                                       targets: targets, rules: rules, server: server)
         document.scim = scim
         document.bridges = bridges
+        if var storeJSON { document.store = decodeStore(&storeJSON) }
         if users.count == usersJSON.count { document.userPaths.paths = usersJSON.map(\.0) }
         return document
     }

@@ -11,6 +11,8 @@ public struct ConfigDocument: Sendable, Equatable {
     public var scim = ScimSettings()
     /// How Alertmanager and Grafana alerts become events (`bridges` in the config).
     public var bridges = BridgeSettings()
+    /// How long the state file keeps history (`store` in the config).
+    public var store = StoreSettings()
     /// Where each user was written (a path into the config or a directory file), for
     /// messages found after decoding; empty for documents built in code.
     var userPaths = MessagePaths()

@@ -164,6 +164,17 @@ public struct TargetDefinition: Sendable, Equatable {
     public let maxConcurrent: Int
     /// Delays before each retry; defaults to the Standard Webhooks schedule.
     public let retrySchedule: [Duration]
+    /// Most deliveries waiting in the outbox for this target; past it a new notice's
+    /// delivery becomes a dead letter at once (`backlog_full`), so a target that is down
+    /// for days cannot grow the state file without bound (issue #22).
+    public var maxBacklog: Int = TargetDefinition.defaultMaxBacklog
+
+    /// ≈ 30 MB of outbox rows (≈ 300 bytes each since bodies are written at send time);
+    /// a day of one notice a second is 86,400.
+    public static let defaultMaxBacklog = 100_000
+    /// Accepted values: from one (every notice past the first waits as a dead letter) to
+    /// ten million (≈ 3 GB of outbox rows).
+    public static let maxBacklogRange = 1...10_000_000
 
     public static let defaultRetrySchedule: [Duration] = ["0s", "5s", "5m", "30m", "2h", "5h", "10h", "10h"].compactMap(Duration.init(parsing:))
 }

@@ -39,6 +39,7 @@ public struct HeraldConfig: Sendable {
     public var server: ServerSettings { storage.document.server }
     public var targets: [TargetDefinition] { storage.document.targets }
     public var bridges: BridgeSettings { storage.document.bridges }
+    public var store: StoreSettings { storage.document.store }
 
     init(document: ConfigDocument, directory: Directory, warnings: [ConfigIssue]) {
         storage = Storage(document: document, directory: directory, warnings: warnings)

@@ -2,9 +2,10 @@ public import Foundation
 
 /// The JSON body of a webhook (documented as `WebhookPayload` in docs/openapi.yaml).
 ///
-/// The body is built once, when the notification is committed, and stored in the
-/// outbox, so every retry sends the same bytes; the send time travels in the signed
-/// `webhook-timestamp` header.
+/// The daemon no longer stores this body: `WebhookBody` writes the same bytes at send
+/// time from the notice the audit log keeps (issue #22), and this writer stays as the
+/// reference it is compared with (`WebhookBodyTests`). The send time travels in the
+/// signed `webhook-timestamp` header.
 public enum WebhookPayload {
     /// `type` is `herald.notification.<transition>`, in the Standard Webhooks style.
     /// `ackLink` gives a person's signed acknowledgement link (the daemon signs; the

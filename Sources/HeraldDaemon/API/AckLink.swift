@@ -130,10 +130,17 @@ enum AckLinkPayload {
     /// (after `resolved` and `acknowledged` nobody can take the episode on).
     static func link(for user: String, notification: HeraldCore.Notification, delivery: PlannedDelivery,
                      signer: AckLinkSigner, publicURL: String, sendAt: Date) -> AckLink? {
-        guard offersLink(notification.transition) else { return nil }
+        link(for: user, episodeID: notification.episodeID, transition: notification.transition, target: delivery.target,
+             signer: signer, publicURL: publicURL, sendAt: sendAt)
+    }
+
+    /// The same link from what a stored notice says (a body written at send time).
+    static func link(for user: String, episodeID: String, transition: Transition, target: String,
+                     signer: AckLinkSigner, publicURL: String, sendAt: Date) -> AckLink? {
+        guard offersLink(transition) else { return nil }
         // Whole seconds, as the token carries it, so `expiresAt` says exactly what is checked.
         let expiresAt = Date(timeIntervalSince1970: sendAt.addingTimeInterval(AckLinkSigner.lifetime).timeIntervalSince1970.rounded(.down))
-        return signer.token(episode: notification.episodeID, user: user, expiresAt: expiresAt, target: delivery.target).map {
+        return signer.token(episode: episodeID, user: user, expiresAt: expiresAt, target: target).map {
             AckLink(token: $0, expiresAt: NotificationJSON.timestamp(expiresAt), url: publicURL + AckLinkSigner.pagePrefix + $0,
                     apiURL: publicURL + AckLinkSigner.path)
         }

@@ -38,7 +38,8 @@ enum DirectoryJSON {
 
 /// A dead letter as the API lists it.
 enum DeadLetterJSON {
-    static func object(_ entry: DeadLetterEntry) -> [String: Any] {
+    /// `body` writes the payload of a row without one (`DeliveryBody`).
+    static func object(_ entry: DeadLetterEntry, body: (DeadLetterRecord) -> Data?) -> [String: Any] {
         let record = entry.record
         return [
             "cursor": entry.cursor,
@@ -51,7 +52,7 @@ enum DeadLetterJSON {
             "responseExcerpt": record.responseExcerpt.map { String(decoding: $0, as: UTF8.self) as Any } ?? NSNull(),
             "createdAt": NotificationJSON.timestamp(record.createdAt),
             "deadAt": NotificationJSON.timestamp(record.deadAt),
-            "payload": (try? JSONSerialization.jsonObject(with: record.body)) ?? NSNull(),
+            "payload": body(record).flatMap { try? JSONSerialization.jsonObject(with: $0) } ?? NSNull(),
         ]
     }
 }

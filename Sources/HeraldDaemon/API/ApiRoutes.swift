@@ -115,7 +115,9 @@ struct ApiRoutes: Sendable {
         guard let paging = Paging(request, maximum: StoreLimits.maxPageSize, respond: respond) else { return }
         do {
             let page = try store.deadLetters(limit: paging.limit, after: paging.after)
-            respond(Self.json(["deadLetters": page.items.map(DeadLetterJSON.object), "next": page.next.map { $0 as Any } ?? NSNull()]))
+            let (runtime, base) = (holder.snapshot, evaluation.publicURL.base)
+            let items = page.items.map { DeadLetterJSON.object($0) { DeliveryBody.data($0, runtime: runtime, publicURL: base) } }
+            respond(Self.json(["deadLetters": items, "next": page.next.map { $0 as Any } ?? NSNull()]))
         } catch {
             respond(Self.storeUnavailable(error))
         }
@@ -128,6 +130,9 @@ struct ApiRoutes: Sendable {
                 return respond(.error(status: 404, code: "unknown_dead_letter", message: "no dead letter '\(id)'"))
             }
             logger.notice("dead letter re-queued by the API", ["delivery.id": id])
+            // The row is back in the outbox: count it in its target's backlog (an
+            // operator's re-queue may take a target past its limit; that is their call).
+            if let depths = try? store.outboxDepthByTarget() { evaluation.backlog.seed(depths) }
             respond(.json(status: 202, ["requeued": id]))
         } catch {
             respond(Self.storeUnavailable(error))
@@ -144,7 +149,10 @@ struct ApiRoutes: Sendable {
         guard problems.isEmpty else {
             return .error(status: 503, code: "not_ready", message: problems.joined(separator: "; "), headers: [("Retry-After", "5")])
         }
-        return .json(["status": "ready"])
+        // A target at its backlog limit does not make Herald unready (it still accepts and
+        // records everything); the body names it for whoever looks.
+        let full = evaluation.backlog.snapshot().full.sorted()
+        return .json(Readiness(status: "ready", backlogFull: full.isEmpty ? nil : full))
     }
 
     // MARK: - Helpers
@@ -156,6 +164,13 @@ struct ApiRoutes: Sendable {
     static func storeUnavailable(_ error: StoreError) -> HTTPResponse {
         .error(status: 503, code: "unavailable", message: "the state store cannot answer (\(error.code.rawValue))", headers: [("Retry-After", "5")])
     }
+}
+
+/// The body of a 200 from /readyz.
+struct Readiness: Encodable {
+    let status: String
+    /// Targets whose backlog is at `maxBacklog` (new deliveries become dead letters).
+    let backlogFull: [String]?
 }
 
 /// `limit` and `after` query parameters, validated.

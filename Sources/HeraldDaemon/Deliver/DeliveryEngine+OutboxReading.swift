@@ -15,9 +15,24 @@ extension DeliveryEngine {
             backlogged = skipped.subtracting(disabledTargets)
             if due.count == Self.pollBatch { backlogged.formUnion(due.compactMap { Destination(key: $0.target)?.target }) }
             due.forEach(send)
-            if polls % 4 == 0 { metrics.set(DaemonMetrics.outboxDepth, to: Double(try store.outboxDepth())) }
+            if polls % 4 == 0 {
+                metrics.set(DaemonMetrics.outboxDepth, to: Double(try store.outboxDepth()))
+                publishBacklog()
+            }
         } catch {
             logger.warning("cannot read the outbox, will retry", ["error.code": error.code.rawValue, "error": error.message])
+        }
+    }
+
+    /// The per-target backlog gauges (`herald_target_backlog`, `…_full`) for every
+    /// configured target.
+    func publishBacklog() {
+        let (counts, full) = backlog.snapshot()
+        for target in holder.snapshot.config.targets.map(\.id) {
+            metrics.set(DaemonMetrics.targetBacklog, [("target", target)], to: Double(counts[target, default: 0]),
+                        help: "Deliveries waiting in the outbox per target.")
+            metrics.set(DaemonMetrics.targetBacklogFull, [("target", target)], to: full.contains(target) ? 1 : 0,
+                        help: "1 while the target's outbox backlog is at its maxBacklog and new deliveries become dead letters.")
         }
     }
 

@@ -35,15 +35,19 @@ extension DeliveryEngine {
                                                                        "retry.at": NotificationJSON.timestamp(at),
                                                                        "failure.reason": reason.rawValue, "error": error])
                 case .deadLetter(let status, let reason, let error, let excerpt):
-                    _ = try store.moveToDeadLetter(deliveryID: id, status: status, error: error, responseExcerpt: excerpt, at: Date())
+                    if try store.moveToDeadLetter(deliveryID: id, status: status, error: error, responseExcerpt: excerpt, at: Date()) {
+                        backlog.release(target: target)
+                    }
                     metrics.increment(DaemonMetrics.deadLetters, [("target", target), ("reason", reason.rawValue)])
                     logger.warning("webhook delivery failed for good, kept as a dead letter",
                                    ["target": target, "delivery.id": id, "status": status.map(String.init) ?? "-",
                                     "failure.reason": reason.rawValue, "error": error])
                 case .targetDisabled(let status):
                     disabledTargets.insert(target)
-                    _ = try store.moveToDeadLetter(deliveryID: id, status: status, error: "target answered 410 Gone; disabled until the next reload",
-                                                   responseExcerpt: nil, at: Date())
+                    if try store.moveToDeadLetter(deliveryID: id, status: status, error: "target answered 410 Gone; disabled until the next reload",
+                                                  responseExcerpt: nil, at: Date()) {
+                        backlog.release(target: target)
+                    }
                     metrics.increment(DaemonMetrics.deadLetters, [("target", target), ("reason", FailureReason.gone.rawValue)])
                     for job in dispatcher.cancelPending(target: target) { clearInFlight(job.deliveryID) }
                     logger.warning("target answered 410 Gone, disabled until the next reload; its deliveries wait in the outbox", ["target": target])
@@ -66,6 +70,7 @@ extension DeliveryEngine {
         for entry in batch { clearInFlight(entry.report.job.deliveryID) }
         do {
             try store.markDelivered(batch.map { DeliveredRecord(deliveryID: $0.report.job.deliveryID, status: $0.status, at: $0.at) })
+            for entry in batch { backlog.release(target: entry.report.job.target.name) }
         } catch {
             logger.error("cannot record delivery outcomes, the deliveries will be repeated",
                          ["deliveries": batch.count, "error.code": error.code.rawValue])
@@ -80,7 +85,9 @@ extension DeliveryEngine {
 
     func deadLetter(_ row: OutboxRecord, attempts: Int, status: Int?, reason: FailureReason, error: String, excerpt: Data?) {
         do {
-            _ = try store.moveToDeadLetter(deliveryID: row.deliveryID, status: status, error: error, responseExcerpt: excerpt, at: Date())
+            if try store.moveToDeadLetter(deliveryID: row.deliveryID, status: status, error: error, responseExcerpt: excerpt, at: Date()) {
+                backlog.release(target: row.targetID)
+            }
             metrics.increment(DaemonMetrics.deadLetters, [("target", row.target), ("reason", reason.rawValue)])
             logger.warning("delivery kept as a dead letter", ["delivery.id": row.deliveryID, "failure.reason": reason.rawValue, "error": error])
         } catch {

@@ -27,6 +27,11 @@ final class DeliveryEngine: @unchecked Sendable {
     let queue = DispatchQueue(label: "herald.deliver")
     let store: any StateStore
     let holder: ConfigHolder
+    /// The base of the acknowledgement links in bodies written at send time.
+    let publicURL: PublicURL
+    /// Outbox rows per target (shared with the evaluation loop): a row leaving the
+    /// outbox gives its place back.
+    let backlog: BacklogLimiter
     let metrics: MetricsRegistry
     let logger: Logger
     private let client: WebhookClient
@@ -59,11 +64,14 @@ final class DeliveryEngine: @unchecked Sendable {
 
     /// `pollInterval` and `maxQueuedJobs` (per target, see `WebhookDispatcher`) are for
     /// tests; the daemon takes the defaults.
-    init(store: any StateStore, holder: ConfigHolder, metrics: MetricsRegistry, logger: Logger,
+    init(store: any StateStore, holder: ConfigHolder, publicURL: PublicURL = PublicURL(), backlog: BacklogLimiter = BacklogLimiter(),
+         metrics: MetricsRegistry, logger: Logger,
          pollInterval: DispatchTimeInterval = DeliveryEngine.pollInterval,
          maxQueuedJobs: Int = WebhookDispatcher.maxQueuedJobsPerTarget) throws(TransportError) {
         self.store = store
         self.holder = holder
+        self.publicURL = publicURL
+        self.backlog = backlog
         self.metrics = metrics
         self.logger = logger
         self.interval = pollInterval
@@ -139,8 +147,13 @@ final class DeliveryEngine: @unchecked Sendable {
             return
         }
         guard !disabledTargets.contains(destination.target) else { return }
+        guard let body = DeliveryBody.data(row, runtime: runtime, publicURL: publicURL.base) else {
+            deadLetter(row, attempts: row.attempts, status: nil, reason: .noticeMissing,
+                       error: "the notice '\(row.notificationID)' of this delivery is no longer in the audit log", excerpt: nil)
+            return
+        }
         let job: DeliveryJob
-        switch ChannelJobs.job(for: row, target: destination.target, settings: settings, url: url, runtime: runtime) {
+        switch ChannelJobs.job(for: row, body: body, target: destination.target, settings: settings, url: url, runtime: runtime) {
         case .success(let rendered): job = rendered
         case .failure(let error):
             deadLetter(row, attempts: row.attempts, status: nil, reason: .invalidRequest, error: error.message, excerpt: nil)

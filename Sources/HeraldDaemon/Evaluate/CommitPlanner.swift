@@ -25,22 +25,28 @@ struct CommitPlanner {
     }
 
     /// Audit and outbox rows for one notification committed at `now`.
-    func rows(for notification: HeraldCore.Notification, now: Date, silences: SilenceSet = SilenceSet()) -> (AuditRecord, [OutboxRecord]) {
+    func rows(for notification: HeraldCore.Notification, now exact: Date, silences: SilenceSet = SilenceSet()) -> (AuditRecord, [OutboxRecord]) {
+        // Whole milliseconds, as the store keeps times: a body written from the rows in
+        // memory (the push after the commit) and one written from the rows read back (a
+        // retry) must say the same `notifiedAt` and link expiry.
+        let now = Date(timeIntervalSince1970: (exact.timeIntervalSince1970 * 1000).rounded() / 1000)
         let payload = NotificationJSON.data(notification)
         let silence = silences.first(matching: notification, at: now)
         let audit = AuditRecord(notificationID: notification.id, ruleID: notification.ruleID, subjectID: notification.subject.id,
                                 transition: notification.transition.rawValue, tier: notification.tier.name,
                                 createdAt: now, payload: payload, suppressed: silence?.id)
         guard silence == nil else { return (audit, []) }
-        let base = publicURL.base
+        // No body in the row: it is written from the audit payload when sent
+        // (`WebhookBody`), so the notice is stored once. The notice travels with the
+        // rows in memory for the push right after the commit.
+        let notice = StoredNotice(payload: payload, createdAt: now)
+        let everyone = notification.recipients.map(\.id)
         let outbox = DeliveryPlanner.plan(notification, config: config, now: now).map { delivery in
             let sendAt = delivery.heldUntil ?? now
-            let body = WebhookPayload.body(notification, delivery: delivery, config: config, notifiedAt: now) { user in
-                AckLinkPayload.link(for: user, notification: notification, delivery: delivery, signer: ackLinks, publicURL: base, sendAt: sendAt)
-            }
+            let ids = delivery.recipients.map(\.id)
             return OutboxRecord(deliveryID: CommitPlanner.deliveryID(notification: notification.id, destination: delivery.destination),
-                                notificationID: notification.id, target: delivery.destination, body: body,
-                                createdAt: sendAt, nextAttemptAt: sendAt)
+                                notificationID: notification.id, target: delivery.destination,
+                                recipients: ids == everyone ? nil : ids, createdAt: sendAt, nextAttemptAt: sendAt, notice: notice)
         }
         return (audit, outbox)
     }
@@ -81,7 +87,9 @@ struct CommitPlanner {
         decoder.dateDecodingStrategy = .millisecondsSince1970
         var states: [RuleStateKey: RuleState] = [:]
         for record in records {
-            guard let state = try? decoder.decode(RuleState.self, from: record.state) else {
+            // The core's one-pass reader first (see `RuleState(storedJSON:)`), JSONDecoder
+            // for shapes it does not know.
+            guard let state = RuleState(storedJSON: record.state) ?? (try? decoder.decode(RuleState.self, from: record.state)) else {
                 logger("unreadable rule state for rule '\(record.ruleID)' subject '\(record.subjectID)', starting it afresh")
                 continue
             }

@@ -72,6 +72,8 @@ final class EvaluationLoop: @unchecked Sendable {
 
     /// The base of ack links, shared with the daemon (set once the port is bound).
     let publicURL: PublicURL
+    /// Outbox rows per target against `maxBacklog`, shared with the delivery engine.
+    let backlog = BacklogLimiter()
 
     init(config: HeraldConfig, ackLinks: AckLinkSigner = .none, publicURL: PublicURL = PublicURL(), state: EvaluationState,
          store: any StateStore, metrics: MetricsRegistry, logger: Logger) {
@@ -160,7 +162,7 @@ final class EvaluationLoop: @unchecked Sendable {
         for notification in notifications {
             let (audit, outbox) = planner.rows(for: notification, now: now, silences: silences)
             batch.audit.append(audit)
-            batch.outbox += outbox
+            admit(outbox, into: &batch, now: now)
             reportUnrouted(notification)
             metrics.increment(DaemonMetrics.notifications, [("rule", notification.ruleID), ("tier", notification.tier.name),
                                                              ("transition", notification.transition.rawValue)])
@@ -188,6 +190,7 @@ final class EvaluationLoop: @unchecked Sendable {
                     if !due.isEmpty { onCommitted?(due) }
                     done(nil)
                 case .failure(let error):
+                    releaseBacklog(of: batch)
                     depthLock.withLock { lastCommitFailure = (error.code, Date()) }
                     queue.async { [self] in needsResync = true }
                     logger.error("commit failed, the work is refused and the state re-read from the store",
@@ -197,6 +200,7 @@ final class EvaluationLoop: @unchecked Sendable {
             }
         } catch {
             // Not committed: memory moved ahead of the store, so reload it before the next change.
+            releaseBacklog(of: batch)
             needsResync = true
             done(error)
         }
@@ -209,6 +213,7 @@ final class EvaluationLoop: @unchecked Sendable {
         committer.flush()
         do {
             state = try EvaluationLoop.loadState(from: store, config: evaluator.config, now: Date(), logger: logger)
+            backlog.seed(try store.outboxDepthByTarget())
             needsResync = false
             committer.reset()
             logger.notice("evaluation state reloaded from the store after a failed commit")

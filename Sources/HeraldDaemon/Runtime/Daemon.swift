@@ -34,6 +34,7 @@ public final class Daemon: @unchecked Sendable {
     private let store: SQLiteStore
     private let evaluation: EvaluationLoop
     private let engine: DeliveryEngine
+    private let retention: RetentionLoop
     private let server: HTTPServer
     /// The listening socket systemd passed, if any.
     private let inheritedSocket: Int32?
@@ -74,14 +75,17 @@ public final class Daemon: @unchecked Sendable {
             config = merged.config
             let state = try EvaluationLoop.loadState(from: store, config: config, now: Date(), logger: logger)
             evaluation = EvaluationLoop(config: config, ackLinks: runtime.ackLinks, publicURL: publicURL, state: state, store: store, metrics: metrics, logger: logger)
+            evaluation.backlog.seed(try store.outboxDepthByTarget())
         } catch {
             throw DaemonStartError(code: .store, lines: ["cannot open the state store in '\(stateDirectory)': \(error.message) (\(error.code.rawValue))"])
         }
         do {
-            engine = try DeliveryEngine(store: store, holder: holder, metrics: metrics, logger: logger)
+            engine = try DeliveryEngine(store: store, holder: holder, publicURL: publicURL, backlog: evaluation.backlog,
+                                        metrics: metrics, logger: logger)
         } catch {
             throw DaemonStartError(code: .delivery, lines: ["cannot start webhook delivery: \(error)"])
         }
+        retention = RetentionLoop(store: store, holder: holder, metrics: metrics, logger: logger)
         let routes = ApiRoutes(evaluation: evaluation, store: store, holder: holder, scim: scim, metrics: metrics, logger: logger)
         scim.onDirectoryChanged = { [evaluation] next in evaluation.applyDirectory(next.config, ackLinks: next.ackLinks) }
         var router = routes.router()
@@ -143,6 +147,7 @@ public final class Daemon: @unchecked Sendable {
         if runtime.tokens.isEmpty { logger.warning("no API tokens configured: every /v1 request will be refused with 401") }
         if runtime.config.targets.isEmpty { logger.warning("no webhook targets configured: notifications are recorded in the audit log only") }
         schedulePruning()
+        retention.start()
         startWatchdog()
         notifier.ready(status: status())
         scheduleStatus()
@@ -247,6 +252,7 @@ public final class Daemon: @unchecked Sendable {
         logger.notice("herald stopping")
         server.stop(drainTimeout: Self.httpDrainSeconds)
         evaluation.drain()
+        retention.stop()
         engine.shutdown(deadline: .now() + Self.deliveryDrainSeconds)
         logger.notice("herald stopped")
     }

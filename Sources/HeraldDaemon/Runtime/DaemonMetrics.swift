@@ -24,6 +24,9 @@ enum DaemonMetrics {
     static let outboxDepth = "herald_outbox_depth"
     static let deadLetters = "herald_dead_letters_total"
     static let deliveryLatency = "herald_delivery_latency_seconds"
+    /// Gauges per target: rows waiting, and 1 while the backlog is at `maxBacklog`.
+    static let targetBacklog = "herald_target_backlog"
+    static let targetBacklogFull = "herald_target_backlog_full"
 
     // API and runtime
     static let ackLinksRefused = "herald_ack_links_refused_total"

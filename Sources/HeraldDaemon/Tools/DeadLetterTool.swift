@@ -10,7 +10,9 @@ public enum DeadLetterTool {
         LocalState.run(stateDirectory) { store in
             let page = try store.deadLetters(limit: min(limit, StoreLimits.maxPageSize))
             if json {
-                let body = ExplanationRenderer.serialize(["deadLetters": page.items.map(DeadLetterJSON.object)])
+                let body = ExplanationRenderer.serialize(["deadLetters": page.items.map { entry in
+                    DeadLetterJSON.object(entry) { DeliveryBody.data($0, runtime: nil, publicURL: "") }
+                }])
                 return String(decoding: body, as: UTF8.self) + "\n"
             }
             if page.items.isEmpty { return "no dead letters\n" }

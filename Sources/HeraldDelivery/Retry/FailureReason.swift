@@ -31,6 +31,12 @@ public enum FailureReason: String, Sendable, CaseIterable {
     case gone
     /// The row's target is no longer in the config (decided by the daemon, not sent).
     case targetRemoved = "target_removed"
+    /// The target's backlog was at its `maxBacklog` when the notice was committed: kept as
+    /// a dead letter at once instead of growing the outbox (decided by the daemon).
+    case backlogFull = "backlog_full"
+    /// The row has no body and its notice is no longer in the audit log (decided by the
+    /// daemon; retention keeps every notice a delivery still needs, so this means damage).
+    case noticeMissing = "notice_missing"
 
     init(_ error: TransportError) {
         switch error {

@@ -1,0 +1,118 @@
+public import Foundation
+
+/// A webhook body written at send time from the notice as the audit log stores it.
+///
+/// Why: the store used to keep two copies of every notice, the audit payload and the
+/// webhook body in the outbox row (≈ 1 KB and ≈ 2–3 KB for the seed example, most of the
+/// latter signed acknowledgement links); with a target down for a day that was ≈ 4.9 KB
+/// per notice (issue #22). An outbox row now keeps only which delivery it is (target,
+/// audience, recipient ids), and this writes the body from the stored notice: the same
+/// bytes `WebhookPayload.body` writes at commit time (`WebhookBodyTests` compare them),
+/// with the contact details and acknowledgement links of the config in force when it is
+/// sent. The stored notice never changes, so every retry sends the same body while the
+/// config and the target's secret stay the same; the `webhook-id` stays the same anyway.
+public enum WebhookBody {
+    /// What a delivery adds to its notice.
+    public struct Delivery: Sendable, Equatable {
+        public let target: String
+        public let audience: PlannedDelivery.Audience
+        /// The people this delivery tells, in order; nil for every recipient of the notice.
+        public let recipientIDs: [String]?
+        /// When the notice was committed (the audit record's time): the body's `notifiedAt`.
+        public let notifiedAt: Date
+
+        public init(target: String, audience: PlannedDelivery.Audience, recipientIDs: [String]?, notifiedAt: Date) {
+            self.target = target
+            self.audience = audience
+            self.recipientIDs = recipientIDs
+            self.notifiedAt = notifiedAt
+        }
+    }
+
+    /// Whom an acknowledgement link is for, and on what: the daemon signs it.
+    public struct AckRequest: Sendable, Equatable {
+        public let user: String
+        public let episodeID: String
+        public let transition: String
+    }
+
+    /// The body, or nil when `notice` is not a notice document (never for rows this
+    /// code wrote; the caller dead-letters such a row rather than send garbage). Without
+    /// a config the recipients have no contact details.
+    public static func body(notice: Data, delivery: Delivery, config: HeraldConfig?,
+                            ackLink: (AckRequest) -> AckLink?) -> Data? {
+        guard case .object(var document)? = try? JSONValue.parse(notice),
+              case .string(let transition)? = document["transition"],
+              case .object(let episode)? = document["episode"], case .string(let episodeID)? = episode["id"],
+              case .array(let people)? = document["recipients"] else { return nil }
+        func link(_ user: String) -> AckLink? { ackLink(AckRequest(user: user, episodeID: episodeID, transition: transition)) }
+        document["excluded"] = nil
+        document["type"] = .string("herald.notification.\(transition)")
+        document["notifiedAt"] = .string(NotificationJSON.timestamp(delivery.notifiedAt))
+        document["target"] = .string(delivery.target)
+        if case .group(let id) = delivery.audience { document["group"] = .string(id) }
+        if case .user(let id) = delivery.audience, let ack = link(id) { document["ack"] = ack.jsonValue }
+        document["recipients"] = .array(selected(people, delivery.recipientIDs).map { person in
+            recipient(person, target: delivery.target, config: config, link: link)
+        })
+        var writer = JSONBytesWriter(capacity: notice.count + 512 * people.count)
+        writer.value(.object(document))
+        return writer.data
+    }
+
+    /// The notice's recipients this delivery tells, in the delivery's order.
+    private static func selected(_ people: [JSONValue], _ ids: [String]?) -> [JSONValue] {
+        guard let ids else { return people }
+        var byID: [String: JSONValue] = [:]
+        for person in people {
+            if case .object(let fields) = person, case .string(let id)? = fields["id"] { byID[id] = person }
+        }
+        return ids.compactMap { byID[$0] }
+    }
+
+    /// One recipient with the webhook-only fields: contact details and the ack link.
+    private static func recipient(_ person: JSONValue, target: String, config: HeraldConfig?,
+                                  link: (String) -> AckLink?) -> JSONValue {
+        guard case .object(var fields) = person, case .string(let id)? = fields["id"] else { return person }
+        if let config, let u = config.directory.user(id) {
+            let contact = config.directory.users[u].contact
+            fields["address"] = contact.addresses[target].map(JSONValue.string)
+            fields["email"] = contact.email.map(JSONValue.string)
+            fields["phone"] = contact.phone.map(JSONValue.string)
+        }
+        fields["ack"] = link(id)?.jsonValue
+        return .object(fields)
+    }
+}
+
+extension AckLink {
+    /// The link as the JSON tree `WebhookBody` writes (the members `write(to:)` writes).
+    var jsonValue: JSONValue {
+        .object(["apiURL": .string(apiURL), "expiresAt": .string(expiresAt), "token": .string(token), "url": .string(url)])
+    }
+}
+
+extension JSONBytesWriter {
+    /// Writes a parsed tree back, object keys sorted by their UTF-8 bytes (as `JSONEncoder`
+    /// with `.sortedKeys` and every document writer here do), so a document read and
+    /// written again keeps its bytes.
+    public mutating func value(_ value: JSONValue) {
+        switch value {
+        case .null: null()
+        case .bool(let flag): bool(flag)
+        case .number(let number): self.number(number)
+        case .string(let text): string(text)
+        case .array(let items):
+            beginArray()
+            for item in items { self.value(item) }
+            endArray()
+        case .object(let members):
+            beginObject()
+            for name in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                key(name)
+                self.value(members[name]!)
+            }
+            endObject()
+        }
+    }
+}
