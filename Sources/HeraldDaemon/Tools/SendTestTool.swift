@@ -39,7 +39,7 @@ public enum SendTestTool {
         }
         let row = OutboxRecord(deliveryID: "msg_sendtest_\(Int64(now.timeIntervalSince1970 * 1000))", notificationID: notification.id,
                                target: delivery.destination, body: body, createdAt: now, nextAttemptAt: now)
-        switch ChannelJobs.job(for: row, target: id, settings: settings, url: url, runtime: runtime) {
+        switch ChannelJobs.job(for: row, body: body, target: id, settings: settings, url: url, runtime: runtime) {
         case .failure(let error): return .failure(ToolFailure(message: error.message))
         case .success(let job): return send(job, format: definition.format, to: person)
         }
