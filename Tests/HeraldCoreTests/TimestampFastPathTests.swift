@@ -6,8 +6,10 @@ import Testing
 /// only path before): on seeded valid and near-valid timestamps both must accept the
 /// same strings and give the same instant to the microsecond.
 struct TimestampFastPathTests {
-    /// Foundation alone, exactly as `parseTimestamp` parsed before the fast path.
+    /// Foundation alone, exactly as `parseTimestamp` parsed before the fast path, on the
+    /// text with RFC 3339's optional lower-case `t`/`z` upper-cased (#17 item 11).
     static func foundation(_ text: String) -> Date? {
+        let text = text.utf8.contains(where: { $0 == UInt8(ascii: "t") || $0 == UInt8(ascii: "z") }) ? text.uppercased() : text
         if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
         return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: false))
     }
@@ -77,5 +79,18 @@ struct TimestampFastPathTests {
         #expect(EventDecoder.parseCommonTimestamp("2026-11-23T10:15:00+0100") == nil)
         #expect(EventDecoder.parseTimestamp("2026-11-23T10:15:00+0100") == Date(timeIntervalSince1970: 1_795_425_300))
         #expect(EventDecoder.parseTimestamp("yesterday") == nil)
+    }
+}
+
+/// #17 item 11: RFC 3339 §5.6 allows a lower-case `t` and `z`; offsets beyond ±18:00 stay refused.
+struct TimestampCaseTests {
+    @Test(arguments: ["2026-11-23t09:00:00z", "2026-11-23t09:00:00.250z", "2026-11-23t10:00:00+01:00", "2026-11-23T09:00:00z"])
+    func lowerCaseSeparatorAndZoneAreAccepted(_ text: String) throws {
+        let date = try #require(EventDecoder.parseTimestamp(text))
+        #expect(abs(date.timeIntervalSince(EventDecoder.parseTimestamp("2026-11-23T09:00:00Z")!)) < 1)
+    }
+
+    @Test func offsetsBeyondEighteenHoursAreRefused() {
+        #expect(EventDecoder.parseTimestamp("2026-11-23T09:00:00+19:00") == nil)
     }
 }

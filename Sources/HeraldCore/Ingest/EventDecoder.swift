@@ -133,6 +133,10 @@ public struct EventDecoder: Sendable {
     /// offsets or spellings Foundation also accepts — through `Date.ISO8601FormatStyle`
     /// (1–2 µs), so what is accepted and its value stay Foundation's.
     public static func parseTimestamp(_ text: String) -> Date? {
+        // RFC 3339 §5.6 (note): the `T` separator and `Z` zone may be written in lower
+        // case. Every other character of a timestamp is a digit or punctuation, so
+        // upper-casing the whole text is exact.
+        let text = text.utf8.contains(where: { $0 == UInt8(ascii: "t") || $0 == UInt8(ascii: "z") }) ? text.uppercased() : text
         if let date = parseCommonTimestamp(text) { return date }
         // Try the form the text has first: a failed parse costs as much as a good one.
         let fractional = text.contains(".")
