@@ -13,6 +13,9 @@ struct ConfigSchemaTests {
 
     /// Structural mistakes the schema can express; each must fail in both.
     static let broken: [String] = [
+        // #17 item 11: what check refuses the schema refuses too — no owner, roles without defaultRole.
+        #"{"users": [{"id": "o"}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "roles": [{"id": "staff"}]}"#,
         #"{"users": [{"id": "o", "owner": true, "rolez": []}]}"#,
         #"{"users": [{"name": "no id", "owner": true}]}"#,
         #"{"users": {"id": "o"}}"#,
