@@ -41,4 +41,21 @@ struct TargetQueueTests {
         queue.append(Self.job(9))
         #expect(queue.takeStartable().map(\.deliveryID) == ["d9"])
     }
+
+    /// A target's `rate` (issue 15): one start per `minInterval`, however many slots are
+    /// free, and the wait until the next start is known so the dispatcher can wake then.
+    @Test func aRateStartsOneJobPerIntervalAndSaysHowLongToWait() {
+        var queue = TargetQueue()
+        queue.maxConcurrent = 4
+        queue.minInterval = 1
+        for n in 0..<3 { queue.append(Self.job(n)) }
+        let t0 = Date(timeIntervalSince1970: 1_000)
+        #expect(queue.takeStartable(now: t0).map(\.deliveryID) == ["d0"])
+        #expect(queue.rateWait(now: t0) == 1)
+        #expect(queue.takeStartable(now: t0.addingTimeInterval(0.5)).isEmpty)
+        #expect(queue.rateWait(now: t0.addingTimeInterval(0.5)) == 0.5)
+        #expect(queue.takeStartable(now: t0.addingTimeInterval(1)).map(\.deliveryID) == ["d1"])
+        #expect(queue.takeStartable(now: t0.addingTimeInterval(2.5)).map(\.deliveryID) == ["d2"])
+        #expect(queue.rateWait(now: t0.addingTimeInterval(2.5)) == nil, "nothing waits")
+    }
 }
