@@ -38,6 +38,13 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         self.family = family
     }
 
+    /// Whether only this machine can connect: 127.0.0.0/8 or ::1. Anything else (a LAN
+    /// address, 0.0.0.0, [::]) exposes bearer tokens and events to the network, which
+    /// without TLS travel in clear text.
+    public var isLoopback: Bool {
+        family == .ipv6 ? host == "::1" : host.hasPrefix("127.")
+    }
+
     public var description: String {
         family == .ipv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }

@@ -41,3 +41,13 @@ import Testing
         #expect(throws: HTTPServerError(.invalidListenAddress, message)) { try ListenAddress(parsing: text) }
     }
 }
+
+/// #17 item 14: which listen addresses are loopback-only (no TLS warning) and which expose
+/// Herald to the network (warned about at start-up while Herald has no TLS).
+struct ListenAddressLoopbackTests {
+    @Test(arguments: [("127.0.0.1:8080", true), ("127.10.0.3:1", true), ("[::1]:8080", true),
+                      ("0.0.0.0:8080", false), ("[::]:8080", false), ("10.0.0.5:8080", false), ("[fe80::1]:80", false)])
+    func loopbackIsOnlyThisMachine(_ text: String, _ loopback: Bool) throws {
+        #expect(try ListenAddress(parsing: text).isLoopback == loopback)
+    }
+}

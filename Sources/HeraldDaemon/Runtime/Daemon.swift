@@ -145,6 +145,12 @@ public final class Daemon: @unchecked Sendable {
                                          "state.dir": options.resolvedStateDirectory()])
         for warning in runtime.config.warnings { logger.warning("config warning: \(warning.description)") }
         if runtime.tokens.isEmpty { logger.warning("no API tokens configured: every /v1 request will be refused with 401") }
+        if inheritedSocket == nil, let address = try? ListenAddress(parsing: listenDescription), !address.isLoopback {
+            // Herald speaks plain HTTP (#17 item 14, TLS not built yet): tokens and events
+            // would cross the network readable by anyone on the path.
+            logger.warning("listening on a non-loopback address without TLS: bearer tokens and events travel in clear text; put a TLS proxy in front (docs/operations.md) or bind 127.0.0.1",
+                           ["listen": address.description])
+        }
         if runtime.config.targets.isEmpty { logger.warning("no webhook targets configured: notifications are recorded in the audit log only") }
         schedulePruning()
         retention.start()
