@@ -73,6 +73,17 @@ struct ScimAcceptanceTests {
         let directory = try HTTPClient.get(herald.url("/v1/directory/users/ann@example.org"), token: Self.opsToken)
         #expect(directory.json["source"] as? [String: String] == ["kind": "scim", "name": "scim"])
         #expect(directory.json["name"] as? String == "Ann Archer")
+
+        // The read API: managers now, and the role group's members with why.
+        let managers = try HTTPClient.get(herald.url("/v1/directory/users?role=manager"), token: Self.opsToken)
+        #expect((managers.json["users"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["cfg-user", "bob@example.org"])
+        let inactive = try HTTPClient.get(herald.url("/v1/directory/users?active=false&q=BOB"), token: Self.opsToken)
+        #expect((inactive.json["users"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["bob@example.org"])
+        let page = try HTTPClient.get(herald.url("/v1/directory/users?limit=2"), token: Self.opsToken)
+        #expect(page.json["next"] as? Int == 1)
+        let roleGroup = try HTTPClient.get(herald.url("/v1/directory/groups/manager"), token: Self.opsToken)
+        #expect((roleGroup.json["members"] as? [[String: Any]])?.compactMap { $0["path"] as? String } == ["group:manager", "group:manager"])
+        #expect(roleGroup.json["memberCount"] as? Int == 2)
     }
 
     /// Each refusal, in SCIM's error format with its scimType and a detail naming the value.
