@@ -40,6 +40,23 @@ struct DirectoryFilesAcceptanceTests {
         ])
     }
 
+    /// `herald explain` says which file a recipient comes from.
+    @Test func explainNamesTheFileARecipientComesFrom() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-dirfiles-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.write("""
+            {"users": [{"id": "owner", "owner": true}], "directory": {"files": ["staff.json"]},
+             "rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"role": "manager"}, {"owner": true}]}]}]}
+            """, "herald.json", in: folder)
+        try Self.write(#"{"users": [{"id": "ann", "name": "Ann", "roles": ["manager"]}]}"#, "staff.json", in: folder)
+        try Self.write(#"{"metric": "m", "value": 5, "subject": {"id": "p"}, "timestamp": "2026-12-07T00:00:00Z"}"#, "event.json", in: folder)
+        let result = try CommandRunner.herald(["explain", "--config", folder.appendingPathComponent("herald.json").path,
+                                               "--event", folder.appendingPathComponent("event.json").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("notify Ann <ann> via role:manager (from staff.json)"), "\(result.stdout)")
+        #expect(result.stdout.contains("notify owner <owner> via owner → no target\n"), "a config user has no note")
+    }
+
     @Test func serveShowsSourcesAndAReloadWithABadFileKeepsTheOldDirectory() throws {
         let herald = try HeraldProcess(config: Self.config, environment: ["DIR_TOKEN": Self.token], start: false)
         let folder = herald.configFile.deletingLastPathComponent()
