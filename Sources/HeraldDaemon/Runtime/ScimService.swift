@@ -126,6 +126,9 @@ final class ScimService: @unchecked Sendable {
         let next = runtime.replacing(runtime.config.replacingDirectory(directory))
         holder.replace(with: next)
         onDirectoryChanged?(next)
+        let audit = proposal.record.audit
+        logger.info("directory changed through SCIM", ["kind": audit.kind, "operation": audit.operation,
+                                                       "resource.id": audit.resourceID, "actor": audit.actor])
     }
 }
 
