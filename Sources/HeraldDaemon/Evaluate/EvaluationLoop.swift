@@ -94,7 +94,10 @@ final class EvaluationLoop: @unchecked Sendable {
         let rules = CommitPlanner.decodeStates(try store.loadRuleStates()) { logger.warning($0) }
         let since = now.addingTimeInterval(-config.server.idempotencyWindow.seconds)
         let seen = try store.loadSeenEvents(since: since)
-        return EvaluationState(rules: rules, seenEvents: Dictionary(seen.map { ($0.eventID, $0.seenAt) }, uniquingKeysWith: { a, _ in a }))
+        var seenEvents: [String: Date] = [:]
+        seenEvents.reserveCapacity(seen.count)
+        for record in seen where seenEvents[record.eventID] == nil { seenEvents[record.eventID] = record.seenAt }
+        return EvaluationState(rules: rules, seenEvents: seenEvents)
     }
 
     /// Queues events for evaluation; `completion` runs once they are committed or refused.
