@@ -95,8 +95,9 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         try Migrations.migrate(connection, to: schemaVersion)
         try SQLiteStore.adoptIncrementalVacuum(connection, upgradedFrom: before, to: schemaVersion)
         // Start with an empty log: what the last run or the migrations left in it would
-        // otherwise set the log file's size until the next checkpoint.
-        try connection.executeScript("PRAGMA wal_checkpoint(TRUNCATE)", operation: "open")
+        // otherwise set the log file's size until the next checkpoint. Best effort: a
+        // read-only file must still open, so the daemon can run and say 503 on /readyz.
+        try? connection.executeScript("PRAGMA wal_checkpoint(TRUNCATE)", operation: "open")
     }
 
     /// Largest file the upgrade to schema 5 rewrites to turn on incremental vacuum: a
@@ -123,8 +124,9 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
     /// into one sequential append; foreign keys are on in case later migrations use them.
     private static func configure(_ connection: SQLiteConnection, synchronous: Synchronous) throws(StoreError) {
         // Taken by a file without tables only, so before WAL mode writes the first page;
-        // a no-op on an existing file (see `adoptIncrementalVacuum`).
-        try connection.executeScript("PRAGMA auto_vacuum = INCREMENTAL", operation: "open")
+        // a no-op on an existing file (see `adoptIncrementalVacuum`), and not worth
+        // refusing to open a read-only one over.
+        try? connection.executeScript("PRAGMA auto_vacuum = INCREMENTAL", operation: "open")
         let mode = try connection.firstRow("PRAGMA journal_mode = WAL", operation: "open") { $0.text(0) }
         guard mode?.lowercased() == "wal" else {
             throw StoreError(code: .io, operation: "open",
