@@ -100,7 +100,8 @@ final class DeliveryEngine: @unchecked Sendable {
     /// is skipped, or the webhook would go out twice.
     func submit(_ rows: [OutboxRecord]) {
         queue.async { [self] in
-            let now = Date()
+            // Within the rows' time resolution (whole milliseconds, rounded possibly up).
+            let now = Date().addingTimeInterval(CommitPlanner.timeResolution)
             for row in rows where row.nextAttemptAt <= now && !recentlyFinished.contains(row.deliveryID) { send(row) }
         }
     }

@@ -24,6 +24,11 @@ struct CommitPlanner {
         self.publicURL = publicURL
     }
 
+    /// The resolution of the rows' times (whole milliseconds, as the store keeps them).
+    /// Rounding may move a row's time up to half of it into the future, so "due now"
+    /// checks on freshly planned rows allow this much.
+    static let timeResolution: TimeInterval = 0.001
+
     /// Audit and outbox rows for one notification committed at `now`.
     func rows(for notification: HeraldCore.Notification, now exact: Date, silences: SilenceSet = SilenceSet()) -> (AuditRecord, [OutboxRecord]) {
         // Whole milliseconds, as the store keeps times: a body written from the rows in

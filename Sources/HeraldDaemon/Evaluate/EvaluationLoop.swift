@@ -184,7 +184,9 @@ final class EvaluationLoop: @unchecked Sendable {
     /// queue (or on this one when the committer refused at once).
     func commit(_ batch: CommitBatch, now: Date, _ done: @escaping @Sendable (StoreError?) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
-        let due = batch.outbox.filter { $0.nextAttemptAt <= now }
+        // Row times are rounded to whole milliseconds (`CommitPlanner.rows`), possibly up:
+        // compare within that resolution, or a row due now waits for the next poll.
+        let due = batch.outbox.filter { $0.nextAttemptAt <= now.addingTimeInterval(CommitPlanner.timeResolution) }
         do {
             try committer.submit(batch) { [self] result in
                 switch result {
