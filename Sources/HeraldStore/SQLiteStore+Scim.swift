@@ -65,24 +65,34 @@ extension SQLiteStore {
     }
 
     public func saveScimChange(_ change: ScimChangeRecord) throws(StoreError) {
+        try saveScimChanges([change])
+    }
+
+    public func saveScimChanges(_ changes: [ScimChangeRecord]) throws(StoreError) {
+        guard !changes.isEmpty else { return }
         try performTransaction("save scim change") { (connection) throws(StoreError) in
-            for record in change.upserts {
-                try connection.run("""
-                    INSERT INTO scim_resource (kind, id, body, updated_at_ms) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at_ms = excluded.updated_at_ms
-                    """, [.text(record.kind), .text(record.id), .blob(record.body), .integer(StoreTime.milliseconds(record.updatedAt))],
-                    operation: "save scim change")
-            }
-            for delete in change.deletes {
-                try connection.run("DELETE FROM scim_resource WHERE kind = ? AND id = ?", [.text(delete.kind), .text(delete.id)],
-                                   operation: "save scim change")
-            }
-            let audit = change.audit
-            try connection.run("""
-                INSERT INTO directory_audit (at_ms, actor, operation, kind, resource_id, detail) VALUES (?, ?, ?, ?, ?, ?)
-                """, [.integer(StoreTime.milliseconds(audit.at)), .text(audit.actor), .text(audit.operation), .text(audit.kind),
-                      .text(audit.resourceID), .blob(audit.detail)], operation: "save scim change")
+            for change in changes { try Self.write(change, on: connection) }
         }
+    }
+
+    /// One change's rows, inside the caller's transaction.
+    private static func write(_ change: ScimChangeRecord, on connection: SQLiteConnection) throws(StoreError) {
+        for record in change.upserts {
+            try connection.run("""
+                INSERT INTO scim_resource (kind, id, body, updated_at_ms) VALUES (?, ?, ?, ?)
+                ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at_ms = excluded.updated_at_ms
+                """, [.text(record.kind), .text(record.id), .blob(record.body), .integer(StoreTime.milliseconds(record.updatedAt))],
+                operation: "save scim change")
+        }
+        for delete in change.deletes {
+            try connection.run("DELETE FROM scim_resource WHERE kind = ? AND id = ?", [.text(delete.kind), .text(delete.id)],
+                               operation: "save scim change")
+        }
+        let audit = change.audit
+        try connection.run("""
+            INSERT INTO directory_audit (at_ms, actor, operation, kind, resource_id, detail) VALUES (?, ?, ?, ?, ?, ?)
+            """, [.integer(StoreTime.milliseconds(audit.at)), .text(audit.actor), .text(audit.operation), .text(audit.kind),
+                  .text(audit.resourceID), .blob(audit.detail)], operation: "save scim change")
     }
 
     public func directoryAudit(limit: Int) throws(StoreError) -> [DirectoryAuditRecord] {

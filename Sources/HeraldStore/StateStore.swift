@@ -122,6 +122,11 @@ public protocol StateStore: AnyObject, Sendable {
     /// id, keeping their first-stored order), the ones deleted, and the audit record.
     /// Durable when it returns (the answer to the client comes after).
     func saveScimChange(_ change: ScimChangeRecord) throws(StoreError)
+    /// Writes several SCIM changes, in order, in ONE transaction, as if each were saved
+    /// with `saveScimChange` one after the other: either all are durable or none is (on
+    /// error nothing is kept and the error is thrown). Group commit for provisioning
+    /// bursts: one fsync covers every change of the group (issue #18).
+    func saveScimChanges(_ changes: [ScimChangeRecord]) throws(StoreError)
     /// The directory audit log, newest first, at most `limit` (clamped to
     /// `1...StoreLimits.maxPageSize`).
     func directoryAudit(limit: Int) throws(StoreError) -> [DirectoryAuditRecord]

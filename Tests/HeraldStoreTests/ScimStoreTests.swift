@@ -30,6 +30,41 @@ struct ScimStoreTests {
         }
     }
 
+    /// Group commit: several requests' changes in one transaction keep their order and
+    /// each its audit record, exactly as if saved one by one.
+    @Test(arguments: StoreUnderTest.allCases)
+    func severalChangesAreSavedInOrderInOneCall(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
+            let group = ScimResourceRecord(kind: "Group", id: "g1", body: Data("{}".utf8), updatedAt: at(2))
+            try store.saveScimChanges([
+                ScimChangeRecord(upserts: [Self.user("ann")], audit: Self.audit("create", "ann")),
+                ScimChangeRecord(upserts: [Self.user("bob"), group], audit: Self.audit("create", "bob")),
+                ScimChangeRecord(upserts: [Self.user("ann", #"{"active": false}"#, at: 3)], deletes: [(kind: "Group", id: "g1")],
+                                 audit: Self.audit("patch", "ann")),
+            ])
+            try store.saveScimChanges([])
+            #expect(try store.scimResources().map { "\($0.kind)/\($0.id)" } == ["User/ann", "User/bob"])
+            #expect(try store.scimResources().first?.body == Data(#"{"active": false}"#.utf8))
+            #expect(try store.directoryAudit(limit: 10).map { "\($0.operation) \($0.resourceID)" } == ["patch ann", "create bob", "create ann"])
+        }
+    }
+
+    /// All or nothing: when the last change of a group cannot be written (the disk is
+    /// full), the ones before it are not kept either, so no client got a 201 for them.
+    @Test func aGroupThatFailsKeepsNothing() throws {
+        try withStore { store, _ in
+            try store.saveScimChange(ScimChangeRecord(upserts: [Self.user("zoe")], audit: Self.audit("create", "zoe")))
+            try store.setMaxPageCountForTesting(1)
+            let huge = ScimResourceRecord(kind: "User", id: "big", body: Data(repeating: 0x20, count: 4 << 20), updatedAt: at(1))
+            #expect(throws: StoreError.self) {
+                try store.saveScimChanges([ScimChangeRecord(upserts: [Self.user("ann")], audit: Self.audit("create", "ann")),
+                                           ScimChangeRecord(upserts: [huge], audit: Self.audit("create", "big"))])
+            }
+            #expect(try store.scimResources().map(\.id) == ["zoe"])
+            #expect(try store.directoryAudit(limit: 10).map(\.resourceID) == ["zoe"])
+        }
+    }
+
     @Test func aVersionThreeDatabaseGainsTheScimTables() throws {
         try withTemporaryDirectory { (directory) throws in
             do {
