@@ -15,6 +15,11 @@ struct ConfigSchemaTests {
     static let broken: [String] = [
         // #17 item 11: what check refuses the schema refuses too — no owner, roles without defaultRole.
         #"{"users": [{"id": "o"}]}"#,
+        // #17 item 9: ids outside the safe alphabet (users may add '@' and '/').
+        #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "cpu/load", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]}"#,
+        #"{"users": [{"id": "o", "owner": true}], "groups": [{"id": "night shift"}]}"#,
+        #"{"users": [{"id": "ann lee", "owner": true}]}"#,
+        #"{"users": [{"id": "ops//lee", "owner": true}]}"#,
         #"{"users": [{"id": "o", "owner": true}], "roles": [{"id": "staff"}]}"#,
         #"{"users": [{"id": "o", "owner": true, "rolez": []}]}"#,
         #"{"users": [{"name": "no id", "owner": true}]}"#,

@@ -112,8 +112,34 @@ struct ConfigValidationTests {
              path: "server.tokens[0]", message: "a token needs either 'sha256', or 'env' and/or 'file'"),
         Case(name: "target without a signing secret", json: config(#""targets": [{"id": "t", "url": "https://h/x"}]"#),
              path: "targets[0].secrets", message: "missing required key 'secrets'"),
+        // #17 item 9: ids come from the safe alphabet. '@' separates the target from the
+        // recipient in outbox destinations, so a target id never holds one.
         Case(name: "target id with '@'", json: config(#""targets": [{"id": "a@b", "url": "https://h/x", "secrets": [{"env": "S"}]}]"#),
-             path: "targets[0].id", message: "target id 'a@b' must not contain '@'"),
+             path: "targets[0].id", message: "target id 'a@b' \(SafeID.rule)"),
+        // A rule id is part of every episode id (`rule/subject/n@time`): '/' would split it wrongly.
+        Case(name: "rule id with '/'", json: config(#""rules": [{"id": "cpu/load", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].id", message: "rule id 'cpu/load' may hold only letters, digits, '.', '_', ':' and '-', start with a letter or digit, and be at most 128 long"),
+        // A space makes an id that a shell splits and a log line cannot quote unambiguously.
+        Case(name: "group id with a space", json: config(#""groups": [{"id": "night shift"}]"#),
+             path: "groups[0].id", message: "group id 'night shift' \(SafeID.rule)"),
+        // `/v1/directory/groups/{id}` takes one path segment; '%' would be decoded by MHD first.
+        Case(name: "group id with '%'", json: config(#""groups": [{"id": "ops%2Fa"}]"#),
+             path: "groups[0].id", message: "group id 'ops%2Fa' \(SafeID.rule)"),
+        // A combining mark first glues itself to the preceding '/' when split by Characters.
+        Case(name: "role id starting with a combining mark", json: config(#""roles": [{"id": "\u0301staff"}], "defaultRole": "\u0301staff""#),
+             path: "roles[0].id", message: "role id '\u{0301}staff' \(SafeID.rule)"),
+        Case(name: "token id with a newline", json: config(#""server": {"tokens": [{"id": "ci\nbot", "sha256": "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8", "scopes": ["read"]}]}"#),
+             path: "server.tokens[0].id", message: "token id 'ci\nbot' \(SafeID.rule)"),
+        Case(name: "rule id too long", json: config(#""rules": [{"id": "\#(String(repeating: "r", count: 129))", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]"#),
+             path: "rules[0].id", message: "rule id '\(String(repeating: "r", count: 128))' \(SafeID.rule)"),
+        // User ids name people from other systems: '@' and '/' are allowed, but not a space
+        // nor an empty part around '/'.
+        Case(name: "user id with a space", json: config(users: #"[{"id": "ann lee", "owner": true}]"#),
+             path: "users[0].id", message: "user id 'ann lee' may hold only letters, digits, '.', '_', ':', '-', '@' and '/' ('/' only between two parts), start with a letter or digit, and be at most 128 long"),
+        Case(name: "user id ending in '/'", json: config(users: #"[{"id": "ops/", "owner": true}]"#),
+             path: "users[0].id", message: "user id 'ops/' \(SafeID.userRule)"),
+        Case(name: "user id with '//'", json: config(users: #"[{"id": "ops//lee", "owner": true}]"#),
+             path: "users[0].id", message: "user id 'ops//lee' \(SafeID.userRule)"),
         Case(name: "token with a hash and a source", json: config(#""server": {"tokens": [{"id": "t", "sha256": "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8", "env": "T", "scopes": ["read"]}]}"#),
              path: "server.tokens[0]", message: "a token needs either 'sha256', or 'env' and/or 'file'"),
         Case(name: "too few remembered event ids", json: config(#""server": {"maxRememberedEventIds": 999}"#),

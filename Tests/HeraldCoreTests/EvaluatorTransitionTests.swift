@@ -257,13 +257,14 @@ private let transitionCases: [TransitionCase] = [
         #expect(driver.ruleState()?.episode == 2)
     }
 
-    /// `/` and `%` in rule or subject ids are escaped so ids of different pairs never collide.
+    /// `/` and `%` in subject ids (which producers choose) are escaped so ids of different
+    /// pairs never collide. Rule ids cannot hold either: the config refuses them (#17 item 9).
     @Test func notificationIDsEscapeSeparators() throws {
         var rule = RuleSpec(tiers: EvaluatorConfig.threeTiers(.above))
-        rule.id = "a%b"
+        rule.id = "a.b:c"
         var driver = EvaluatorDriver(try EvaluatorConfig.load([rule]))
-        let first = driver.send(12, at: 0, subject: "x/y").notifications.map(\.id)
-        #expect(first == ["a%25b/x%2Fy/1@1800000000000/1-firing-t0"])
+        let first = driver.send(12, at: 0, subject: "x/y%z").notifications.map(\.id)
+        #expect(first == ["a.b:c/x%2Fy%25z/1@1800000000000/1-firing-t0"])
     }
 
     /// Absolute direction with the sign changing from event to event: only |value| counts.

@@ -9,7 +9,7 @@ extension ConfigDecoder {
         if items.isEmpty { diagnostics.error("empty_value", JSONPath.root.appending("roles"), "'roles' must declare at least one role") }
         var roles: [RoleDefinition] = []
         for (path, item) in items {
-            guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader) else { continue }
+            guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader, kind: "role") else { continue }
             let inherits = reader.strings("inherits").filter { reference($1, kind: "role", known: declared, at: $0) }.map(\.1)
             let role = RoleDefinition(id: id, name: reader.string("name"), inherits: inherits,
                                       recommendedRights: reader.strings("recommendedRights").map(\.1),
@@ -31,7 +31,7 @@ extension ConfigDecoder {
     }
 
     mutating func decodeUser(_ item: JSONValue, at path: JSONPath, roles: [RoleDefinition]) -> UserDefinition? {
-        guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader) else { return nil }
+        guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader, kind: "user") else { return nil }
         let userRoles = reader.strings("roles").filter { reference($1, kind: "role", known: roleIDs, at: $0) }.map(\.1)
         var groups: [String] = []
         for (groupPath, group) in reader.strings("groups") {
@@ -83,7 +83,7 @@ extension ConfigDecoder {
     }
 
     mutating func decodeGroup(_ item: JSONValue, at path: JSONPath) -> GroupDefinition? {
-        guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader) else { return nil }
+        guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader, kind: "group") else { return nil }
         let members = reader.strings("members").filter { reference($1, kind: "user", known: userIDs, at: $0) }.map(\.1)
         let nested = reader.strings("groups").filter { groupPath, group in
             roleIDs.contains(group) || reference(group, kind: "group", known: groupIDs, at: groupPath)

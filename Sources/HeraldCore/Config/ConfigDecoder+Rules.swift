@@ -6,7 +6,7 @@ extension ConfigDecoder {
     }
 
     private mutating func decodeRule(_ item: JSONValue, at path: JSONPath) -> Rule? {
-        guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader) else { return nil }
+        guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader, kind: "rule") else { return nil }
         let metric = reader.string("metric", required: true)
         let direction = decodeDirection(&reader, at: path)
         let tiers = decodeTiers(&reader, at: path, direction: direction)

@@ -3,11 +3,7 @@ import Foundation
 /// Webhook targets and the `server` section.
 extension ConfigDecoder {
     mutating func decodeTarget(_ item: JSONValue, at path: JSONPath) -> TargetDefinition? {
-        guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader) else { return nil }
-        if id.contains("@") {
-            // '@' separates the target from the recipient in outbox destinations.
-            diagnostics.error("bad_value", path.appending("id"), "target id '\(id)' must not contain '@'")
-        }
+        guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader, kind: "target") else { return nil }
         let (url, urlSource) = decodeTargetURL(&reader, at: path)
         var mode = TargetDefinition.Mode.perRecipient
         if let text = reader.string("mode") {
@@ -133,7 +129,7 @@ extension ConfigDecoder {
     }
 
     private func decodeToken(_ item: JSONValue, at path: JSONPath) -> TokenDefinition? {
-        guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader) else { return nil }
+        guard var reader = ObjectReader(item, at: path, diagnostics), let id = elementID(&reader, kind: "token") else { return nil }
         let hash = reader.string("sha256")?.lowercased()
         if let hash, hash.count != 64 || !hash.allSatisfy(\.isHexDigit) {
             diagnostics.error("bad_value", path.appending("sha256"), "'sha256' must be 64 hex digits (the SHA-256 of the token)")

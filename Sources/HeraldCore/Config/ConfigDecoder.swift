@@ -129,8 +129,16 @@ struct ConfigDecoder {
         return false
     }
 
-    /// Reads the element's `id`, which must be a non-empty string.
-    func elementID(_ reader: inout ObjectReader) -> String? {
-        reader.string("id", required: true)
+    /// Reads the element's `id`, which must be a non-empty string from the safe id
+    /// alphabet (`SafeID`; users' ids may also hold '@' and '/'). An id outside it is
+    /// reported at its path and still returned, so the rest of the element is checked too.
+    func elementID(_ reader: inout ObjectReader, kind: String) -> String? {
+        guard let id = reader.string("id", required: true) else { return nil }
+        let safe = kind == "user" ? SafeID.isSafeUserID(id) : SafeID.isSafe(id)
+        if !safe {
+            diagnostics.error("bad_id", reader.path.appending("id"),
+                              "\(kind) id '\(id.prefix(SafeID.maxLength))' \(kind == "user" ? SafeID.userRule : SafeID.rule)")
+        }
+        return id
     }
 }

@@ -62,20 +62,12 @@ public struct Silence: Sendable, Equatable, Codable {
     }
 
     /// Longest silence id.
-    public static let maxIDLength = 128
+    public static let maxIDLength = SafeID.maxLength
 
-    /// The safe id alphabet, `[A-Za-z0-9][A-Za-z0-9._:-]*`: an id travels in a URL path
+    /// Silence ids come from the safe id alphabet (`SafeID`): an id travels in a URL path
     /// (`DELETE /v1/silences/{id}`), a log line and a shell, and `/`, `%`, spaces or
     /// combining marks made silences that could not be expired (#17 item 9).
-    public static func isSafeID(_ id: String) -> Bool {
-        guard let first = id.utf8.first, id.utf8.count <= maxIDLength, isAlphanumeric(first) else { return false }
-        return id.utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "-") }
-    }
-
-    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-    }
+    public static func isSafeID(_ id: String) -> Bool { SafeID.isSafe(id) }
 
     /// Whether the silence is in force at `date`.
     public func isActive(at date: Date) -> Bool { startsAt <= date && date < endsAt }
@@ -93,7 +85,7 @@ public struct Silence: Sendable, Equatable, Codable {
         if id.isEmpty { return SilenceError(code: "empty_id", field: "id", message: "a silence needs an id") }
         if !Silence.isSafeID(id) {
             return SilenceError(code: "bad_id", field: "id",
-                                message: "silence id '\(id.prefix(64))' may hold only letters, digits, '.', '_', ':' and '-', start with a letter or digit, and be at most \(Silence.maxIDLength) long")
+                                message: "silence id '\(id.prefix(64))' \(SafeID.rule)")
         }
         if matcher.isEmpty {
             return SilenceError(code: "empty_matcher", field: "matcher",
