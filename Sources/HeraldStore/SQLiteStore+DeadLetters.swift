@@ -31,11 +31,13 @@ extension SQLiteStore {
     public func deadLetters(limit: Int, after cursor: Int64?) throws(StoreError) -> StorePage<DeadLetterEntry> {
         let pageSize = SQLiteStore.clampedPageSize(limit)
         let rows = try perform("list dead letters") { (connection) throws(StoreError) in
-            try connection.rows("""
-                SELECT d.id, \(DeadLetterSQL.joinedColumns) WHERE d.id < ? ORDER BY d.id DESC LIMIT ?
+            let rows = try connection.rows("""
+                SELECT id, \(DeadLetterSQL.columns) FROM dead_letter WHERE id < ? ORDER BY id DESC LIMIT ?
                 """, [.integer(cursor ?? Int64.max), .integer(Int64(pageSize + 1))], operation: "list dead letters") {
                 DeadLetterEntry(cursor: $0.int64(0), record: DeadLetterSQL.record($0, from: 1))
             }
+            return try NoticeReader.attach(rows, connection, operation: "list dead letters", body: \.record.body,
+                                           id: \.record.notificationID, notice: \.record.notice)
         }
         return SQLiteStore.page(rows, size: pageSize, cursor: \.cursor)
     }
@@ -70,14 +72,6 @@ enum DeadLetterSQL {
         response_excerpt, dead_at_ms
         """
 
-    /// `columns` of `dead_letter` (alias `d`) and its notice from `audit`, for rows
-    /// without a body of their own; the FROM clause included.
-    static let joinedColumns = """
-        d.delivery_id, d.notification_id, d.target, d.body, d.recipients, d.created_at_ms, d.attempts,
-        d.last_status, d.last_error, d.response_excerpt, d.dead_at_ms, a.payload, a.created_at_ms
-        FROM dead_letter d LEFT JOIN audit a ON d.body IS NULL AND a.notification_id = d.notification_id
-        """
-
     /// Parameter values in `columns` order.
     static func values(_ dead: DeadLetterRecord) -> [SQLiteValue] {
         [.text(dead.deliveryID), .text(dead.notificationID), .text(dead.target), .blob(dead.body),
@@ -86,13 +80,12 @@ enum DeadLetterSQL {
          .integer(StoreTime.milliseconds(dead.deadAt))]
     }
 
-    /// Reads a row selected with `columns` (or `joinedColumns`) starting at column `first`.
+    /// Reads a row selected with `columns` starting at column `first`; no notice.
     static func record(_ row: SQLiteRow, from first: Int32) -> DeadLetterRecord {
         DeadLetterRecord(deliveryID: row.text(first), notificationID: row.text(first + 1), target: row.text(first + 2),
                          body: row.optionalBlob(first + 3), recipients: RecipientsColumn.ids(row.optionalText(first + 4)),
                          createdAt: row.date(first + 5), attempts: row.int(first + 6),
                          lastStatus: row.optionalInt(first + 7), lastError: row.text(first + 8),
-                         responseExcerpt: row.optionalBlob(first + 9), deadAt: row.date(first + 10),
-                         notice: row.columnCount > first + 12 ? RecipientsColumn.notice(row, from: first + 11) : nil)
+                         responseExcerpt: row.optionalBlob(first + 9), deadAt: row.date(first + 10))
     }
 }

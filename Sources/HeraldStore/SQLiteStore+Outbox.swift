@@ -7,12 +7,11 @@ enum OutboxSQL {
         attempts, last_status, last_error
         """
 
-    /// `columns` of `outbox` (alias `o`) and its notice from `audit` (alias `a`): the
-    /// notice is read only for rows without a body of their own.
-    static let selectWithNotice = """
+    /// `columns` of `outbox` (alias `o`), for statements that go on with WHERE/ORDER BY.
+    static let selectPrefixed = """
         SELECT o.delivery_id, o.notification_id, o.target, o.body, o.recipients, o.created_at_ms,
-            o.next_attempt_at_ms, o.attempts, o.last_status, o.last_error, a.payload, a.created_at_ms
-        FROM outbox o LEFT JOIN audit a ON o.body IS NULL AND a.notification_id = o.notification_id
+            o.next_attempt_at_ms, o.attempts, o.last_status, o.last_error
+        FROM outbox o
         """
 
     /// Parameter values in `columns` order.
@@ -23,13 +22,21 @@ enum OutboxSQL {
          .integer(Int64(delivery.attempts)), .integer(delivery.lastStatus), .text(delivery.lastError)]
     }
 
-    /// Reads a row selected with `columns` (or `selectWithNotice`) first.
+    /// Reads a row selected with `columns` (or `selectPrefixed`) first; no notice.
     static func record(_ row: SQLiteRow) -> OutboxRecord {
         OutboxRecord(deliveryID: row.text(0), notificationID: row.text(1), target: row.text(2), body: row.optionalBlob(3),
                      recipients: RecipientsColumn.ids(row.optionalText(4)),
                      createdAt: row.date(5), nextAttemptAt: row.date(6), attempts: row.int(7),
-                     lastStatus: row.optionalInt(8), lastError: row.optionalText(9),
-                     notice: row.columnCount > 11 ? RecipientsColumn.notice(row, from: 10) : nil)
+                     lastStatus: row.optionalInt(8), lastError: row.optionalText(9))
+    }
+}
+
+extension OutboxSQL {
+    /// `rows` with the notices of those without a body.
+    static func withNotices(_ rows: [OutboxRecord], _ connection: SQLiteConnection,
+                            operation: String) throws(StoreError) -> [OutboxRecord] {
+        try NoticeReader.attach(rows, connection, operation: operation,
+                                body: \.body, id: \.notificationID, notice: \.notice)
     }
 }
 
@@ -45,10 +52,32 @@ enum RecipientsColumn {
         return try? JSONDecoder().decode([String].self, from: Data(text.utf8))
     }
 
-    /// The joined notice at columns `first` (payload) and `first + 1` (time), if any.
-    static func notice(_ row: SQLiteRow, from first: Int32) -> StoredNotice? {
-        guard let payload = row.optionalBlob(first) else { return nil }
-        return StoredNotice(payload: payload, createdAt: row.date(first + 1))
+}
+
+/// The notices of rows without a body of their own, read once per notice.
+///
+/// Why not a join: a notice to n people is one audit payload listing all n, with up to
+/// n per-person rows; joining it to every row read the payload n times (gigabytes for a
+/// 10,000-person fan-out). Rows of one notice share one `Data` here.
+enum NoticeReader {
+    static let select = "SELECT payload, created_at_ms FROM audit WHERE notification_id = ?"
+
+    /// `rows` with `notice` set on those that have no body.
+    static func attach<Row>(_ rows: [Row], _ connection: SQLiteConnection, operation: String,
+                            body: KeyPath<Row, Data?>, id: KeyPath<Row, String>,
+                            notice: WritableKeyPath<Row, StoredNotice?>) throws(StoreError) -> [Row] {
+        var read: [String: StoredNotice?] = [:]
+        var rows = rows
+        for index in rows.indices where rows[index][keyPath: body] == nil {
+            let notificationID = rows[index][keyPath: id]
+            if read[notificationID] == nil {
+                read[notificationID] = .some(try connection.firstRow(select, [.text(notificationID)], operation: operation) {
+                    StoredNotice(payload: $0.blob(0), createdAt: $0.date(1))
+                })
+            }
+            rows[index][keyPath: notice] = read[notificationID] ?? nil
+        }
+        return rows
     }
 }
 
@@ -62,13 +91,14 @@ extension SQLiteStore {
         let excluded = String(decoding: (try? JSONEncoder().encode(excludingTargets.sorted())) ?? Data("[]".utf8),
                               as: UTF8.self)
         return try perform("list due deliveries") { (connection) throws(StoreError) in
-            try connection.rows("""
-                \(OutboxSQL.selectWithNotice)
+            let rows = try connection.rows("""
+                \(OutboxSQL.selectPrefixed)
                 WHERE o.next_attempt_at_ms <= ?
                   AND substr(o.target, 1, instr(o.target || '@', '@') - 1) NOT IN (SELECT value FROM json_each(?))
                 ORDER BY o.next_attempt_at_ms, o.id LIMIT ?
                 """, [.integer(StoreTime.milliseconds(now)), .text(excluded), .integer(Int64(SQLiteStore.clampedFetch(limit)))],
                 operation: "list due deliveries", OutboxSQL.record)
+            return try OutboxSQL.withNotices(rows, connection, operation: "list due deliveries")
         }
     }
 
@@ -76,9 +106,10 @@ extension SQLiteStore {
     /// resumes. `limit` is clamped to `1...StoreLimits.maxDeliveriesPerFetch`.
     public func pendingDeliveries(limit: Int) throws(StoreError) -> [OutboxRecord] {
         try perform("list pending deliveries") { (connection) throws(StoreError) in
-            try connection.rows("\(OutboxSQL.selectWithNotice) ORDER BY o.next_attempt_at_ms, o.id LIMIT ?",
-                                [.integer(Int64(SQLiteStore.clampedFetch(limit)))],
-                                operation: "list pending deliveries", OutboxSQL.record)
+            let rows = try connection.rows("\(OutboxSQL.selectPrefixed) ORDER BY o.next_attempt_at_ms, o.id LIMIT ?",
+                                           [.integer(Int64(SQLiteStore.clampedFetch(limit)))],
+                                           operation: "list pending deliveries", OutboxSQL.record)
+            return try OutboxSQL.withNotices(rows, connection, operation: "list pending deliveries")
         }
     }
 

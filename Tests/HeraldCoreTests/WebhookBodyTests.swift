@@ -74,6 +74,34 @@ struct WebhookBodyTests {
         }
     }
 
+    /// The delivery engine reads a notice once for all its deliveries: one `Notice` used
+    /// for a group's, a batch's and every person's delivery in turn must give each the
+    /// bytes of its own fresh read (nothing of one delivery leaks into the next).
+    @Test func oneReadNoticeServesEveryDeliveryOfIt() throws {
+        let config = try TestConfig.load(#"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "ops", "url": "https://ops.example/hook", "secrets": [{"env": "S"}]}]}"#)
+        var rng = SplitMix64(seed: 0x0CE_0CE)
+        for _ in 0..<100 {
+            let n = JSONBytesWriterTests.randomNotification(&rng)
+            let data = NotificationJSON.data(n)
+            let notice = try #require(WebhookBody.Notice(data))
+            let ids = n.recipients.map(\.id)
+            let deliveries: [WebhookBody.Delivery] = [.init(target: "ops", audience: .group("g"), recipientIDs: nil, notifiedAt: Self.notifiedAt)]
+                + ids.map { .init(target: "ops", audience: .user($0), recipientIDs: [$0, "not-in-the-notice"], notifiedAt: Self.notifiedAt) }
+                + [.init(target: "ops", audience: .batch, recipientIDs: ids.reversed(), notifiedAt: Self.notifiedAt)]
+            for delivery in deliveries {
+                let reused = WebhookBody.body(notice: notice, delivery: delivery, config: config) { Self.link($0.user) }
+                let fresh = WebhookBody.body(notice: data, delivery: delivery, config: config) { Self.link($0.user) }
+                #expect(reused == fresh)
+                if case .user(let id) = delivery.audience {
+                    let document = try #require(try JSONSerialization.jsonObject(with: reused) as? [String: Any])
+                    let people = try #require(document["recipients"] as? [[String: Any]])
+                    #expect(people.map { $0["id"] as? String } == [id], "only the delivery's own person, unknown ids skipped")
+                    #expect(document["group"] == nil)
+                }
+            }
+        }
+    }
+
     @Test func aDocumentThatIsNoNoticeGivesNoBody() {
         let delivery = WebhookBody.Delivery(target: "ops", audience: .batch, recipientIDs: nil, notifiedAt: Self.notifiedAt)
         #expect(WebhookBody.body(notice: Data("[]".utf8), delivery: delivery, config: nil) { _ in nil } == nil)

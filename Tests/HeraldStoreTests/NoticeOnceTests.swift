@@ -41,4 +41,31 @@ struct NoticeOnceTests {
             #expect(back.recipients == ["u-1"] && back.body == nil && back.notice?.payload == notice.payload)
         }
     }
+
+    /// Rows of several notices, interleaved, each come back with their own notice (the
+    /// store reads each notice once per fetch, not once per row); a row whose notice is
+    /// no longer in the audit log comes back without one, for the engine to dead-letter.
+    @Test(arguments: StoreUnderTest.allCases) func interleavedRowsEachGetTheirOwnNotice(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
+            let (first, second) = (audit("n1", at: at(1)), audit("n2", at: at(2)))
+            try store.commit(CommitBatch(audit: [first, second], outbox: [
+                Self.bodiless("d1", notification: "n1"), Self.bodiless("d2", notification: "n2"),
+                Self.bodiless("d3", notification: "n1", recipients: ["u-1"]), Self.bodiless("d4", notification: "gone"),
+            ]))
+            let expected: [String: StoredNotice?] = [
+                "d1": StoredNotice(payload: first.payload, createdAt: at(1)), "d2": StoredNotice(payload: second.payload, createdAt: at(2)),
+                "d3": StoredNotice(payload: first.payload, createdAt: at(1)), "d4": nil,
+            ]
+            for rows in [try store.dueDeliveries(now: at(10), limit: 10), try store.pendingDeliveries(limit: 10)] {
+                #expect(rows.count == 4)
+                for row in rows { #expect(row.notice == expected[row.deliveryID]!, "\(row.deliveryID)") }
+            }
+            for id in ["d1", "d2", "d4"] {
+                #expect(try store.moveToDeadLetter(deliveryID: id, status: nil, error: "x", responseExcerpt: nil, at: at(20)))
+            }
+            let dead = try store.deadLetters(limit: 10).items.map(\.record)
+            #expect(dead.count == 3)
+            for record in dead { #expect(record.notice == expected[record.deliveryID]!, "\(record.deliveryID)") }
+        }
+    }
 }

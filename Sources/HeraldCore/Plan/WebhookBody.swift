@@ -36,39 +36,80 @@ public enum WebhookBody {
         public let transition: String
     }
 
+    /// A stored notice read once for all of its deliveries.
+    ///
+    /// Why: a notice to n people lists all n and has up to n per-person deliveries, so
+    /// reading the document per delivery made a fan-out O(n²) (≈ 62 s for 9,896 people,
+    /// issue #22's regression); the delivery engine keeps the last `Notice` it read.
+    public struct Notice: Sendable {
+        /// The document without `recipients` and `excluded`, which each body writes anew.
+        fileprivate let document: [String: JSONValue]
+        fileprivate let transition: String
+        fileprivate let episodeID: String
+        fileprivate let people: [JSONValue]
+        /// Position in `people` by user id, for deliveries that name their recipients.
+        fileprivate let positionByID: [String: Int]
+
+        /// Nil when `data` is not a notice document (never for rows this code wrote).
+        public init?(_ data: Data) {
+            guard case .object(var document)? = try? JSONValue.parse(data),
+                  case .string(let transition)? = document["transition"],
+                  case .object(let episode)? = document["episode"], case .string(let episodeID)? = episode["id"],
+                  case .array(let people)? = document["recipients"] else { return nil }
+            document["recipients"] = nil
+            document["excluded"] = nil
+            var positionByID: [String: Int] = [:]
+            positionByID.reserveCapacity(people.count)
+            for (position, person) in people.enumerated() {
+                if case .object(let fields) = person, case .string(let id)? = fields["id"] { positionByID[id] = position }
+            }
+            self.document = document
+            self.transition = transition
+            self.episodeID = episodeID
+            self.people = people
+            self.positionByID = positionByID
+        }
+
+        /// The recipients a delivery tells, in the delivery's order.
+        fileprivate func selected(_ ids: [String]?) -> [JSONValue] {
+            guard let ids else { return people }
+            return ids.compactMap { positionByID[$0].map { people[$0] } }
+        }
+    }
+
     /// The body, or nil when `notice` is not a notice document (never for rows this
     /// code wrote; the caller dead-letters such a row rather than send garbage). Without
     /// a config the recipients have no contact details.
     public static func body(notice: Data, delivery: Delivery, config: HeraldConfig?,
                             ackLink: (AckRequest) -> AckLink?) -> Data? {
-        guard case .object(var document)? = try? JSONValue.parse(notice),
-              case .string(let transition)? = document["transition"],
-              case .object(let episode)? = document["episode"], case .string(let episodeID)? = episode["id"],
-              case .array(let people)? = document["recipients"] else { return nil }
-        func link(_ user: String) -> AckLink? { ackLink(AckRequest(user: user, episodeID: episodeID, transition: transition)) }
-        document["excluded"] = nil
-        document["type"] = .string("herald.notification.\(transition)")
+        Notice(notice).map { body(notice: $0, delivery: delivery, config: config, ackLink: ackLink) }
+    }
+
+    /// The body of one delivery of a notice already read.
+    public static func body(notice: Notice, delivery: Delivery, config: HeraldConfig?,
+                            ackLink: (AckRequest) -> AckLink?) -> Data {
+        func link(_ user: String) -> AckLink? {
+            ackLink(AckRequest(user: user, episodeID: notice.episodeID, transition: notice.transition))
+        }
+        var document = notice.document
+        document["type"] = .string("herald.notification.\(notice.transition)")
         document["notifiedAt"] = .string(NotificationJSON.timestamp(delivery.notifiedAt))
         document["target"] = .string(delivery.target)
         if case .group(let id) = delivery.audience { document["group"] = .string(id) }
         if case .user(let id) = delivery.audience, let ack = link(id) { document["ack"] = ack.jsonValue }
-        document["recipients"] = .array(selected(people, delivery.recipientIDs).map { person in
+        let people = notice.selected(delivery.recipientIDs)
+        document["recipients"] = .array(people.map { person in
             recipient(person, target: delivery.target, config: config, link: link)
         })
-        var writer = JSONBytesWriter(capacity: notice.count + 512 * people.count)
+        var writer = JSONBytesWriter(capacity: Self.bytesBeforeRecipients + Self.bytesPerRecipient * people.count)
         writer.value(.object(document))
         return writer.data
     }
 
-    /// The notice's recipients this delivery tells, in the delivery's order.
-    private static func selected(_ people: [JSONValue], _ ids: [String]?) -> [JSONValue] {
-        guard let ids else { return people }
-        var byID: [String: JSONValue] = [:]
-        for person in people {
-            if case .object(let fields) = person, case .string(let id)? = fields["id"] { byID[id] = person }
-        }
-        return ids.compactMap { byID[$0] }
-    }
+    /// First guesses for the writer's buffer (it grows as needed): the notice fields, and
+    /// one recipient with contact details and an ack link.
+    static let bytesBeforeRecipients = 2048
+    static let bytesPerRecipient = 640
 
     /// One recipient with the webhook-only fields: contact details and the ack link.
     private static func recipient(_ person: JSONValue, target: String, config: HeraldConfig?,

@@ -116,7 +116,8 @@ struct ApiRoutes: Sendable {
         do {
             let page = try store.deadLetters(limit: paging.limit, after: paging.after)
             let (runtime, base) = (holder.snapshot, evaluation.publicURL.base)
-            let items = page.items.map { DeadLetterJSON.object($0) { DeliveryBody.data($0, runtime: runtime, publicURL: base) } }
+            let notices = LastNotice()
+            let items = page.items.map { DeadLetterJSON.object($0) { DeliveryBody.data($0, runtime: runtime, publicURL: base, notices: notices) } }
             respond(Self.json(["deadLetters": items, "next": page.next.map { $0 as Any } ?? NSNull()]))
         } catch {
             respond(Self.storeUnavailable(error))

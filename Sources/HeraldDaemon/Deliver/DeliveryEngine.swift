@@ -37,6 +37,8 @@ final class DeliveryEngine: @unchecked Sendable {
     private let client: WebhookClient
     let dispatcher: WebhookDispatcher
     private var timer: DispatchSourceTimer?
+    /// The notice whose rows are being sent, read once for all of them (on `queue`).
+    private let lastNotice = LastNotice()
     private let interval: DispatchTimeInterval
 
     // Confined to `queue`.
@@ -148,7 +150,7 @@ final class DeliveryEngine: @unchecked Sendable {
             return
         }
         guard !disabledTargets.contains(destination.target) else { return }
-        guard let body = DeliveryBody.data(row, runtime: runtime, publicURL: publicURL.base) else {
+        guard let body = DeliveryBody.data(row, runtime: runtime, publicURL: publicURL.base, notices: lastNotice) else {
             deadLetter(row, attempts: row.attempts, status: nil, reason: .noticeMissing,
                        error: "the notice '\(row.notificationID)' of this delivery is no longer in the audit log", excerpt: nil)
             return

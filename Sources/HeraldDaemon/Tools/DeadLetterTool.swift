@@ -10,8 +10,9 @@ public enum DeadLetterTool {
         LocalState.run(stateDirectory) { store in
             let page = try store.deadLetters(limit: min(limit, StoreLimits.maxPageSize))
             if json {
+                let notices = LastNotice()
                 let body = ExplanationRenderer.serialize(["deadLetters": page.items.map { entry in
-                    DeadLetterJSON.object(entry) { DeliveryBody.data($0, runtime: nil, publicURL: "") }
+                    DeadLetterJSON.object(entry) { DeliveryBody.data($0, runtime: nil, publicURL: "", notices: notices) }
                 }])
                 return String(decoding: body, as: UTF8.self) + "\n"
             }
