@@ -54,7 +54,7 @@ enum ExplainCommand {
         }
         let explanation = Explanation.run(events, config: config, state: state, now: now, silences: silences)
         if args.has("--json") {
-            Output.out(String(decoding: ExplanationRenderer.serialize(ExplanationRenderer.json(explanation)), as: UTF8.self) + "\n")
+            Output.out(String(decoding: ExplanationRenderer.serialize(ExplanationRenderer.json(explanation, config: config)), as: UTF8.self) + "\n")
         } else {
             Output.out(ExplanationRenderer.text(explanation, directory: config.directory, config: config))
         }

@@ -62,4 +62,35 @@ struct ChannelExampleTests {
         let text = ExplanationRenderer.text(explanation, directory: config.directory, config: config)
         #expect(text.contains("notify Maya Murphy <u-maya> via relation:primary_coordinator → no target; not sent: no contact 'ntfy' for target 'coordinator-phone'\n"), "\(text)")
     }
+
+    /// `explain --json` carries the same routes as the text form, per notice and per
+    /// recipient: the targets with their formats, and the targets that cannot reach them.
+    @Test func explainJSONCarriesTheRoutesOfEveryRecipient() throws {
+        let config = try ConfigLoader.load(try Fixtures.data("Config/examples/channels.json"))
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        let event = MetricEvent(id: "e-1", metric: "utilisation_variance", value: 12,
+                                subject: .init(id: "p-1001", type: "participant"), timestamp: at,
+                                relations: ["primary_coordinator": "u-maya"])
+        let json = ExplanationRenderer.json(Explanation.run([event], config: config, now: at), config: config)
+        let rules = try #require((json["steps"] as? [[String: Any]])?.first?["rules"] as? [[String: Any]])
+        func notice(_ rule: String) throws -> [String: Any] {
+            let entry = try #require(rules.first { $0["rule"] as? String == rule })
+            return try #require((entry["notifications"] as? [[String: Any]])?.first)
+        }
+        let managers = try #require(try notice("utilisation-variance-managers")["routes"] as? [[String: Any]])
+        let maya = try #require(managers.first { $0["user"] as? String == "u-maya" })
+        #expect(maya["targets"] as? [[String: String]] == [["target": "slack-managers", "format": "slack"]])
+        #expect((maya["notSent"] as? [Any])?.isEmpty == true)
+        #expect(managers.map { $0["user"] as? String } == (try notice("utilisation-variance-managers")["recipients"] as? [[String: Any]])?.map { $0["id"] as? String })
+        let coordinator = try #require(try notice("utilisation-variance-coordinator")["routes"] as? [[String: Any]])
+        #expect(coordinator.count == 1)
+        #expect(coordinator[0]["user"] as? String == "u-maya")
+        #expect((coordinator[0]["targets"] as? [Any])?.isEmpty == true)
+        #expect(coordinator[0]["notSent"] as? [[String: String]]
+            == [["target": "coordinator-phone", "reason": "no contact 'ntfy' for target 'coordinator-phone'"]])
+        // Without a config (a caller that has none) the notices are as before.
+        let bare = ExplanationRenderer.json(Explanation.run([event], config: config, now: at))
+        let bareRules = try #require((bare["steps"] as? [[String: Any]])?.first?["rules"] as? [[String: Any]])
+        #expect(bareRules.allSatisfy { (($0["notifications"] as? [[String: Any]]) ?? []).allSatisfy { $0["routes"] == nil } })
+    }
 }

@@ -23,7 +23,7 @@ struct ChannelGoldenTests {
 
     @Test func theHeadlineReadsAtAGlance() {
         let notice = ChannelNotice(webhookBody: ChannelFixture.body(ChannelFixture.notification(), target: "slack", config: ChannelFixture.loadConfig()))!
-        #expect(ChannelMessage.headline(notice) == "[30%] Utilisation variance for Pat Example (participant p-1001): 31 (threshold 30) — escalated")
+        #expect(ChannelMessage.headline(notice) == "[30%] Utilisation variance for Pat Example (participant p-1001): 31 (threshold 30) — escalated from 20%")
     }
 
     @Test func aResolvedAndAnAcknowledgedNoticeSayWhatHappened() {

@@ -62,7 +62,13 @@ struct ChannelShapeTests {
         #expect(request.idempotencyKey == "msg_0123456789abcdef")
         let body = F.json(request.body)
         #expect((body["thread"] as? [String: Any])?["threadKey"] as? String == "utilisation-variance/p-1001/1@1800000000000")
-        #expect((body["text"] as? String)?.hasPrefix("*[30%] Utilisation variance") == true)
+        #expect((body["fallbackText"] as? String)?.hasPrefix("[30%] Utilisation variance") == true)
+        // A card message (cardsV2 with one card of textParagraph widgets), not chat markup.
+        let card = try #require((body["cardsV2"] as? [[String: Any]])?.first)
+        #expect(card["cardId"] as? String == "herald-notice")
+        let widgets = try #require(((card["card"] as? [String: Any])?["sections"] as? [[String: Any]])?.first?["widgets"] as? [[String: Any]])
+        #expect((widgets.first?["textParagraph"] as? [String: Any])?["text"] as? String
+            == "<b>[30%] Utilisation variance for Pat Example (participant p-1001): 31 (threshold 30) — escalated from 20%</b>")
     }
 
     @Test func pagerDutyTriggersWithTheEpisodeAsDedupKey() throws {
@@ -73,7 +79,7 @@ struct ChannelShapeTests {
         #expect(body["dedup_key"] as? String == "utilisation-variance/p-1001/1@1800000000000")
         #expect(request.idempotencyKey == "utilisation-variance/p-1001/1@1800000000000")
         let payload = try #require(body["payload"] as? [String: Any])
-        #expect(payload["summary"] as? String == "[30%] Utilisation variance for Pat Example (participant p-1001): 31 (threshold 30) — escalated")
+        #expect(payload["summary"] as? String == "[30%] Utilisation variance for Pat Example (participant p-1001): 31 (threshold 30) — escalated from 20%")
         #expect(payload["source"] as? String == "herald")
         #expect(payload["severity"] as? String == "warning")
         #expect(payload["component"] as? String == "p-1001")
@@ -122,7 +128,7 @@ struct ChannelShapeTests {
         let body = F.json(try F.render(F.notification(recipients: olivia), target: "ntfy", audience: .user("u-olivia")).get().body)
         #expect(body["topic"] as? String == "olivia-alerts")
         #expect(body["priority"] as? Int == 4)
-        #expect(body["title"] as? String == "[30%] Utilisation variance for Pat Example (participant p-1001): 31 (threshold 30) — escalated")
+        #expect(body["title"] as? String == "[30%] Utilisation variance for Pat Example (participant p-1001): 31 (threshold 30) — escalated from 20%")
         let actions = try #require(body["actions"] as? [[String: Any]])
         #expect(actions.count == 1)
         #expect(actions[0]["action"] as? String == "view")
@@ -137,7 +143,7 @@ struct ChannelShapeTests {
 
     @Test func templateFillsStringsAsJSONStrings() throws {
         let body = F.json(try F.render(F.notification(subjectName: #"Pat "Quote" Example"#), target: "template").get().body)
-        #expect(body["summary"] as? String == #"[30%] Utilisation variance for Pat "Quote" Example (participant p-1001): 31 (threshold 30) — escalated"#)
+        #expect(body["summary"] as? String == #"[30%] Utilisation variance for Pat "Quote" Example (participant p-1001): 31 (threshold 30) — escalated from 20%"#)
         #expect(body["who"] as? String == "Olivia Owens, Adam Ahmed")
         #expect(body["value"] as? String == "31")
         #expect(body["fixed"] as? Int == 1)

@@ -42,11 +42,15 @@ enum ChannelFixture {
         let event = MetricEvent(id: "e-1", metric: "utilisation_variance", value: 31,
                                 subject: .init(id: "p-1001", type: "participant", name: subjectName), timestamp: at,
                                 relations: ["primary_coordinator": "u-sam"], labels: ["site": "north"])
+        // An escalated notice climbed from the tier below, as the evaluator reports it.
+        let previous = transition == .escalated && tier > 0
+            ? TierReference(index: tier - 1, name: tiers[tier - 1].0, threshold: tiers[tier - 1].1) : nil
         return HeraldCore.Notification(
             id: "n-1", ruleID: "utilisation-variance", ruleName: "Utilisation variance",
             tier: TierReference(index: tier, name: tiers[tier].0, threshold: tiers[tier].1), transition: transition,
             episode: 1, episodeID: "utilisation-variance/p-1001/1@1800000000000", event: event, recipients: people,
-            excluded: [], occurredAt: at, reason: actor == nil ? .value : .manual, actor: actor, escalationStep: nil)
+            excluded: [], occurredAt: at, reason: actor == nil ? .value : .manual, actor: actor, escalationStep: nil,
+            previousTier: previous)
     }
 
     /// The stored standard body of `n` for `target`'s batch delivery, with ack links.
@@ -59,12 +63,18 @@ enum ChannelFixture {
     }
 
     /// Renders `n` for `target` as the daemon does: the standard body, decoded, rendered.
+    /// With `told`, the notice's whole recipient list (the audit document's), so the
+    /// message can say who else was told, as the daemon renders it.
     static func render(_ n: HeraldCore.Notification, target id: String, config: HeraldConfig? = nil,
-                       audience: PlannedDelivery.Audience = .batch) -> Result<ChannelRequest, ChannelRenderError> {
+                       audience: PlannedDelivery.Audience = .batch, told: HeraldCore.Notification? = nil) -> Result<ChannelRequest, ChannelRenderError> {
         let config = config ?? loadConfig()
         let target = config.targets.first { $0.id == id }!
         let stored = body(n, target: id, config: config, audience: audience)
-        let notice = ChannelNotice(webhookBody: stored)!
+        var notice = ChannelNotice(webhookBody: stored)!
+        if let told {
+            let sample = ChannelNotice.ToldSample(noticeDocument: NotificationJSON.data(told))!
+            notice.alsoTold = sample.alsoTold(excluding: n.recipients.map(\.id))
+        }
         let context = ChannelContext.make(notice, target: target, config: config, deliveryID: "msg_0123456789abcdef",
                                           routingKey: "R0TARGETKEY00000000000000000000X")
         return ChannelRenderer.render(notice, standardBody: stored, context)

@@ -47,3 +47,37 @@ struct EvaluatorEdgeTests {
         #expect(after == ["r/p-1/1@1800000300000/1-firing-t0"])
     }
 }
+
+/// Issue #15: a notice says which tier it moved from, so a chat message can read
+/// "— escalated from 20%" without the receiver keeping history.
+struct PreviousTierTests {
+    @Test func escalatedAndDeescalatedNoticesNameTheTierTheyLeft() throws {
+        var rule = RuleSpec(tiers: EvaluatorConfig.threeTiers(.above))
+        rule.notifyDeescalated = true
+        var driver = EvaluatorDriver(try EvaluatorConfig.load([rule]))
+        let firing = try #require(driver.send(12, at: 0).notifications.first)
+        #expect(firing.transition == .firing && firing.previousTier == nil)
+        // warn → critical, skipping high: the notice names warn, not the skipped tier.
+        let escalated = try #require(driver.send(35, at: 1).notifications.first)
+        #expect(escalated.transition == .escalated)
+        #expect(escalated.previousTier == TierReference(index: 0, name: "warn", threshold: 10))
+        let down = try #require(driver.send(25, at: 2).notifications.first)
+        #expect(down.transition == .deescalated)
+        #expect(down.previousTier == TierReference(index: 2, name: "critical", threshold: 30))
+        let resolved = try #require(driver.send(1, at: 3).notifications.first)
+        #expect(resolved.transition == .resolved && resolved.previousTier == nil)
+    }
+
+    /// The audit document and every webhook carry it as `previousTier`, the same
+    /// `{index, name, threshold}` object as `tier`; notices without one leave it out.
+    @Test func theNotificationDocumentCarriesIt() throws {
+        var rule = RuleSpec(tiers: EvaluatorConfig.threeTiers(.above))
+        rule.notifyDeescalated = true
+        var driver = EvaluatorDriver(try EvaluatorConfig.load([rule]))
+        let firing = try #require(driver.send(12, at: 0).notifications.first)
+        #expect(NotificationJSON.object(firing)["previousTier"] == nil)
+        let escalated = try #require(driver.send(25, at: 1).notifications.first)
+        let shown = try #require(NotificationJSON.object(escalated)["previousTier"] as? [String: Any])
+        #expect(shown["name"] as? String == "warn" && shown["index"] as? Int == 0 && (shown["threshold"] as? NSNumber)?.doubleValue == 10)
+    }
+}

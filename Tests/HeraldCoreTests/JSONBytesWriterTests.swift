@@ -57,6 +57,8 @@ struct JSONBytesWriterTests {
             reason: maybe(NotificationReason.allCases.randomElement(using: &rng)!), actor: maybe(randomString(&rng)),
             escalationStep: maybe(Int.random(in: 1...20, using: &rng)))
         notification.unrouted = maybe(Bool.random(using: &rng))
+        notification.previousTier = maybe(TierReference(index: Int.random(in: 0...5, using: &rng), name: randomString(&rng),
+                                                        threshold: randomNumber(&rng)))
         return notification
     }
 

@@ -95,6 +95,7 @@ struct ReferenceNotification: Encodable {
     let id: String
     var notifiedAt: String?
     let occurredAt: String
+    let previousTier: Tier?
     let reason: String?
     var recipients: [Person]
     let rule: Ref
@@ -122,6 +123,7 @@ struct ReferenceNotification: Encodable {
         actor = n.actor
         escalationStep = n.escalationStep
         unrouted = n.unrouted
+        previousTier = n.previousTier.map { Tier(index: $0.index, name: $0.name, threshold: $0.threshold) }
     }
 
     func data() throws -> Data {
@@ -151,6 +153,9 @@ struct ReferenceNotification: Encodable {
         if let actor = n.actor { object["actor"] = actor }
         if let step = n.escalationStep { object["escalationStep"] = step }
         if let unrouted = n.unrouted { object["unrouted"] = unrouted }
+        if let previous = n.previousTier {
+            object["previousTier"] = ["index": previous.index, "name": previous.name, "threshold": previous.threshold] as [String: Any]
+        }
         return object
     }
 

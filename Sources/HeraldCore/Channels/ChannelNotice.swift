@@ -24,6 +24,8 @@ public struct ChannelNotice: Sendable, Equatable {
     public let ruleID: String
     public let ruleName: String
     public let tier: TierReference
+    /// The tier an escalated or de-escalated notice moved from.
+    public let previousTier: TierReference?
     public let episodeID: String
     public let episodeNumber: Int
     public let subject: MetricEvent.Subject
@@ -41,6 +43,9 @@ public struct ChannelNotice: Sendable, Equatable {
     public let topAckURL: String?
     /// The group whose channel this message goes to, if any.
     public let group: String?
+    /// Who else the notice told, beyond this delivery's people (the body names only
+    /// those): set by the daemon from the notice the audit log keeps; nil when unknown.
+    public var alsoTold: AlsoTold?
 
     /// The acknowledgement link to show: the message's own, else the only recipient's.
     public var ackURL: String? { topAckURL ?? (recipients.count == 1 ? recipients[0].ackURL : nil) }
@@ -59,6 +64,7 @@ public struct ChannelNotice: Sendable, Equatable {
         ruleName = rule["name"]?.stringValue ?? ruleID
         self.tier = TierReference(index: Int(tier["index"]?.numberValue ?? 0), name: tier["name"]?.stringValue ?? "",
                                   threshold: tier["threshold"]?.numberValue ?? 0)
+        previousTier = o["previousTier"]?.tierReference
         episodeID = episode["id"]?.stringValue ?? id
         episodeNumber = Int(episode["number"]?.numberValue ?? 0)
         self.subject = MetricEvent.Subject(id: subjectID, type: subject["type"]?.stringValue, name: subject["name"]?.stringValue)
@@ -73,6 +79,7 @@ public struct ChannelNotice: Sendable, Equatable {
         escalationStep = o["escalationStep"]?.numberValue.map { Int($0) }
         topAckURL = o["ack"]?.ackURL
         group = o["group"]?.stringValue
+        alsoTold = nil
         guard case .array(let people)? = o["recipients"] else { return nil }
         recipients = people.compactMap { item in
             guard case .object(let p) = item, let id = p["id"]?.stringValue else { return nil }
@@ -89,4 +96,8 @@ extension JSONValue {
         return members.compactMapValues(\.stringValue)
     }
     var ackURL: String? { if case .object(let a) = self { a["url"]?.stringValue } else { nil } }
+    var tierReference: TierReference? {
+        guard case .object(let t) = self, let name = t["name"]?.stringValue else { return nil }
+        return TierReference(index: Int(t["index"]?.numberValue ?? 0), name: name, threshold: t["threshold"]?.numberValue ?? 0)
+    }
 }

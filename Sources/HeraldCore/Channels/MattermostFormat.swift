@@ -13,7 +13,8 @@ enum MattermostFormat {
     }
 
     /// The Markdown message shared by Mattermost and Discord's embed: bold headline,
-    /// facts, the told list cut to fit `limit`, and the ack link.
+    /// facts, the told list cut to fit `limit`, who else was told, and the ack link (or
+    /// each person's own, "Acknowledge as …", in a message to several).
     static func markdownText(_ n: ChannelNotice, _ context: ChannelContext, limit: Int, includeTitle: Bool = true,
                              mention: (String) -> String) -> String {
         let esc = ChannelEscaping.markdown
@@ -23,12 +24,15 @@ enum MattermostFormat {
         if let text = message.text { parts.append(text) }
         parts.append(message.facts.map { "**\(esc($0.0)):** \(esc($0.1))" }.joined(separator: "\n"))
         let ack = message.ackURL.map { "[Acknowledge](\($0))" }
-        let fixed = parts.joined(separator: "\n\n").count + (ack.map { $0.count + 2 } ?? 0) + 2
+            ?? message.ackAsLine(limit: min(4000, limit / 3)) { "[\(esc($0.name))](\($1))" }
+        let also = message.alsoToldLine(limit: min(2000, limit / 4)) { "\(esc($0.name)) (\(esc($0.path)))" }
+        let fixed = parts.joined(separator: "\n\n").count + [ack, also].compactMap { $0.map { $0.count + 2 } }.reduce(0, +) + 2
         if !message.people.isEmpty {
             parts.append(message.toldLine(limit: max(40, limit - fixed)) { p in
                 (p.mention.map { mention($0) + " " } ?? "") + "\(esc(p.name)) (\(esc(p.path)))"
             })
         }
+        if let also { parts.append(also) }
         if let ack { parts.append(ack) }
         return Truncation.text(parts.joined(separator: "\n\n"), limit: limit)
     }

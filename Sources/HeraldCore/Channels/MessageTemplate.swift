@@ -52,7 +52,7 @@ public enum TemplateError: Error, Sendable, Equatable {
 
 /// The fields a template may use: `{{rule.name}}`, `{{event.labels.site}}`, …
 public enum TemplateField: Sendable, Equatable {
-    case ruleID, ruleName, tierName, tierThreshold, tierIndex, transition, reason, actor
+    case ruleID, ruleName, tierName, tierThreshold, tierIndex, tierPrevious, transition, reason, actor
     case eventValue, eventMetric, eventTimestamp, subjectID, subjectName, subjectType
     case episodeID, episodeNumber, noticeID, occurredAt, recipientsNames, recipientsCount, ackURL
     case headline, summary
@@ -62,7 +62,7 @@ public enum TemplateField: Sendable, Equatable {
     /// Fixed names, in the order the documentation lists them.
     public static let names: [(String, TemplateField)] = [
         ("rule.id", .ruleID), ("rule.name", .ruleName), ("tier.name", .tierName), ("tier.threshold", .tierThreshold),
-        ("tier.index", .tierIndex), ("transition", .transition), ("reason", .reason), ("actor", .actor),
+        ("tier.index", .tierIndex), ("tier.previous", .tierPrevious), ("transition", .transition), ("reason", .reason), ("actor", .actor),
         ("event.value", .eventValue), ("event.metric", .eventMetric), ("event.timestamp", .eventTimestamp),
         ("subject.id", .subjectID), ("subject.name", .subjectName), ("subject.type", .subjectType),
         ("episode.id", .episodeID), ("episode.number", .episodeNumber), ("notice.id", .noticeID),
@@ -87,7 +87,8 @@ public enum TemplateField: Sendable, Equatable {
         }
     }
 
-    /// The field's text for `n`; empty when the notice has none (no actor, no ack link).
+    /// The field's text for `n`; empty when the notice has none (no actor, no ack link,
+    /// no previous tier).
     func value(in n: ChannelNotice) -> String {
         switch self {
         case .ruleID: n.ruleID
@@ -95,6 +96,7 @@ public enum TemplateField: Sendable, Equatable {
         case .tierName: n.tier.name
         case .tierThreshold: JSONNumber.format(n.tier.threshold)
         case .tierIndex: String(n.tier.index)
+        case .tierPrevious: n.previousTier?.name ?? ""
         case .transition: n.transition.rawValue
         case .reason: n.reason ?? ""
         case .actor: n.actor ?? ""

@@ -1,6 +1,6 @@
 /// ntfy, published as JSON to the server's root URL (docs.ntfy.sh/publish, "Publish
 /// as JSON"): `topic`, `title`, `message`, `priority`, `tags`, and a `view` action
-/// that opens the ack page when there is one.
+/// that opens the ack page when there is one. Text is plain (no markup to escape).
 ///
 /// The topic is the person's `contact.ntfy` on a per-recipient target, else the
 /// target's `topic`. Priority: 5 for a critical tier, 3 for resolved, acknowledged and
@@ -10,8 +10,11 @@
 enum NtfyFormat {
     static let maxMessageBytes = 4096
     static let maxTitle = 250
-    /// ntfy allows at most three action buttons; Herald uses one.
+    /// ntfy allows at most three action buttons: one "Acknowledge", or in a message to
+    /// several people the first three people's own links.
     static let maxActions = 3
+    /// A button label longer than this is cut (phones show a short button).
+    static let maxActionLabel = 40
 
     static func render(_ n: ChannelNotice, _ context: ChannelContext) -> Result<ChannelRequest, ChannelRenderError> {
         guard let topic = context.personalDestination ?? context.options.topic, !topic.isEmpty else {
@@ -22,6 +25,7 @@ enum NtfyFormat {
         if let text = message.text { lines.append(text) }
         lines += message.facts.map { "\($0.0): \($0.1)" }
         if !message.people.isEmpty { lines.append(message.toldLine(limit: maxMessageBytes / 2) { "\($0.name) (\($0.path))" }) }
+        if let also = message.alsoToldLine(limit: maxMessageBytes / 4, person: { "\($0.name) (\($0.path))" }) { lines.append(also) }
         var body: [String: JSONValue] = [
             "topic": .string(topic),
             "title": .string(Truncation.text(message.title, limit: maxTitle)),
@@ -31,9 +35,16 @@ enum NtfyFormat {
         ]
         if let ack = message.ackURL {
             body["click"] = .string(ack)
-            body["actions"] = .array([.object(["action": .string("view"), "label": .string("Acknowledge"), "url": .string(ack)])])
+            body["actions"] = .array([view("Acknowledge", ack)])
+        } else if !message.ackLinks.isEmpty {
+            // A message to several: the first few people's own links (ntfy shows three).
+            body["actions"] = .array(message.ackLinks.prefix(maxActions).map { view("Ack as \($0.name)", $0.ackURL ?? "") })
         }
         return .success(ChannelRequest(body: JSONValue.object(body).jsonData, idempotencyKey: context.deliveryID))
+    }
+
+    static func view(_ label: String, _ url: String) -> JSONValue {
+        .object(["action": .string("view"), "label": .string(Truncation.text(label, limit: maxActionLabel)), "url": .string(url)])
     }
 
     static func priority(_ n: ChannelNotice, _ context: ChannelContext) -> Int {

@@ -29,9 +29,21 @@ enum PagerDutyFormat {
         if action(n.transition) == "trigger" {
             event["payload"] = payload(n, context)
             event["client"] = .string("Herald")
-            if let ack = n.ackURL { event["links"] = .array([.object(["href": .string(ack), "text": .string("Acknowledge in Herald")])]) }
+            if let links = links(ChannelMessage.build(n, context)) { event["links"] = links }
         }
         return .success(ChannelRequest(body: JSONValue.object(event).jsonData, idempotencyKey: dedup))
+    }
+
+    /// The ack link, or in a message to several people each one's own (at most
+    /// `ChannelMessage.maxAckLinks`): PagerDuty shows `links` on the alert.
+    static func links(_ message: ChannelMessage) -> JSONValue? {
+        if let ack = message.ackURL { return .array([link(ack, "Acknowledge in Herald")]) }
+        let people = message.ackLinks.prefix(ChannelMessage.maxAckLinks)
+        return people.isEmpty ? nil : .array(people.map { link($0.ackURL ?? "", "Acknowledge in Herald as \($0.name)") })
+    }
+
+    static func link(_ href: String, _ text: String) -> JSONValue {
+        .object(["href": .string(href), "text": .string(text)])
     }
 
     static func action(_ transition: Transition) -> String {
@@ -51,6 +63,11 @@ enum PagerDutyFormat {
             "recipients": .array(Array(listed)),
         ]
         if n.recipients.count > maxListedRecipients { details["recipients_omitted"] = .number(Double(n.recipients.count - maxListedRecipients)) }
+        if let others = n.alsoTold {
+            details["also_told"] = .array(others.people.map { .string("\($0.name) (\($0.path))") })
+            details["also_told_total"] = .number(Double(others.total))
+        }
+        if let previous = n.previousTier { details["previous_tier"] = .string(previous.name) }
         if let text = message.text { details["text"] = .string(text) }
         if !n.labels.isEmpty { details["labels"] = .object(n.labels.mapValues { .string($0) }) }
         if !n.relations.isEmpty { details["relations"] = .object(n.relations.mapValues { .string($0) }) }

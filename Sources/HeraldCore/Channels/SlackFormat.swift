@@ -1,5 +1,7 @@
 /// Slack incoming webhook: `text` (the fallback shown in notifications, always present:
-/// Slack answers `400 no_text` without it) and Block Kit `blocks` in mrkdwn.
+/// Slack answers `400 no_text` without it) and Block Kit `blocks` in mrkdwn: headline,
+/// the rule's text, facts, who was told (and who else, for a message to some of them),
+/// and the ack link — one, or each person's own in a message to several.
 ///
 /// Limits (api.slack.com, RECEIVERS.md): a section's text at most 3,000 characters,
 /// at most 50 blocks; `text` is cut by Slack beyond 40,000. Mentions are `<@U…>` from
@@ -21,7 +23,13 @@ enum SlackFormat {
                 (p.mention.map { "<@\(esc($0))> " } ?? "") + "\(esc(p.name)) (\(esc(p.path)))"
             }))
         }
+        if let also = message.alsoToldLine(limit: maxSectionText, person: { "\(esc($0.name)) (\(esc($0.path)))" }) {
+            blocks.append(section(also))
+        }
         if let ack = message.ackURL { blocks.append(section("<\(esc(ack))|Acknowledge>")) }
+        if let links = message.ackAsLine(limit: maxSectionText, link: { "<\(esc($1))|\(esc($0.name))>" }) {
+            blocks.append(section(links))
+        }
         var body: [String: JSONValue] = ["text": .string(Truncation.text(title, limit: maxText)),
                                          "blocks": .array(Array(blocks.prefix(maxBlocks)))]
         if let username = context.options.username { body["username"] = .string(username) }

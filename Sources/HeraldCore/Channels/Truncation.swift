@@ -28,21 +28,23 @@ public enum Truncation {
     }
 
     /// Items joined by `separator`, as many as fit in `limit` characters together
-    /// with the "… and N more" that names the rest.
-    public static func list(_ items: [String], separator: String, limit: Int) -> String {
+    /// with the "… and N more" that names the rest; `unlisted` counts further items not
+    /// given at all (a list bounded before it is written).
+    public static func list(_ items: [String], separator: String, limit: Int, unlisted: Int = 0) -> String {
         var joined = ""
         for (index, item) in items.enumerated() {
             let next = (joined.isEmpty ? "" : joined + separator) + item
-            let rest = items.count - index - 1
+            let rest = items.count - index - 1 + unlisted
             let tail = rest > 0 ? separator + more(rest) : ""
             if next.count + tail.count > limit {
-                let remaining = items.count - index
+                let remaining = items.count - index + unlisted
                 let note = (joined.isEmpty ? "" : separator) + more(remaining)
                 return joined.isEmpty ? text(more(remaining), limit: limit) : joined + note
             }
             joined = next
         }
-        return joined
+        guard unlisted > 0 else { return joined }
+        return joined.isEmpty ? text(more(unlisted), limit: limit) : joined + separator + more(unlisted)
     }
 
     /// `… and 3 more`.

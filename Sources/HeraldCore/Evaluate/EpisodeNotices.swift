@@ -17,7 +17,9 @@ struct EpisodeNotices {
     var escalationStep: Int?
 
     /// A notice to the people `resolution` found; they join the episode's `told`.
-    func tell(_ resolution: Resolution, _ transition: Transition, tier: Int, _ state: inout RuleState) -> Notification {
+    /// `previous` is the tier an escalated notice climbed from.
+    func tell(_ resolution: Resolution, _ transition: Transition, tier: Int, from previous: Int? = nil,
+              _ state: inout RuleState) -> Notification {
         let directory = config.directory
         let recipients = resolution.recipients.map { r in
             NotifiedPerson(id: directory.users[r.user].id, name: directory.users[r.user].name,
@@ -34,13 +36,13 @@ struct EpisodeNotices {
         }
         var known = Set(state.told)
         for person in recipients where known.insert(person.id).inserted { state.told.append(person.id) }
-        return notification(transition, tier: tier, recipients: recipients, excluded: excluded, &state)
+        return notification(transition, tier: tier, from: previous, recipients: recipients, excluded: excluded, &state)
     }
 
     /// A notice to everyone told in the episode who can still be reached: people
     /// removed from the directory or made inactive since are listed as excluded. Nil
     /// when nobody was told.
-    func toTold(_ transition: Transition, tier: Int, _ state: inout RuleState) -> Notification? {
+    func toTold(_ transition: Transition, tier: Int, from previous: Int? = nil, _ state: inout RuleState) -> Notification? {
         guard !state.told.isEmpty else { return nil }
         let directory = config.directory
         var recipients: [NotifiedPerson] = []
@@ -58,10 +60,10 @@ struct EpisodeNotices {
                 excluded.append(ExcludedPerson(id: user.id, name: user.name, path: path, reason: ExclusionReason.inactive.description))
             }
         }
-        return notification(transition, tier: tier, recipients: recipients, excluded: excluded, &state)
+        return notification(transition, tier: tier, from: previous, recipients: recipients, excluded: excluded, &state)
     }
 
-    private func notification(_ transition: Transition, tier: Int, recipients: [NotifiedPerson], excluded: [ExcludedPerson],
+    private func notification(_ transition: Transition, tier: Int, from previous: Int?, recipients: [NotifiedPerson], excluded: [ExcludedPerson],
                               _ state: inout RuleState) -> Notification {
         var recipients = recipients
         let unrouted = recipients.isEmpty
@@ -74,7 +76,8 @@ struct EpisodeNotices {
                             ruleID: rule.id, ruleName: rule.name, tier: tierRef, transition: transition,
                             episode: state.episode, episodeID: episodeID, event: event,
                             recipients: recipients, excluded: excluded, occurredAt: time, reason: reason, actor: actor,
-                            escalationStep: escalationStep, unrouted: unrouted ? true : nil)
+                            escalationStep: escalationStep, unrouted: unrouted ? true : nil,
+                            previousTier: previous.flatMap { reference(min($0, rule.tiers.count - 1)) })
     }
 
     /// The people of the `unrouted` fallback (rule's, else server's), who join the

@@ -96,11 +96,11 @@ struct RuleStep {
         case (let j?, let k?) where k > j:
             if !state.notifiedTiers.contains(k) { EscalationClock.clearAcknowledgement(&state) }
             let pending = (rule.cumulative ? Array(0...k) : [k]).filter { !state.notifiedTiers.contains($0) }
-            notifications += notifyTiers(pending, at: k, .escalated, &state)
+            notifications += notifyTiers(pending, at: k, .escalated, from: j, &state)
             EscalationClock.arm(&state, tier: k, of: rule, at: time)
         case (let j?, let k?) where k < j:
             state.tier = k
-            if rule.notifyDeescalated { notifications += notices.toTold(.deescalated, tier: k, &state).map { [$0] } ?? [] }
+            if rule.notifyDeescalated { notifications += notices.toTold(.deescalated, tier: k, from: j, &state).map { [$0] } ?? [] }
             EscalationClock.disarm(&state, at: time)
         case (let j?, nil):
             if rule.notifyResolved { notifications += notices.toTold(.resolved, tier: j, &state).map { [$0] } ?? [] }
@@ -129,7 +129,8 @@ struct RuleStep {
 
     /// Tells the audience of `tiers` (one notice, reported at tier `k`). For cumulative
     /// escalation people already told in this episode are left out.
-    private func notifyTiers(_ tiers: [Int], at k: Int, _ transition: Transition, _ state: inout RuleState) -> [Notification] {
+    private func notifyTiers(_ tiers: [Int], at k: Int, _ transition: Transition, from previous: Int? = nil,
+                             _ state: inout RuleState) -> [Notification] {
         state.tier = k
         guard !tiers.isEmpty else { return [] }
         var resolution = config.resolver.resolve(tiers.flatMap { rule.tiers[$0].notify }, requiredRights: rule.requiredRights, event: event)
@@ -142,7 +143,7 @@ struct RuleStep {
             if before > 0, resolution.recipients.isEmpty { return [] }
         }
         state.lastNoticeAt = time
-        return [notices.tell(resolution, transition, tier: k, &state)]
+        return [notices.tell(resolution, transition, tier: k, from: previous, &state)]
     }
 
     /// Repeats go only to audiences already told in this episode: after de-escalating

@@ -90,6 +90,9 @@ public struct Notification: Sendable, Equatable, Codable {
     /// `unrouted` fallback's people (or nobody, without one) and `excluded` says why the
     /// audience was empty. Nil for a normally routed notice.
     public var unrouted: Bool?
+    /// The tier the episode stood at before this notice, for `escalated` and
+    /// `deescalated` notices (`— escalated from 20%`); nil for every other notice.
+    public var previousTier: TierReference?
 
     public var subject: MetricEvent.Subject { event.subject }
 

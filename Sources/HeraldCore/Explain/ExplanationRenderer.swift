@@ -54,7 +54,7 @@ public enum ExplanationRenderer {
     }
 
     private static func recipientsText(_ notification: Notification, holds: Explanation.NoticeHolds?, indent: String,
-                                       directory: Directory?, routes: [String: (to: [String], not: [String])]? = nil) -> String {
+                                       directory: Directory?, routes: [String: ChannelReach.Routes]? = nil) -> String {
         var out = ""
         if let silence = holds?.silence {
             out += "\(indent)suppressed by silence \(silence.id) (\(silence.author): \(silence.comment)) until \(NotificationJSON.timestamp(silence.endsAt))\n"
@@ -71,8 +71,8 @@ public enum ExplanationRenderer {
             }
             if let until = quiet[person.id] { out += ", held by quiet hours until \(NotificationJSON.timestamp(until))" }
             if let route = routes?[person.id] {
-                out += " → " + (route.to.isEmpty ? "no target" : route.to.joined(separator: ", "))
-                if !route.not.isEmpty { out += "; not sent: " + route.not.joined(separator: ", ") }
+                out += " → " + (route.to.isEmpty ? "no target" : route.to.map(\.text).joined(separator: ", "))
+                if !route.notSent.isEmpty { out += "; not sent: " + route.notSent.map(\.reason).joined(separator: ", ") }
             } else if routes != nil {
                 out += " → no target"
             }
@@ -106,8 +106,10 @@ public enum ExplanationRenderer {
         return text
     }
 
-    /// Machine-readable form; the same shape `POST /v1/explain` answers with.
-    public static func json(_ explanation: Explanation) -> [String: Any] {
+    /// Machine-readable form; the same shape `POST /v1/explain` answers with. With
+    /// `config`, each notice lists per recipient the targets and formats it goes to
+    /// (`routes`), as the text form does.
+    public static func json(_ explanation: Explanation, config: HeraldConfig? = nil) -> [String: Any] {
         ["steps": explanation.steps.map { step -> [String: Any] in
             [
                 "index": step.index,
@@ -116,10 +118,10 @@ public enum ExplanationRenderer {
                 "labelMismatches": step.labelMismatches,
                 "rules": step.outcome.rules.map { rule -> [String: Any] in
                     var object = ruleJSON(rule)
-                    object["notifications"] = rule.notifications.map { noticeJSON($0, step.holds) }
+                    object["notifications"] = rule.notifications.map { noticeJSON($0, step.holds, config: config) }
                     let key = RuleStateKey(ruleID: rule.ruleID, subjectID: rule.subjectID)
                     if let forecast = step.forecasts.first(where: { $0.key == key }) {
-                        object["escalationForecast"] = ["notifications": forecast.notifications.map { noticeJSON($0, step.holds) },
+                        object["escalationForecast"] = ["notifications": forecast.notifications.map { noticeJSON($0, step.holds, config: config) },
                                                         "more": forecast.more] as [String: Any]
                     }
                     return object
@@ -143,9 +145,11 @@ public enum ExplanationRenderer {
     }
 
     /// A notice with what would hold it: `suppressedBy` (silence id) and `heldUntil`
-    /// (user id → end of their quiet hours).
-    static func noticeJSON(_ notification: Notification, _ holds: [String: Explanation.NoticeHolds]) -> [String: Any] {
+    /// (user id → end of their quiet hours); with `config`, its `routes`.
+    static func noticeJSON(_ notification: Notification, _ holds: [String: Explanation.NoticeHolds],
+                           config: HeraldConfig? = nil) -> [String: Any] {
         var object = NotificationJSON.object(notification)
+        if let config { object["routes"] = routesJSON(notification, config: config) }
         if let hold = holds[notification.id] {
             if let silence = hold.silence { object["suppressedBy"] = silence.id }
             if !hold.quiet.isEmpty {
@@ -153,6 +157,20 @@ public enum ExplanationRenderer {
             }
         }
         return object
+    }
+
+    /// One entry per recipient, in the notice's order: `{user, targets: [{target, format}],
+    /// notSent: [{target, reason}]}` (an empty `targets` is the text form's "no target").
+    static func routesJSON(_ notification: Notification, config: HeraldConfig) -> [[String: Any]] {
+        let routes = ChannelReach.routes(notification, config: config)
+        return notification.recipients.map { person in
+            let route = routes[person.id] ?? ChannelReach.Routes()
+            return [
+                "user": person.id,
+                "targets": route.to.map { ["target": $0.target, "format": $0.format.rawValue] },
+                "notSent": route.notSent.map { ["target": $0.target, "reason": $0.reason] },
+            ] as [String: Any]
+        }
     }
 
     static func tierJSON(_ tier: TierReference?) -> Any {

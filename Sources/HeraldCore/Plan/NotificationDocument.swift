@@ -49,6 +49,7 @@ struct NotificationDocument {
     let actor: String?
     let escalationStep: Int?
     let unrouted: Bool?
+    let previousTier: TierReference?
     var ack: AckLink?
     // Webhook-only fields.
     var type: String?
@@ -75,6 +76,7 @@ struct NotificationDocument {
         actor = n.actor
         escalationStep = n.escalationStep
         unrouted = n.unrouted
+        previousTier = n.previousTier
     }
 
     /// The document's bytes, written by `JSONBytesWriter` (see there why).
@@ -115,6 +117,7 @@ struct NotificationDocument {
         w.member("id", id)
         w.member("notifiedAt", ifPresent: notifiedAt)
         w.member("occurredAt", occurredAt)
+        if let previousTier { w.key("previousTier"); NotificationDocument.write(previousTier, to: &w) }
         w.member("reason", ifPresent: reason)
         w.key("recipients")
         w.beginArray()
@@ -139,14 +142,18 @@ struct NotificationDocument {
         NotificationDocument.write(subject, to: &w)
         w.member("target", ifPresent: target)
         w.key("tier")
+        NotificationDocument.write(tier, to: &w)
+        w.member("transition", transition)
+        w.member("type", ifPresent: type)
+        if let unrouted { w.key("unrouted"); w.bool(unrouted) }
+        w.endObject()
+    }
+
+    static func write(_ tier: TierReference, to w: inout JSONBytesWriter) {
         w.beginObject()
         w.member("index", tier.index)
         w.member("name", tier.name)
         w.member("threshold", tier.threshold)
-        w.endObject()
-        w.member("transition", transition)
-        w.member("type", ifPresent: type)
-        if let unrouted { w.key("unrouted"); w.bool(unrouted) }
         w.endObject()
     }
 

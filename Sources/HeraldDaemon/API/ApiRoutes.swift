@@ -68,7 +68,7 @@ struct ApiRoutes: Sendable {
         do {
             let events = try EventDecoder(maxBatch: config.server.maxBatchEvents).decode(request.body)
             let explanation = Explanation.run(events, config: config, state: state, now: Date(), silences: silences)
-            respond(Self.json(ExplanationRenderer.json(explanation)))
+            respond(Self.json(ExplanationRenderer.json(explanation, config: config)))
         } catch {
             respond(Self.response(for: error))
         }

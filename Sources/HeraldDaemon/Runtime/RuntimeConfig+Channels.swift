@@ -36,6 +36,9 @@ extension RuntimeConfig {
             }
         }
         settings.requiresSignature = target.format.requiresSecrets
+        let answers = target.format.answers
+        settings.responseRules = ResponseRules(deadLetterStatuses: answers.deadLetter, retryAfterBodyMember: answers.retryAfterBodyMember,
+                                               rateLimitWait: answers.rateLimitWait)
         settings.minInterval = target.rate?.interval
         let routingKey = target.channel.routingKey.flatMap(read)
         guard problems.isEmpty else { throw SecretProblems(lines: problems) }

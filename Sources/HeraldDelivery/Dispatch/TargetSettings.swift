@@ -17,6 +17,8 @@ public struct TargetSettings: Sendable {
     public var requiresSignature: Bool = true
     /// The body's media type; channel formats may send something other than JSON.
     public var contentType: String = "application/json"
+    /// The receiver's exceptions to the generic reading of answers (from its format).
+    public var responseRules: ResponseRules = .generic
     /// Least time between the starts of two requests to this target (its `rate`):
     /// jobs wait in the target's queue instead of bursting into the receiver's 429s.
     public var minInterval: TimeInterval?

@@ -198,12 +198,15 @@ public final class WebhookDispatcher: Sendable {
         started.forEach(attempt)
     }
 
-    /// The outcome of `response` for `job`: classification, then the target's policy.
+    /// The outcome of `response` for `job`: classification and the requested wait as the
+    /// target's receiver means them (`ResponseRules`), then the target's policy.
     static func outcome(for response: WebhookResponse, job: DeliveryJob, now: Date,
                         random: () -> Double) -> DeliveryOutcome {
-        let attemptClass = AttemptClass.classify(status: response.status, error: response.error)
+        let rules = job.target.responseRules
+        let attemptClass = rules.classify(status: response.status, error: response.error)
+        let wait = rules.requestedWait(status: response.status, retryAfter: response.retryAfter, body: response.excerpt, now: now)
         let decision = job.target.retryPolicy.decide(attemptClass, attemptsMade: job.attempts + 1, createdAt: job.createdAt,
-                                                     now: now, retryAfter: response.retryAfter, random: random)
+                                                     now: now, requestedWait: wait, random: random)
         switch decision {
         case .delivered:
             return .delivered(status: response.status ?? 0, duration: response.duration)

@@ -56,6 +56,13 @@ public struct RetryPolicy: Sendable, Equatable {
     /// ended as `result`. `random` must return a value in `0..<1`.
     public func decide(_ result: AttemptClass, attemptsMade: Int, createdAt: Date, now: Date,
                        retryAfter: String?, random: () -> Double) -> Decision {
+        decide(result, attemptsMade: attemptsMade, createdAt: createdAt, now: now,
+               requestedWait: RetryAfter.delay(retryAfter, now: now), random: random)
+    }
+
+    /// The same, with the receiver's requested wait already read (`ResponseRules`).
+    public func decide(_ result: AttemptClass, attemptsMade: Int, createdAt: Date, now: Date,
+                       requestedWait: TimeInterval?, random: () -> Double) -> Decision {
         switch result {
         case .delivered: return .delivered
         case .gone: return .disableTarget
@@ -64,7 +71,7 @@ public struct RetryPolicy: Sendable, Equatable {
             guard attemptsMade < maxAttempts else {
                 return .deadLetter(code: code, reason: "gave up after \(attemptsMade) attempts: \(reason)")
             }
-            let wait = delay(beforeAttempt: attemptsMade + 1, retryAfter: RetryAfter.delay(retryAfter, now: now), random: random)
+            let wait = delay(beforeAttempt: attemptsMade + 1, retryAfter: requestedWait, random: random)
             let at = now.addingTimeInterval(wait)
             guard at.timeIntervalSince(createdAt) <= maxAge else {
                 return .deadLetter(code: code, reason: "gave up after \(attemptsMade) attempts, next would exceed max age \(Int(maxAge))s: \(reason)")
