@@ -49,6 +49,20 @@ struct CommandLineTests {
         #expect(result.stdout.contains("resolved (tier 10%, episode 1"))
     }
 
+    /// `explain --json` names per recipient the targets and formats, like the text form.
+    @Test func explainJSONCarriesTheRoutes() throws {
+        let event = #"{"metric": "utilisation_variance", "value": 31, "subject": {"id": "p-1001"}, "relations": {"primary_coordinator": "u-chloe"}}"#
+        let result = try CommandRunner.herald(["explain", "--config", Fixtures.url("Config/examples/channels.json").path,
+                                               "--event", "-", "--json"], stdin: Data(event.utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let rules = ((object?["steps"] as? [[String: Any]])?.first?["rules"] as? [[String: Any]]) ?? []
+        let routes = rules.flatMap { (($0["notifications"] as? [[String: Any]]) ?? []).flatMap { ($0["routes"] as? [[String: Any]]) ?? [] } }
+        let chloe = try #require(routes.first { $0["user"] as? String == "u-chloe" })
+        #expect(chloe["targets"] as? [[String: String]] == [["target": "coordinator-phone", "format": "ntfy"]])
+        #expect(routes.contains { ($0["targets"] as? [[String: String]])?.contains(["target": "pagerduty", "format": "pagerduty"]) == true })
+    }
+
     @Test func explainReadsStdinAndKeepsStateAcrossRuns() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-explain-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

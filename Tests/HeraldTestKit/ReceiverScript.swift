@@ -13,7 +13,13 @@
 /// without a non-empty `text`, else 200 `ok`; `?limited=1` answers its first request
 /// 429 with `Retry-After: 1`), and `/v2/enqueue` (PagerDuty Events API v2: 202
 /// `{"status":"success","dedup_key":…}`, 400 `invalid event` for a missing routing key
-/// or an unknown `event_action`).
+/// or an unknown `event_action`), `/teams` (Power Automate: 202 for a `message` with an
+/// Adaptive Card attachment, else 400), `/discord` (204; 400 `{"code": 50006}` without
+/// `content` or `embeds`, or `content` over 2,000; `?limited=1` answers its first
+/// request 429 with the wait only in the JSON body, `retry_after: 1.5`, no header),
+/// `/mattermost` (200 `ok` with `text`, else 400), `/gchat` (Google Chat: 200 with the
+/// message for `text` or `cardsV2`, else 400; a `requestId` seen before returns the
+/// message created the first time).
 public let receiverScript = #"""
 import base64, hashlib, hmac, json, os, signal, sys, threading, time
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
@@ -26,7 +32,7 @@ port_file, log_file = sys.argv[1], sys.argv[2]
 bind_port = int(sys.argv[3])
 secrets = [base64.b64decode(s[len("whsec_"):]) for s in sys.argv[4:]]
 lock = threading.Lock()
-state = {"connections": 0, "counts": {}}
+state = {"connections": 0, "counts": {}, "gchat": {}}
 
 def verified_with(headers, body):
     content = (headers.get("webhook-id", "") + "." + headers.get("webhook-timestamp", "") + ".").encode() + body
@@ -38,6 +44,13 @@ def verified_with(headers, body):
             if version == "v1" and hmac.compare_digest(expected, signature):
                 found.append(index)
     return found
+
+def parse_object(body):
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -109,6 +122,41 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self.reply(202, json.dumps({"status": "success", "message": "Event processed",
                                             "dedup_key": event.get("dedup_key", "")}).encode(), [("Content-Type", "application/json")])
+        elif url.path == "/teams":
+            doc = parse_object(body)
+            attachments = doc.get("attachments")
+            card = attachments[0] if isinstance(attachments, list) and attachments and isinstance(attachments[0], dict) else {}
+            content = card.get("content") if isinstance(card.get("content"), dict) else {}
+            if doc.get("type") == "message" and card.get("contentType") == "application/vnd.microsoft.card.adaptive" \
+                    and content.get("type") == "AdaptiveCard" and isinstance(content.get("body"), list):
+                self.reply(202)
+            else:
+                self.reply(400, b"invalid adaptive card message")
+        elif url.path == "/discord":
+            doc = parse_object(body)
+            content = doc.get("content")
+            if query.get("limited") == ["1"] and count == 1:
+                self.reply(429, json.dumps({"message": "You are being rate limited.", "retry_after": 1.5, "global": False}).encode(),
+                           [("Content-Type", "application/json")])
+            elif not content and not doc.get("embeds"):
+                self.reply(400, json.dumps({"message": "Cannot send an empty message", "code": 50006}).encode(),
+                           [("Content-Type", "application/json")])
+            elif isinstance(content, str) and len(content) > 2000:
+                self.reply(400, json.dumps({"content": ["Must be 2000 or fewer in length."]}).encode(), [("Content-Type", "application/json")])
+            else:
+                self.reply(204)
+        elif url.path == "/mattermost":
+            text = parse_object(body).get("text")
+            self.reply(200, b"ok") if isinstance(text, str) and text else self.reply(400, b"Unable to parse incoming data")
+        elif url.path == "/gchat":
+            doc = parse_object(body)
+            request_id = query.get("requestId", [""])[0]
+            if not doc.get("text") and not doc.get("cardsV2"):
+                self.reply(400, json.dumps({"error": {"code": 400, "status": "INVALID_ARGUMENT"}}).encode(), [("Content-Type", "application/json")])
+            else:
+                with lock:
+                    name = state["gchat"].setdefault(request_id or str(count), "spaces/S/messages/m%d" % count)
+                self.reply(200, json.dumps({"name": name}).encode(), [("Content-Type", "application/json")])
         elif url.path == "/redirect":
             self.reply(302, b"", [("Location", "/ok")])
         else:

@@ -34,6 +34,11 @@ extension ChannelNotice {
         /// told); nil when it is not one.
         public init?(noticeDocument data: Data) {
             guard case .object(let o)? = try? JSONValue.parse(data), case .array(let recipients)? = o["recipients"] else { return nil }
+            self.init(recipients: recipients)
+        }
+
+        /// From a notice document's `recipients`, already parsed (`WebhookBody.Notice`).
+        init(recipients: [JSONValue]) {
             var people: [Person] = []
             for item in recipients.prefix(Self.sampleSize) {
                 guard case .object(let p) = item, let id = p["id"]?.stringValue else { continue }

@@ -49,6 +49,8 @@ public enum WebhookBody {
         fileprivate let people: [JSONValue]
         /// Position in `people` by user id, for deliveries that name their recipients.
         fileprivate let positionByID: [String: Int]
+        /// Who the notice told, bounded: channel messages say who else was told from it.
+        public let told: ChannelNotice.ToldSample
 
         /// Nil when `data` is not a notice document (never for rows this code wrote).
         public init?(_ data: Data) {
@@ -68,6 +70,7 @@ public enum WebhookBody {
             self.episodeID = episodeID
             self.people = people
             self.positionByID = positionByID
+            told = ChannelNotice.ToldSample(recipients: people)
         }
 
         /// The recipients a delivery tells, in the delivery's order.

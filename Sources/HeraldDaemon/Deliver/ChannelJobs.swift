@@ -9,18 +9,21 @@ import HeraldStore
 /// (like the address), so no receiver credential is ever stored with the row, and the
 /// `webhook-id` stays the row's delivery id for every format.
 enum ChannelJobs {
-    /// `body` is the row's standard body (`DeliveryBody`: written from the stored notice).
+    /// `body` is the row's standard body (`DeliveryBody`: written from the stored notice);
+    /// `told`, from the same notice, lets the message say who else was told (the body
+    /// names only this delivery's people).
     static func job(for row: OutboxRecord, body: Data, target id: String, settings: TargetSettings, url: URL,
-                    runtime: RuntimeConfig) -> Result<DeliveryJob, ChannelRenderError> {
+                    runtime: RuntimeConfig, told: ChannelNotice.ToldSample? = nil) -> Result<DeliveryJob, ChannelRenderError> {
         var target = settings
         target.url = url
         guard let definition = runtime.config.targets.first(where: { $0.id == id }), definition.format != .standard else {
             return .success(DeliveryJob(deliveryID: row.deliveryID, target: target, body: body, attempts: row.attempts, createdAt: row.createdAt))
         }
-        guard let notice = ChannelNotice(webhookBody: body) else {
+        guard var notice = ChannelNotice(webhookBody: body) else {
             return .failure(ChannelRenderError(code: "channel_body_unreadable",
                                                message: "the stored notice cannot be read to render format '\(definition.format.rawValue)'"))
         }
+        notice.alsoTold = told?.alsoTold(excluding: notice.recipients.map(\.id))
         let context = ChannelContext.make(notice, target: definition, config: runtime.config, deliveryID: row.deliveryID,
                                           routingKey: runtime.routingKeys[id])
         return ChannelRenderer.render(notice, standardBody: body, context).map { request in

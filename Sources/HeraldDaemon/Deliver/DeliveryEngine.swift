@@ -156,7 +156,10 @@ final class DeliveryEngine: @unchecked Sendable {
             return
         }
         let job: DeliveryJob
-        switch ChannelJobs.job(for: row, body: body, target: destination.target, settings: settings, url: url, runtime: runtime) {
+        // The notice was just read for the body: the cache answers without parsing again.
+        let told = row.notice.flatMap { lastNotice.parsed(row.notificationID, $0)?.told }
+        switch ChannelJobs.job(for: row, body: body, target: destination.target, settings: settings, url: url, runtime: runtime,
+                               told: told) {
         case .success(let rendered): job = rendered
         case .failure(let error):
             deadLetter(row, attempts: row.attempts, status: nil, reason: .invalidRequest, error: error.message, excerpt: nil)
