@@ -48,6 +48,12 @@ public enum Stylesheet {
     form.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;margin-bottom:1rem}
     form.filters label{margin:0}
     .muted{color:#57606a}
+    .panel{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:0 1rem 1rem;margin:1rem 0}
+    .state.silence-active{background:#fff8c5;color:#4d2d00}
+    .state.silence-pending{background:#ddf4ff;color:#0a3069}
+    .state.silence-expired{background:#eaeef2;color:#424a53}
+    .kind.action{font-weight:600;color:#6e3000}
+    ul.matches li{margin:.5rem 0}
     """
 
     /// `GET /assets/herald.css`, cacheable for an hour (it changes only with Herald).

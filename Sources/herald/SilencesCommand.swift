@@ -10,16 +10,17 @@ enum SilencesCommand {
                                [--rule ID [--config FILE]] [--subject ID] [--subject-type TYPE]
                                [--label NAME=VALUE]... [--starts TIMESTAMP] [--id ID] [--state-dir DIR | --url URL]
            herald silences expire SILENCE_ID [--state-dir DIR | --url URL]
-           herald silences delete SILENCE_ID [--state-dir DIR]
+           herald silences delete SILENCE_ID [--state-dir DIR | --url URL]
 
     A silence holds back notifications matching its rule, subject, subject type and
     labels (all given must match) from its start to its end: they are recorded in the
     audit log as suppressed, with the silence id, and not delivered. Same as
-    GET/POST /v1/silences and DELETE /v1/silences/{id} (which expires).
+    GET/POST /v1/silences and DELETE /v1/silences/{id} (which expires; with ?purge=true
+    it deletes, as `delete` does). Changes through --url are audited with the token's id.
 
     options:
       --state-dir DIR   the daemon's state directory (default $STATE_DIRECTORY or ./.herald-state)
-      --url URL         a running daemon instead (token: --token-file FILE or $HERALD_TOKEN; delete is local only)
+      --url URL         a running daemon instead (token: --token-file FILE or $HERALD_TOKEN, scope admin to change)
       --all             also list silences that have ended
       --json            print JSON (the API's form; usable as `herald explain --silences`)
       --label N=V       an event label the notification must carry; repeat for several
@@ -84,8 +85,12 @@ enum SilencesCommand {
         case "expire", "delete":
             guard let id = rest.first, !id.hasPrefix("--") else { throw UsageError("missing SILENCE_ID") }
             let args = try Arguments(Array(rest.dropFirst()), options: RemoteClient.options.union(["--state-dir"]), flags: [])
-            if verb == "expire", let client = try RemoteClient.from(args) {
+            if let client = try RemoteClient.from(args) {
                 let path = "/v1/silences/" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? id)
+                if verb == "delete" {
+                    return EpisodesCommand.report(client.send("DELETE", path, query: [URLQueryItem(name: "purge", value: "true")]), json: false,
+                                                  command: "silences") { _ in "deleted silence \(id)\n" }
+                }
                 return EpisodesCommand.report(client.send("DELETE", path), json: false, command: "silences") { _ in "expired \(id)\n" }
             }
             let directory = args.value("--state-dir")

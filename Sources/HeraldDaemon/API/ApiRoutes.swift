@@ -126,17 +126,10 @@ struct ApiRoutes: Sendable {
 
     private func retryDeadLetter(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
         let id = request.pathParameters["id"] ?? ""
-        do {
-            guard try store.requeueDeadLetter(deliveryID: id, now: Date()) else {
-                return respond(.error(status: 404, code: "unknown_dead_letter", message: "no dead letter '\(id)'"))
-            }
-            logger.notice("dead letter re-queued by the API", ["delivery.id": id])
-            // The row is back in the outbox: count it in its target's backlog (an
-            // operator's re-queue may take a target past its limit; that is their call).
-            if let depths = try? store.outboxDepthByTarget() { evaluation.backlog.seed(depths) }
-            respond(.json(status: 202, ["requeued": id]))
-        } catch {
-            respond(Self.storeUnavailable(error))
+        switch actions.retryDeadLetter(id: id, actor: operatorName(request), now: Date()) {
+        case .success: respond(.json(status: 202, ["requeued": id]))
+        case .failure(.unavailable(let error)): respond(Self.storeUnavailable(error))
+        case .failure(.exists), .failure(.unknown): respond(.error(status: 404, code: "unknown_dead_letter", message: "no dead letter '\(id)'"))
         }
     }
 

@@ -5,11 +5,13 @@ import HeraldStore
 import HeraldSupport
 import HeraldWeb
 
-/// The operator UI at `/ui/`: sign in with an API token (scope `read`; `admin` to act),
-/// held as an `HttpOnly; SameSite=Strict` session cookie; see the episodes with filters
-/// and acknowledge, give back or resolve them. Every state change is a POST carrying
-/// the session's form token, committed through the same path as the API and audited as
-/// `operator:<token id>`.
+/// The operator UI at `/ui/`: sign in with an API token, held as an `HttpOnly;
+/// SameSite=Strict` session cookie. Any token with the `read` scope may look at every
+/// page; acknowledging, giving back and resolving episodes needs `ack` (or `admin`);
+/// silences and dead-letter re-queues need `admin` — the scopes the API asks for the
+/// same changes. Every state change is a POST carrying the session's form token, made
+/// through the same path as the API and audited as `operator:<token id>`. The other
+/// pages are in `OperatorRoutes+*.swift`.
 struct OperatorRoutes: Sendable {
     let evaluation: EvaluationLoop
     let store: any StateStore
@@ -31,9 +33,40 @@ struct OperatorRoutes: Sendable {
         router.add("POST", "/ui/sign-in") { request, respond in signIn(request, respond) }
         router.add("POST", "/ui/sign-out") { request, respond in signOut(request, respond) }
         router.add("POST", "/ui/episodes/act") { request, respond in act(request, respond) }
+        router.add("GET", "/ui/audit") { request, respond in audit(request, respond) }
+        router.add("GET", "/ui/silences") { request, respond in silences(request, respond) }
         router.add("POST", "/ui/silences") { request, respond in silence(request, respond) }
+        router.add("POST", "/ui/silences/expire") { request, respond in expireSilence(request, respond) }
         router.add("GET", "/ui/dead-letters") { request, respond in deadLetters(request, respond) }
         router.add("POST", "/ui/dead-letters/retry") { request, respond in retry(request, respond) }
+        router.add("GET", "/ui/directory") { request, respond in directory(request, respond) }
+    }
+
+    /// The shared path of hand-made changes (also the API's).
+    var actions: OperatorActions { OperatorActions(evaluation: evaluation, store: store, logger: logger) }
+
+    /// What `session`'s token may change.
+    static func permissions(_ session: SessionTable.Session) -> OperatorPages.Permissions {
+        OperatorPages.Permissions(episodes: session.scopes.contains(ApiRoutes.Scope.ack), admin: session.scopes.contains(ApiRoutes.Scope.admin))
+    }
+
+    /// The form token of `session`'s pages.
+    func formToken(_ session: SessionTable.Session) -> String { forms.token(purpose: "ui", binding: session.id) }
+
+    /// The signed-in session, or nil after answering the redirect to the sign-in page.
+    func signedIn(_ request: HTTPRequest, _ respond: HTTPResponder) -> SessionTable.Session? {
+        guard let session = sessions.session(cookieHeader: request.header("cookie"), now: Date()) else {
+            respond(WebHeaders.seeOther("/ui/sign-in"))
+            return nil
+        }
+        return session
+    }
+
+    /// A page saying nothing changed, with a way back.
+    static func nothingChanged(_ message: String, status: Int, back: String) -> HTTPResponse {
+        WebPage(title: "Nothing was changed", body: [
+            Notice(.error, message).html, .element("a", [Attribute("href", back)], ["Back"]),
+        ]).response(status: status)
     }
 
     private var secure: Bool { publicURL.base.lowercased().hasPrefix("https://") }
@@ -67,9 +100,7 @@ struct OperatorRoutes: Sendable {
     }
 
     private func episodes(_ request: HTTPRequest, _ respond: HTTPResponder) {
-        guard let session = sessions.session(cookieHeader: request.header("cookie"), now: Date()) else {
-            return respond(WebHeaders.seeOther("/ui/sign-in"))
-        }
+        guard let session = signedIn(request, respond) else { return }
         let filter = (state: request.query["state"] ?? "open", rule: request.query["rule"] ?? "", subject: request.query["subject"] ?? "")
         let (state, config, _) = evaluation.snapshot()
         let views = EpisodeView.all(state, config: config).filter { view in
@@ -84,9 +115,8 @@ struct OperatorRoutes: Sendable {
                 delivery: deliverySummary(view), ruleID: view.key.ruleID, subjectID: view.key.subjectID)
         }
         let notice = request.query["done"].map { Notice(.ok, "Done: \($0).") }
-        respond(OperatorPages.episodes(Array(rows), filter: filter, formToken: forms.token(purpose: "ui", binding: session.id),
-                                       mayAct: session.scopes.contains(ApiRoutes.Scope.admin), who: session.tokenID,
-                                       notice: notice).response())
+        respond(OperatorPages.episodes(Array(rows), filter: filter, formToken: formToken(session), may: Self.permissions(session),
+                                       who: session.tokenID, notice: notice).response())
     }
 
     /// The newest notice's delivery status ("delivered", "pending", …), or "—".
@@ -98,13 +128,14 @@ struct OperatorRoutes: Sendable {
         return "\(entry.record.transition): \(status.overall.rawValue.replacingOccurrences(of: "_", with: " "))"
     }
 
-    /// The session and form of a state-changing POST by an admin, or nil after answering
-    /// the redirect (no session) or the 403 (no form token, or no admin scope).
-    private func adminForm(_ request: HTTPRequest, _ respond: HTTPResponder) -> (SessionTable.Session, FormBody)? {
-        guard let session = sessions.session(cookieHeader: request.header("cookie"), now: Date()) else {
-            respond(WebHeaders.seeOther("/ui/sign-in"))
-            return nil
-        }
+    /// What a state-changing POST needs: any session may act on episodes if its token
+    /// has `ack` or `admin`; silences and re-queues need `admin`.
+    enum Needs { case episodes, admin }
+
+    /// The session and form of a state-changing POST, or nil after answering the redirect
+    /// (no session), the 403 (no or wrong form token, or the token lacks the scope).
+    func changeForm(_ request: HTTPRequest, _ respond: HTTPResponder, needs: Needs) -> (SessionTable.Session, FormBody)? {
+        guard let session = signedIn(request, respond) else { return nil }
         guard let form = try? FormBody(request), forms.verify(form[FormToken.field], purpose: "ui", binding: session.id) else {
             respond(WebPage(title: "Please try again", body: [
                 "This form has expired, so nothing was changed. ",
@@ -112,68 +143,19 @@ struct OperatorRoutes: Sendable {
             ]).response(status: 403))
             return nil
         }
-        guard session.scopes.contains(ApiRoutes.Scope.admin) else {
-            respond(WebPage(title: "Not allowed", body: ["Changes need a token with the admin scope."]).response(status: 403))
+        let may = Self.permissions(session)
+        guard needs == .episodes ? may.episodes : may.admin else {
+            let scope = needs == .episodes ? "the ack or admin scope" : "the admin scope"
+            logger.notice("operator UI change refused for want of a scope", ["token.id": session.tokenID, "path": request.path])
+            respond(WebPage(title: "Not allowed", body: [.text("This change needs a token with \(scope); yours (\(session.tokenID)) may only do what its page shows.")])
+                .response(status: 403))
             return nil
         }
         return (session, form)
     }
 
-    private func deadLetters(_ request: HTTPRequest, _ respond: HTTPResponder) {
-        guard let session = sessions.session(cookieHeader: request.header("cookie"), now: Date()) else {
-            return respond(WebHeaders.seeOther("/ui/sign-in"))
-        }
-        guard let page = try? store.deadLetters(limit: Self.maxRows, after: nil) else {
-            return respond(WebPage(title: "Dead letters", body: ["Herald cannot read its store right now; try again in a minute."]).response(status: 503))
-        }
-        let rows = page.items.map { entry in
-            let d = entry.record
-            return OperatorPages.DeadLetterRow(id: d.deliveryID, target: d.target, notice: d.notificationID, attempts: String(d.attempts),
-                                               error: d.lastError, deadAt: EpisodeView.readable(d.deadAt))
-        }
-        let notice = request.query["done"].map { Notice(.ok, "Re-queued \($0): it will be sent again now.") }
-        respond(OperatorPages.deadLetters(rows, formToken: forms.token(purpose: "ui", binding: session.id),
-                                          mayAct: session.scopes.contains(ApiRoutes.Scope.admin), who: session.tokenID, notice: notice).response())
-    }
-
-    /// Puts a dead letter back in the outbox (same webhook id), as `POST /v1/dead-letters/{id}/retry`.
-    private func retry(_ request: HTTPRequest, _ respond: HTTPResponder) {
-        guard let (session, form) = adminForm(request, respond) else { return }
-        let id = form["id"] ?? ""
-        do {
-            guard try store.requeueDeadLetter(deliveryID: id, now: Date()) else {
-                return respond(WebPage(title: "Nothing was changed", body: ["There is no such dead letter (already retried?)."]).response(status: 404))
-            }
-            logger.notice("dead letter re-queued in the operator UI", ["delivery.id": id, "actor": "operator:\(session.tokenID)"])
-            respond(WebHeaders.seeOther("/ui/dead-letters?done=" + (id.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+#"))) ?? "")))
-        } catch {
-            respond(WebPage(title: "Nothing was changed", body: ["Herald cannot save changes right now; try again in a minute."]).response(status: 503))
-        }
-    }
-
-    /// A silence for one rule and subject, made from an episode's row.
-    private func silence(_ request: HTTPRequest, _ respond: HTTPResponder) {
-        guard let (session, form) = adminForm(request, respond) else { return }
-        let now = Date()
-        let body: [String: Any] = ["matcher": ["ruleID": form["rule"] ?? "", "subjectID": form["subject"] ?? ""],
-                                   "duration": form["duration"] ?? "1h", "author": "operator:\(session.tokenID)",
-                                   "comment": "from the operator UI"]
-        guard case .success(let silence) = SilenceJSON.parse(body, now: now, makeID: SilenceJSON.newID) else {
-            return respond(WebPage(title: "Nothing was changed", body: ["That silence is not valid."]).response(status: 400))
-        }
-        do {
-            _ = try store.addSilence(SilenceJSON.record(silence, createdAt: now))
-            evaluation.reloadSilences()
-            logger.notice("silence added in the operator UI", ["silence.id": silence.id, "author": silence.author])
-            respond(WebHeaders.seeOther("/ui/?done=silenced"))
-        } catch {
-            respond(WebPage(title: "Nothing was changed", body: ["Herald cannot save changes right now; try again in a minute."])
-                .response(status: 503))
-        }
-    }
-
     private func act(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
-        guard let (session, form) = adminForm(request, respond) else { return }
+        guard let (session, form) = changeForm(request, respond, needs: .episodes) else { return }
         let action: EpisodeAction
         switch form["action"] {
         case "acknowledge": action = .acknowledge
