@@ -30,7 +30,7 @@ extension OperatorPages {
             .element("button", [Attribute("type", "submit"), Attribute("class", "secondary")], ["Filter"]),
         ])
         let body = table(["Recorded", "What", "Rule", "Subject", "Tier", "Told / by", "Outcome"], rows.map { r in
-            [.text(r.at), .element("span", [Attribute("class", r.isAction ? "kind action" : "kind notice")], [.text(r.what)]),
+            [.text(r.at), .element("span", [Attribute("class", r.isAction ? "kind-action" : "kind-notice")], [.text(r.what)]),
              .text(r.rule), .text(r.subject), .text(r.tier), .text(r.who), .text(r.outcome)]
         })
         var page: [HTML] = [filters, body]

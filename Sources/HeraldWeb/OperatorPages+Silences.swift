@@ -1,5 +1,5 @@
-/// The silences page: what is held back now or soon (ended ones on request), a form to
-/// make a new silence and an Expire button on each one that has not ended — both for
+/// The silences page: what is held back now or soon (ended ones on request), then a form
+/// to make a new silence and an Expire button on each one that has not ended — both for
 /// tokens with the admin scope only, as in the API.
 extension OperatorPages {
     /// One silence, as text.
@@ -25,7 +25,6 @@ extension OperatorPages {
     public static func silences(_ rows: [SilenceRow], rules: [(String, String)], showEnded: Bool, formToken: String,
                                 may: Permissions, who: String, notice: Notice?) -> WebPage {
         var body: [HTML] = [notice?.html ?? .empty]
-        if may.admin { body.append(silenceForm(rules: rules, formToken: formToken)) }
         body.append(.element("h2", [], [showEnded ? "All silences" : "Active and pending silences"]))
         body.append(.element("p", [], [showEnded ? .element("a", [Attribute("href", "/ui/silences")], ["Hide ended silences"])
                                                   : .element("a", [Attribute("href", "/ui/silences?ended=1")], ["Show ended silences too"])]))
@@ -42,6 +41,7 @@ extension OperatorPages {
         if rows.isEmpty {
             body.append(.element("p", [Attribute("class", "muted")], [showEnded ? "No silences." : "Nothing is silenced now."]))
         }
+        if may.admin { body.append(silenceForm(rules: rules, formToken: formToken)) }
         return WebPage(title: "Silences", body: body, navigation: navigation(formToken: formToken, who: who, current: "/ui/silences"))
     }
 

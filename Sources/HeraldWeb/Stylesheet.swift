@@ -52,7 +52,7 @@ public enum Stylesheet {
     .state.silence-active{background:#fff8c5;color:#4d2d00}
     .state.silence-pending{background:#ddf4ff;color:#0a3069}
     .state.silence-expired{background:#eaeef2;color:#424a53}
-    .kind.action{font-weight:600;color:#6e3000}
+    .kind-action{font-weight:600;color:#6e3000}
     ul.matches li{margin:.5rem 0}
     """
 

@@ -7,11 +7,13 @@ prints one JSON object describing what it saw. Exits non-zero on any failure.
 Every wait is bounded; the browser is always quit.
 """
 import json, os, sys
+sys.dont_write_bytecode = True  # importing contrast.py leaves no __pycache__ in the tree
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from contrast import CONTRAST
 
 url, shots = sys.argv[1], sys.argv[2]
 options = Options()
@@ -39,6 +41,7 @@ try:
     button.send_keys("")
     seen["focused"] = driver.switch_to.active_element == button
     driver.save_screenshot(os.path.join(shots, "ack-page.png"))
+    seen["contrast_before"] = driver.execute_script(CONTRAST)
     button.click()
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "p.notice"))
     seen["notice"] = driver.find_element(By.CSS_SELECTOR, "p.notice").text
@@ -46,6 +49,7 @@ try:
     seen["url_after"] = driver.current_url
     seen["buttons_after"] = [b.text for b in driver.find_elements(By.TAG_NAME, "button")]
     driver.save_screenshot(os.path.join(shots, "ack-done.png"))
+    seen["contrast_after"] = driver.execute_script(CONTRAST)
 finally:
     driver.quit()
 print(json.dumps(seen))

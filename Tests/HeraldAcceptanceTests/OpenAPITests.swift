@@ -208,6 +208,12 @@ struct OpenAPITests {
         _ = try record("GET", "/v1/silences", "/v1/silences", token: F.readerToken)
         _ = try record("DELETE", "/v1/silences/{id}", "/v1/silences/s-doc")
         _ = try record("DELETE", "/v1/silences/{id}", "/v1/silences/s-none")
+        #expect(try record("DELETE", "/v1/silences/{id}", "/v1/silences/s-doc?purge=true").status == 204)
+        _ = try record("DELETE", "/v1/silences/{id}", "/v1/silences/s-doc?purge=maybe")
+        // The silence's audit records (added, expired, deleted) and the re-queue's.
+        let changes = try record("GET", "/v1/notifications", "/v1/notifications?rule=utilisation-variance&limit=50", token: F.readerToken)
+        let actions = Set((changes.json["notifications"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String })
+        #expect(actions.isSuperset(of: ["silence", "expire-silence", "delete-silence", "retry-dead-letter"]), "\(actions)")
 
         // Answers outside any operation.
         observed.component("NotFound", try HTTPClient.get(herald.url("/v1/nothing")))
@@ -217,7 +223,7 @@ struct OpenAPITests {
             observed.webhook(webhook)
         }
         let statuses = Set(observed.items.compactMap { $0["status"] as? Int })
-        #expect(statuses.isSuperset(of: [200, 201, 202, 400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429]))
+        #expect(statuses.isSuperset(of: [200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429]))
 
         let result = try Python.run(mode: "check", input: try observed.json())
         #expect(result.status == 0, "\(result.output)")

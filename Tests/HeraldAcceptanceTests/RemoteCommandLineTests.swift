@@ -3,7 +3,7 @@ import Testing
 import HeraldTestKit
 
 extension EscalationTests {
-    /// `herald episodes` and `herald dead-letters` against a running daemon (`--url`),
+    /// `herald episodes`, `herald dead-letters` and `herald silences` against a running daemon (`--url`),
     /// as an operator would use them from another machine.
     @Suite struct RemoteCLI {
         typealias K = EscalationKit
@@ -58,6 +58,20 @@ extension EscalationTests {
             let expire = try CommandRunner.herald(["silences", "expire", "cli-s1", "--url", url], environment: env)
             #expect(expire.stdout == "expired cli-s1\n", "\(expire.stderr)")
             #expect(try CommandRunner.herald(["silences", "list", "--url", url], environment: env).stdout == "no silences\n")
+            // Delete for good (DELETE ?purge=true): gone even from --all; a second time is the API's 404.
+            let delete = try CommandRunner.herald(["silences", "delete", "cli-s1", "--url", url], environment: env)
+            #expect(delete.status == 0 && delete.stdout == "deleted silence cli-s1\n", "\(delete.stderr)")
+            #expect(try CommandRunner.herald(["silences", "list", "--all", "--url", url], environment: env).stdout == "no silences\n")
+            let deleteAgain = try CommandRunner.herald(["silences", "delete", "cli-s1", "--url", url], environment: env)
+            #expect(deleteAgain.status == 1 && deleteAgain.stderr.contains("(unknown_silence, HTTP 404)"), "\(deleteAgain.stderr)")
+            let notAdmin = try CommandRunner.herald(["silences", "delete", "cli-s1", "--url", url], environment: ["HERALD_TOKEN": K.ackToken])
+            #expect(notAdmin.status == 1 && notAdmin.stderr.contains("(insufficient_scope, HTTP 403)"), "\(notAdmin.stderr)")
+            // Each change is in the audit log with the token that made it, newest first.
+            let changes = try K.audit(herald, subject: "p-cli").compactMap { entry -> String? in
+                guard entry["silence"] != nil else { return nil }
+                return "\(entry["action"] as? String ?? "?") \(entry["actor"] as? String ?? "?")"
+            }
+            #expect(changes == ["delete-silence operator:writer", "expire-silence operator:writer", "silence operator:writer"])
             #expect(herald.stop() == 0)
         }
     }

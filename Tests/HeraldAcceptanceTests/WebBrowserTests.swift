@@ -63,6 +63,12 @@ extension EscalationTests {
             #expect((seen["state_after"] as? String)?.hasPrefix("Acknowledged by") == true)
             #expect(seen["url_after"] as? String == url.absoluteString + "?done=acknowledge")
             #expect(seen["buttons_after"] as? [String] == ["Resolve"])
+            // Every text on the page, as drawn, against its background: WCAG 2.x, at least 4.5:1.
+            for key in ["contrast_before", "contrast_after"] {
+                let contrast = try #require(seen[key] as? [String: Any], "\(seen)")
+                #expect((contrast["count"] as? Int ?? 0) >= 8, "\(key): \(contrast)")
+                #expect(((contrast["worst"] as? [String: Any])?["ratio"] as? Double ?? 0) >= 4.5, "\(key): \(contrast)")
+            }
             // The timer stopped: the step due 8 s after firing never comes.
             #expect(try K.audit(herald, subject: "p-browser").contains { $0["action"] as? String == "acknowledge" })
             let episodes = try HTTPClient.get(herald.url("/v1/episodes?subject=p-browser"), token: K.writerToken)
@@ -73,7 +79,10 @@ extension EscalationTests {
             #expect(K.webhooks(receiver, subject: "p-browser", transition: "escalated").isEmpty)
             #expect(herald.stop() == 0)
         }
-            @Test func anOperatorSignsInSilencesAnEpisodeAndSignsOut() throws {
+        /// Sign in, silence an episode from its row (the next notice is held), make and
+        /// expire a silence on the silences page, look a person up, read the audit log,
+        /// sign out.
+        @Test func anOperatorSignsInSilencesAnEpisodeAndSignsOut() throws {
             let receiver = try PythonReceiver(secrets: [K.secret])
             let herald = try K.start(try K.config(receiver: receiver, after: "30s"))
             try AckPage.post(herald, value: 12, subject: "p-silence", name: "Sam Silva")
@@ -85,6 +94,22 @@ extension EscalationTests {
             #expect(seen["title"] as? String == "Episodes · Herald")
             #expect((seen["row"] as? String)?.contains("Sam Silva (p-silence)") == true)
             #expect(seen["notice"] as? String == "Done: silenced.")
+            // The silences page lists it; a second one is made with the form and expired.
+            #expect((seen["silences"] as? [String])?.contains { $0.contains("subject=p-silence") && $0.hasPrefix("active") } == true, "\(seen)")
+            #expect((seen["created"] as? String)?.hasPrefix("Silence created") == true, "\(seen)")
+            #expect((seen["expired"] as? String)?.hasPrefix("Silence expired") == true, "\(seen)")
+            #expect((seen["silences_after"] as? [String])?.contains { $0.contains("p-other") } == false, "\(seen)")
+            // The directory lookup, and the audit log with the changes made by hand.
+            #expect(seen["person"] as? String == "Maya Murphy (u-maya)", "\(seen)")
+            #expect((seen["reach"] as? [String])?.contains { $0.contains("tier 20%") && $0.contains("group:sc-managers") } == true, "\(seen)")
+            #expect((seen["audit_actions"] as? [String]).map { Array($0.prefix(3)) } == ["expire-silence", "silence", "silence"], "\(seen)")
+            // Every text on every page, as drawn, against its background: WCAG 2.x, at least 4.5:1.
+            let contrast = try #require(seen["contrast"] as? [String: [String: Any]])
+            #expect(Set(contrast.keys) == ["sign-in", "episodes", "silences", "directory", "audit", "dead-letters"])
+            for (page, measured) in contrast {
+                #expect((measured["count"] as? Int ?? 0) >= 3, "\(page): \(measured)")   // sign-in: heading, label, button
+                #expect(((measured["worst"] as? [String: Any])?["ratio"] as? Double ?? 0) >= 4.5, "\(page): \(measured)")
+            }
             #expect((seen["after_sign_out"] as? String)?.hasSuffix("/ui/sign-in") == true)
             #expect((seen["after_sign_out_ui"] as? String)?.hasSuffix("/ui/sign-in") == true)
             // The next notice (the value climbs to the 20% tier) is held by the silence.

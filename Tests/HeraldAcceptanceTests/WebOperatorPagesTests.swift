@@ -160,7 +160,7 @@ extension EscalationTests {
                                 "expire-silence operator:writer \(id)", "silence operator:writer \(id)"], "\(audit)")
             #expect(audit.allSatisfy { ($0["subject"] as? [String: Any])?["id"] as? String == "p-sil" })
             let auditPage = UI.text(try UI.raw(herald, "GET", "/ui/audit?subject=p-sil", cookie: cookie))
-            #expect(auditPage.contains(#"<span class="kind action">expire-silence</span>"#) && auditPage.contains("<td>operator:writer</td>"))
+            #expect(auditPage.contains(#"<span class="kind-action">expire-silence</span>"#) && auditPage.contains("<td>operator:writer</td>"))
             #expect(auditPage.contains("silence \(id) until "))
             #expect(herald.stop() == 0)
         }
@@ -186,8 +186,8 @@ extension EscalationTests {
             #expect(dead?["deliveryId"] as? String == id && dead?["notificationId"] as? String == letter["notificationId"] as? String)
             #expect(dead?["destination"] as? String == letter["destination"] as? String)
             let page = UI.text(try UI.raw(herald, "GET", "/ui/audit", cookie: cookie))
-            #expect(page.contains(#"<span class="kind action">retry-dead-letter</span>"#) && page.contains("webhook \(id) to "))
-            #expect(page.contains(#"<span class="kind notice">firing</span>"#))
+            #expect(page.contains(#"<span class="kind-action">retry-dead-letter</span>"#) && page.contains("webhook \(id) to "))
+            #expect(page.contains(#"<span class="kind-notice">firing</span>"#))
             #expect(try UI.raw(herald, "POST", "/ui/dead-letters/retry", cookie: cookie, form: Self.form([("csrf", csrf), ("id", "msg_none")])).status == 404)
             #expect(herald.stop() == 0)
         }

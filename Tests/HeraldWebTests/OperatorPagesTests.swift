@@ -93,7 +93,7 @@ struct OperatorPagesTests {
             OperatorPages.AuditRow(at: "t0", what: "firing", rule: "r", subject: "<s>", tier: "10%", who: "Ann", outcome: "delivered", isAction: false),
         ]
         let html = OperatorPages.audit(rows, filter: ("r", ""), older: "/ui/audit?rule=r&after=5", formToken: "T", who: "w").html.rendered
-        #expect(html.contains(#"<span class="kind action">silence</span>"#) && html.contains(#"<span class="kind notice">firing</span>"#))
+        #expect(html.contains(#"<span class="kind-action">silence</span>"#) && html.contains(#"<span class="kind-notice">firing</span>"#))
         #expect(html.contains("<td>operator:w</td>") && html.contains("&lt;s&gt;"))
         #expect(html.contains(#"<a href="/ui/audit?rule=r&amp;after=5">Older entries</a>"#))
         #expect(html.contains(#"<a href="/ui/audit" aria-current="page">Audit log</a>"#))
