@@ -41,10 +41,13 @@ extension EscalationTests {
             #expect(K.waitForWebhook(receiver, subject: "p-loud", transition: "firing") != nil)
             Thread.sleep(forTimeInterval: 0.5)
             #expect(K.webhooks(receiver, subject: "p-quiet").isEmpty)
+            // Newest first: the held notice, then the silence itself (made by the writer token).
             let audit = try K.audit(herald, subject: "p-quiet")
-            #expect(audit.count == 1)
+            #expect(audit.count == 2)
             #expect(audit.first?["transition"] as? String == "firing")
             #expect(audit.first?["suppressedBy"] as? String == "maint-1")
+            #expect(audit.last?["action"] as? String == "silence" && audit.last?["actor"] as? String == "operator:writer")
+            #expect((audit.last?["silence"] as? [String: Any])?["id"] as? String == "maint-1")
             #expect(try K.audit(herald, subject: "p-loud").first?["suppressedBy"] == nil)
 
             let expired = try HTTPClient.send("DELETE", herald.url("/v1/silences/maint-1"), token: K.writerToken)
