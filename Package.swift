@@ -18,6 +18,7 @@ let package = Package(
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // MARK: Pure core and shared support
         .target(name: "HeraldCore", swiftSettings: swiftSettings),
@@ -27,6 +28,8 @@ let package = Package(
         .target(name: "HeraldStore", dependencies: ["HeraldSupport", "CSQLite"], swiftSettings: swiftSettings),
         .target(name: "HeraldDelivery", dependencies: ["HeraldSupport", "CCurl", "COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "HeraldServer", dependencies: ["HeraldSupport", "CMicroHTTPD"], swiftSettings: swiftSettings),
+        // The PostgreSQL StateStore (issue #20): HeraldStore keeps the interface, this implements it.
+        .target(name: "HeraldPostgres", dependencies: ["HeraldStore", "HeraldSupport", "CPostgreSQL"], swiftSettings: swiftSettings),
 
         // MARK: Pages for people (HTML built escaped, forms, sessions, CSRF), mounted on HeraldServer's router
         .target(name: "HeraldWeb", dependencies: ["HeraldServer"], swiftSettings: swiftSettings),
@@ -44,7 +47,8 @@ let package = Package(
         // MARK: Tests
         .target(name: "HeraldTestKit", dependencies: ["HeraldCore"], path: "Tests/HeraldTestKit", swiftSettings: swiftSettings),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestKit"], swiftSettings: swiftSettings),
-        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldSupport", "HeraldPostgres", "HeraldTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldPostgresTests", dependencies: ["HeraldPostgres", "HeraldStore", "HeraldTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldServerTests", dependencies: ["HeraldServer", "HeraldSupport", "HeraldTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldSupport", "HeraldTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldDaemonTests", dependencies: ["HeraldDaemon", "HeraldCore", "HeraldStore", "HeraldSupport", "HeraldTestKit"], swiftSettings: swiftSettings),

@@ -209,6 +209,18 @@ public struct DeliveryOutcomeRecord: Sendable, Equatable {
     public var status: Int?
     public var error: String?
     public var at: Date
+
+    public init(deliveryID: String, notificationID: String, target: String, outcome: Outcome, attempts: Int,
+                status: Int?, error: String?, at: Date) {
+        self.deliveryID = deliveryID
+        self.notificationID = notificationID
+        self.target = target
+        self.outcome = outcome
+        self.attempts = attempts
+        self.status = status
+        self.error = error
+        self.at = at
+    }
 }
 
 /// One page of a newest-first listing. `next` is the cursor to pass as `after` for the
@@ -216,16 +228,31 @@ public struct DeliveryOutcomeRecord: Sendable, Equatable {
 public struct StorePage<Item: Sendable>: Sendable {
     public var items: [Item]
     public var next: Int64?
+
+    public init(items: [Item], next: Int64?) {
+        self.items = items
+        self.next = next
+    }
 }
 
 /// An audit record with its position in the log (the cursor used for paging).
 public struct AuditEntry: Sendable, Equatable {
     public var cursor: Int64
     public var record: AuditRecord
+
+    public init(cursor: Int64, record: AuditRecord) {
+        self.cursor = cursor
+        self.record = record
+    }
 }
 
 /// A dead letter with its position in the list (the cursor used for paging).
 public struct DeadLetterEntry: Sendable, Equatable {
     public var cursor: Int64
     public var record: DeadLetterRecord
+
+    public init(cursor: Int64, record: DeadLetterRecord) {
+        self.cursor = cursor
+        self.record = record
+    }
 }

@@ -2,10 +2,10 @@ public import Foundation
 
 /// Herald's durable state as the daemon sees it: what one commit makes durable, what a
 /// start-up loads, the outbox the deliverer drains, dead letters, silences, the audit
-/// log and a readiness probe. `SQLiteStore` is the first implementation; a second one
-/// (PostgreSQL, for several daemons sharing one state, issue #20) implements the same
-/// requirements and runs the same contract tests (Tests/HeraldStoreTests,
-/// `StoreUnderTest`).
+/// log and a readiness probe. `SQLiteStore` is the first implementation; the second,
+/// `PostgresStore` (target HeraldPostgres, for several daemons sharing one state, issue
+/// #20), implements the same requirements and runs the same contract tests
+/// (Tests/HeraldStoreTests, `StoreUnderTest`). HeraldStore never imports it.
 ///
 /// Every requirement is synchronous and may be called from any thread; every failure is
 /// a `StoreError` with a stable code. Listings are bounded by `StoreLimits`. Ordering,

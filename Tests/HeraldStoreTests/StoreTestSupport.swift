@@ -1,4 +1,6 @@
 import Foundation
+import HeraldPostgres
+import HeraldTestKit
 import Testing
 @testable import HeraldStore
 
@@ -12,11 +14,14 @@ func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
 
 /// The `StateStore` implementations the contract tests run against: a test written
 /// `@Test(arguments: StoreUnderTest.allCases)` that reaches its store only through
-/// `withStore` checks the protocol's contract, not one implementation. A second store
-/// (PostgreSQL, issue #20) adds its case here and runs the same tests. Tests of what
-/// only SQLite has (migrations, WAL checkpoints, test hooks) use `SQLiteStore` directly.
+/// `withStore` checks the protocol's contract, not one implementation. `postgresql` runs
+/// each test on a fresh database of the test kit's throw-away server (`TemporaryPostgres`,
+/// one server per test run). Tests of what only one store has (SQLite's migrations, WAL
+/// checkpoints and test hooks; PostgreSQL's schema guard, in HeraldPostgresTests) use the
+/// store type directly.
 enum StoreUnderTest: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
+    case postgresql
 
     var testDescription: String { rawValue }
 
@@ -27,8 +32,18 @@ enum StoreUnderTest: String, CaseIterable, Sendable, CustomTestStringConvertible
             try withTemporaryDirectory { directory in
                 try body(try SQLiteStore(directory: directory, synchronous: .normal))
             }
+        case .postgresql:
+            try withPostgresStore(body)
         }
     }
+}
+
+/// Runs `body` with a PostgreSQL store on a fresh database, dropped afterwards.
+func withPostgresStore<T>(_ body: (PostgresStore) throws -> T) throws -> T {
+    let server = try TemporaryPostgres.shared()
+    let database = try server.createDatabase()
+    defer { server.drop(database.name) }
+    return try body(try PostgresStore(url: database.url, connections: 2))
 }
 
 /// Runs `body` with a SQLite store opened in a fresh temporary directory.

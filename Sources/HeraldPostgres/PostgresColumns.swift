@@ -1,0 +1,118 @@
+import Foundation
+import HeraldStore
+
+/// How store records map to PostgreSQL columns. The schema mirrors SQLite's
+/// (`HeraldStore/Migrations.swift`) so both stores read the same way: every time is a
+/// BIGINT of milliseconds since 1970 UTC in a column ending `_ms`, every JSON document
+/// the core owns is BYTEA, never parsed by SQL.
+enum PostgresColumns {
+    /// Nearest millisecond, as SQLite's store rounds (a whole-millisecond Date round-trips).
+    static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    static func date(_ row: PostgresRow, _ column: Int) -> Date {
+        Date(timeIntervalSince1970: Double(row.int64(column)) / 1000)
+    }
+
+    static func time(_ date: Date) -> PostgresValue { .integer(milliseconds(date)) }
+
+    /// The `recipients` column: a JSON array of user ids, NULL for all of the notice's.
+    static func recipients(_ ids: [String]?) -> PostgresValue {
+        guard let ids, let data = try? JSONEncoder().encode(ids) else { return .null }
+        return .text(String(decoding: data, as: UTF8.self))
+    }
+
+    static func recipients(_ text: String?) -> [String]? {
+        guard let text else { return nil }
+        return try? JSONDecoder().decode([String].self, from: Data(text.utf8))
+    }
+
+    /// A JSON array of strings as one parameter (`jsonb_array_elements_text($n::jsonb)`):
+    /// a set of values in one statement without building SQL from them.
+    static func jsonArray(_ values: some Sequence<String>) -> PostgresValue {
+        let data = (try? JSONEncoder().encode(Array(values))) ?? Data("[]".utf8)
+        return .text(String(decoding: data, as: UTF8.self))
+    }
+
+    /// The joined notice at columns `first` (payload) and `first + 1` (time), if any.
+    static func notice(_ row: PostgresRow, from first: Int) -> StoredNotice? {
+        guard let payload = row.optionalBytes(first) else { return nil }
+        return StoredNotice(payload: payload, createdAt: date(row, first + 1))
+    }
+}
+
+/// Outbox rows: columns, parameter values, reading.
+enum OutboxColumns {
+    static let names = """
+        delivery_id, notification_id, target, body, recipients, created_at_ms, next_attempt_at_ms,
+        attempts, last_status, last_error
+        """
+    static let insert = "INSERT INTO outbox (\(names)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+
+    /// `names` of `outbox o` and its notice from `audit a`, read only for rows without a body.
+    static let selectWithNotice = """
+        SELECT o.delivery_id, o.notification_id, o.target, o.body, o.recipients, o.created_at_ms,
+            o.next_attempt_at_ms, o.attempts, o.last_status, o.last_error, a.payload, a.created_at_ms
+        FROM outbox o LEFT JOIN audit a ON o.body IS NULL AND a.notification_id = o.notification_id
+        """
+
+    static func values(_ delivery: OutboxRecord) -> [PostgresValue] {
+        [.text(delivery.deliveryID), .text(delivery.notificationID), .text(delivery.target), .bytes(delivery.body),
+         PostgresColumns.recipients(delivery.recipients), PostgresColumns.time(delivery.createdAt),
+         PostgresColumns.time(delivery.nextAttemptAt), .integer(delivery.attempts), .integer(delivery.lastStatus),
+         .text(delivery.lastError)]
+    }
+
+    /// A row selected with `names` (or `selectWithNotice`, whose notice columns follow).
+    static func record(_ row: PostgresRow) -> OutboxRecord {
+        OutboxRecord(deliveryID: row.text(0), notificationID: row.text(1), target: row.text(2), body: row.optionalBytes(3),
+                     recipients: PostgresColumns.recipients(row.optionalText(4)),
+                     createdAt: PostgresColumns.date(row, 5), nextAttemptAt: PostgresColumns.date(row, 6),
+                     attempts: row.int(7), lastStatus: row.optionalInt(8), lastError: row.optionalText(9),
+                     notice: row.columnCount > 11 ? PostgresColumns.notice(row, from: 10) : nil)
+    }
+}
+
+/// Dead-letter rows.
+enum DeadLetterColumns {
+    static let names = """
+        delivery_id, notification_id, target, body, recipients, created_at_ms, attempts, last_status, last_error,
+        response_excerpt, dead_at_ms
+        """
+    static let insert = "INSERT INTO dead_letter (\(names)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+
+    /// `names` of `dead_letter d` and its notice from `audit a`; the FROM clause included.
+    static let joined = """
+        d.delivery_id, d.notification_id, d.target, d.body, d.recipients, d.created_at_ms, d.attempts,
+        d.last_status, d.last_error, d.response_excerpt, d.dead_at_ms, a.payload, a.created_at_ms
+        FROM dead_letter d LEFT JOIN audit a ON d.body IS NULL AND a.notification_id = d.notification_id
+        """
+
+    static func values(_ dead: DeadLetterRecord) -> [PostgresValue] {
+        [.text(dead.deliveryID), .text(dead.notificationID), .text(dead.target), .bytes(dead.body),
+         PostgresColumns.recipients(dead.recipients), PostgresColumns.time(dead.createdAt), .integer(dead.attempts),
+         .integer(dead.lastStatus), .text(dead.lastError), .bytes(dead.responseExcerpt), PostgresColumns.time(dead.deadAt)]
+    }
+
+    static func record(_ row: PostgresRow, from first: Int) -> DeadLetterRecord {
+        DeadLetterRecord(deliveryID: row.text(first), notificationID: row.text(first + 1), target: row.text(first + 2),
+                         body: row.optionalBytes(first + 3), recipients: PostgresColumns.recipients(row.optionalText(first + 4)),
+                         createdAt: PostgresColumns.date(row, first + 5), attempts: row.int(first + 6),
+                         lastStatus: row.optionalInt(first + 7), lastError: row.text(first + 8),
+                         responseExcerpt: row.optionalBytes(first + 9), deadAt: PostgresColumns.date(row, first + 10),
+                         notice: row.columnCount > first + 12 ? PostgresColumns.notice(row, from: first + 11) : nil)
+    }
+}
+
+/// Audit rows.
+enum AuditColumns {
+    static let names = "id, notification_id, rule_id, subject_id, transition, tier, created_at_ms, payload, suppressed"
+
+    static func entry(_ row: PostgresRow) -> AuditEntry {
+        AuditEntry(cursor: row.int64(0), record: AuditRecord(
+            notificationID: row.text(1), ruleID: row.text(2), subjectID: row.text(3), transition: row.text(4),
+            tier: row.optionalText(5), createdAt: PostgresColumns.date(row, 6), payload: row.bytes(7),
+            suppressed: row.optionalText(8)))
+    }
+}

@@ -1,0 +1,143 @@
+import HeraldStore
+
+/// The PostgreSQL schema and how it evolves, and the guard that keeps an old and a new
+/// Herald from both writing to it.
+///
+/// Tables mirror SQLite's (`HeraldStore/Migrations.swift` describes each); ids that page
+/// listings are identity columns, text keys compare byte-wise (`COLLATE "C"`) so orders
+/// match SQLite's whatever the database's locale.
+///
+/// **Migrations** run at open, all pending ones in ONE transaction under a transaction
+/// advisory lock (`migrationLock`): instances starting together migrate once, the others
+/// wait and find the work done; a failure leaves the previous version intact (PostgreSQL's
+/// DDL is transactional). A database newer than the code is refused (`schema_too_new`).
+///
+/// **Guard** (GoAlert's `engine_processing_versions` idea): every write transaction first
+/// reads `herald_schema.version` `FOR SHARE` and refuses unless it is this code's version.
+/// A migration updates that row, so it waits for the writes in flight, and every write an
+/// old binary starts afterwards sees the new version and fails with `schema_too_new`
+/// (503 and /readyz not ready) instead of writing rows the new schema does not expect.
+enum PostgresSchema {
+    /// `pg_advisory_xact_lock` key of the migration ("HRLD" in ASCII): an arbitrary
+    /// constant that other applications sharing the database are unlikely to use.
+    static let migrationLock: Int64 = 0x4852_4C44
+
+    /// The ordered migrations; migration `n` (1-based) brings the schema to version `n`.
+    /// Never edit a shipped migration: append a new one.
+    static let all: [[String]] = [
+        // 1: everything SQLite's schema 5 holds.
+        [
+            """
+            CREATE TABLE rule_state (
+                rule_id TEXT COLLATE "C" NOT NULL, subject_id TEXT COLLATE "C" NOT NULL, state BYTEA NOT NULL,
+                PRIMARY KEY (rule_id, subject_id))
+            """,
+            "CREATE TABLE seen_event (event_id TEXT PRIMARY KEY, seen_at_ms BIGINT NOT NULL)",
+            "CREATE INDEX seen_event_by_time ON seen_event (seen_at_ms)",
+            """
+            CREATE TABLE audit (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, notification_id TEXT NOT NULL UNIQUE,
+                rule_id TEXT NOT NULL, subject_id TEXT NOT NULL, transition TEXT NOT NULL, tier TEXT,
+                created_at_ms BIGINT NOT NULL, payload BYTEA NOT NULL, suppressed TEXT)
+            """,
+            "CREATE INDEX audit_by_subject ON audit (subject_id, id)",
+            "CREATE INDEX audit_by_rule ON audit (rule_id, id)",
+            """
+            CREATE TABLE outbox (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, delivery_id TEXT NOT NULL UNIQUE,
+                notification_id TEXT NOT NULL, target TEXT NOT NULL, body BYTEA, recipients TEXT,
+                created_at_ms BIGINT NOT NULL, next_attempt_at_ms BIGINT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0, last_status INTEGER, last_error TEXT)
+            """,
+            "CREATE INDEX outbox_due ON outbox (next_attempt_at_ms, id)",
+            "CREATE INDEX outbox_by_notification ON outbox (notification_id)",
+            """
+            CREATE TABLE dead_letter (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, delivery_id TEXT NOT NULL UNIQUE,
+                notification_id TEXT NOT NULL, target TEXT NOT NULL, body BYTEA, recipients TEXT,
+                created_at_ms BIGINT NOT NULL, attempts INTEGER NOT NULL, last_status INTEGER,
+                last_error TEXT NOT NULL, response_excerpt BYTEA, dead_at_ms BIGINT NOT NULL)
+            """,
+            "CREATE INDEX dead_letter_by_notification ON dead_letter (notification_id)",
+            """
+            CREATE TABLE delivery_outcome (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, delivery_id TEXT NOT NULL,
+                notification_id TEXT NOT NULL, target TEXT NOT NULL, outcome TEXT NOT NULL,
+                attempts INTEGER NOT NULL, status INTEGER, error TEXT, at_ms BIGINT NOT NULL)
+            """,
+            "CREATE INDEX delivery_outcome_by_notification ON delivery_outcome (notification_id, id)",
+            "CREATE TABLE write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms BIGINT NOT NULL)",
+            """
+            CREATE TABLE silences (
+                id TEXT COLLATE "C" PRIMARY KEY, body BYTEA NOT NULL, starts_at_ms BIGINT NOT NULL,
+                ends_at_ms BIGINT NOT NULL, created_at_ms BIGINT NOT NULL)
+            """,
+            "CREATE INDEX silences_by_end ON silences (ends_at_ms)",
+            """
+            CREATE TABLE scim_resource (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL,
+                body BYTEA NOT NULL, updated_at_ms BIGINT NOT NULL, UNIQUE (kind, id))
+            """,
+            """
+            CREATE TABLE directory_audit (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at_ms BIGINT NOT NULL, actor TEXT NOT NULL,
+                operation TEXT NOT NULL, kind TEXT NOT NULL, resource_id TEXT NOT NULL, detail BYTEA NOT NULL)
+            """,
+        ],
+    ]
+
+    /// The version a fresh database reaches.
+    static var latestVersion: Int { all.count }
+
+    static let versionTable = """
+        CREATE TABLE IF NOT EXISTS herald_schema (
+            id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)
+        """
+
+    /// Brings the database to `target` in one transaction; returns the version found.
+    static func migrate(_ pool: PostgresPool, to target: Int = latestVersion) throws(PostgresError) -> Int {
+        precondition((0...latestVersion).contains(target), "no migration \(target)")
+        return try pool.transaction(operation: "migrate") { (connection) throws(PostgresError) in
+            try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(migrationLock)], operation: "migrate")
+            try connection.execute(versionTable, operation: "migrate")
+            let current = try version(connection)
+            guard current <= latestVersion else {
+                throw PostgresError(sqlState: nil, message: "database schema version \(current) is newer than this Herald knows (\(latestVersion))",
+                                    operation: "migrate", kind: .schemaTooNew)
+            }
+            guard current < target else { return current }
+            for version in (current + 1)...target {
+                for sql in all[version - 1] { try connection.execute(sql, operation: "migrate to \(version)") }
+            }
+            try setVersion(connection, target)
+            return current
+        }
+    }
+
+    /// The recorded version; 0 for a database Herald has not written yet.
+    static func version(_ connection: PostgresConnection) throws(PostgresError) -> Int {
+        try connection.firstRow("SELECT version FROM herald_schema WHERE id = 1", operation: "read schema version") {
+            $0.int(0)
+        } ?? 0
+    }
+
+    static func setVersion(_ connection: PostgresConnection, _ version: Int) throws(PostgresError) {
+        try connection.run("""
+            INSERT INTO herald_schema (id, version) VALUES (1, $1)
+            ON CONFLICT (id) DO UPDATE SET version = excluded.version
+            """, [.integer(version)], operation: "set schema version")
+    }
+
+    /// The guard: inside a write transaction, holds the version row shared and refuses
+    /// unless the database is at `expected` (this code's version).
+    static func guardVersion(_ connection: PostgresConnection, expected: Int,
+                             operation: String) throws(PostgresError) {
+        let found = try connection.firstRow("SELECT version FROM herald_schema WHERE id = 1 FOR SHARE",
+                                            operation: operation) { $0.int(0) } ?? 0
+        guard found != expected else { return }
+        throw PostgresError(sqlState: nil, message: found > expected
+                                ? "database schema version \(found) is newer than this Herald's (\(expected)): another Herald upgraded it; this one stops writing"
+                                : "database schema version \(found) is older than this Herald's (\(expected))",
+                            operation: operation, kind: .schemaTooNew)
+    }
+}

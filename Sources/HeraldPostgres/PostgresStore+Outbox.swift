@@ -1,0 +1,142 @@
+public import Foundation
+public import HeraldStore
+import HeraldSupport
+
+extension PostgresStore {
+    /// Deliveries due at `now`, earliest first, leaving out targets (the part before any
+    /// '@') in `excludingTargets`, at most `limit` clamped to `1...StoreLimits.maxDeliveriesPerFetch`.
+    public func dueDeliveries(now: Date, limit: Int, excludingTargets: Set<String>) throws(StoreError) -> [OutboxRecord] {
+        try read("list due deliveries") { (connection) throws(PostgresError) in
+            try connection.rows("""
+                \(OutboxColumns.selectWithNotice)
+                WHERE o.next_attempt_at_ms <= $1
+                  AND split_part(o.target, '@', 1) NOT IN (SELECT jsonb_array_elements_text($2::jsonb))
+                ORDER BY o.next_attempt_at_ms, o.id LIMIT $3
+                """, [PostgresColumns.time(now), PostgresColumns.jsonArray(excludingTargets.sorted()),
+                      .integer(Self.clampedFetch(limit))], operation: "list due deliveries", OutboxColumns.record)
+        }
+    }
+
+    public func pendingDeliveries(limit: Int) throws(StoreError) -> [OutboxRecord] {
+        try read("list pending deliveries") { (connection) throws(PostgresError) in
+            try connection.rows("\(OutboxColumns.selectWithNotice) ORDER BY o.next_attempt_at_ms, o.id LIMIT $1",
+                                [.integer(Self.clampedFetch(limit))], operation: "list pending deliveries", OutboxColumns.record)
+        }
+    }
+
+    @discardableResult
+    public func recordAttempt(deliveryID: String, attempts: Int, nextAttemptAt: Date,
+                              lastStatus: Int?, lastError: String?) throws(StoreError) -> Bool {
+        try write("record delivery attempt") { (connection) throws(PostgresError) in
+            try connection.run("""
+                UPDATE outbox SET attempts = $1, next_attempt_at_ms = $2, last_status = $3, last_error = $4
+                WHERE delivery_id = $5
+                """, [.integer(attempts), PostgresColumns.time(nextAttemptAt), .integer(lastStatus), .text(lastError),
+                      .text(deliveryID)], operation: "record delivery attempt") == 1
+        }
+    }
+
+    /// Removes delivered rows and records their outcomes in one transaction. Each row is
+    /// deleted with RETURNING, so of two instances finishing the same delivery only one
+    /// records an outcome.
+    @discardableResult
+    public func markDelivered(_ deliveries: [DeliveredRecord]) throws(StoreError) -> Int {
+        try write("mark delivered") { (connection) throws(PostgresError) in
+            var marked = 0
+            for item in deliveries {
+                guard let delivery = try Self.takeFromOutbox(item.deliveryID, connection) else { continue }
+                try Self.recordOutcome(.delivered, delivery, attempts: delivery.attempts + 1, status: item.status,
+                                       error: nil, at: item.at, connection)
+                marked += 1
+            }
+            return marked
+        }
+    }
+
+    public func outboxDepth() throws(StoreError) -> Int {
+        try read("count outbox") { (connection) throws(PostgresError) in
+            try connection.firstRow("SELECT count(*) FROM outbox", operation: "count outbox") { $0.int(0) } ?? 0
+        }
+    }
+
+    public func outboxDepthByTarget() throws(StoreError) -> [String: Int] {
+        try read("count outbox by target") { (connection) throws(PostgresError) in
+            let rows = try connection.rows("SELECT split_part(target, '@', 1) AS t, count(*) FROM outbox GROUP BY t",
+                                           operation: "count outbox by target") { ($0.text(0), $0.int(1)) }
+            return Dictionary(rows, uniquingKeysWith: +)
+        }
+    }
+
+    // MARK: - Dead letters
+
+    @discardableResult
+    public func moveToDeadLetter(deliveryID: String, status: Int?, error: String,
+                                 responseExcerpt: Data?, at: Date) throws(StoreError) -> Bool {
+        let excerpt = responseExcerpt.map { Data($0.prefix(SharedLimits.responseExcerptBytes)) }
+        return try write("dead-letter delivery") { (connection) throws(PostgresError) in
+            guard let delivery = try Self.takeFromOutbox(deliveryID, connection) else { return false }
+            let dead = DeadLetterRecord(deliveryID: deliveryID, notificationID: delivery.notificationID, target: delivery.target,
+                                        body: delivery.body, recipients: delivery.recipients, createdAt: delivery.createdAt,
+                                        attempts: delivery.attempts + 1, lastStatus: status, lastError: error,
+                                        responseExcerpt: excerpt, deadAt: at)
+            try connection.run(DeadLetterColumns.insert, DeadLetterColumns.values(dead), operation: "dead-letter delivery")
+            try Self.recordOutcome(.deadLettered, delivery, attempts: dead.attempts, status: status, error: error, at: at, connection)
+            return true
+        }
+    }
+
+    public func deadLetters(limit: Int, after cursor: Int64?) throws(StoreError) -> StorePage<DeadLetterEntry> {
+        let size = Self.clampedPageSize(limit)
+        let rows = try read("list dead letters") { (connection) throws(PostgresError) in
+            try connection.rows("SELECT d.id, \(DeadLetterColumns.joined) WHERE d.id < $1 ORDER BY d.id DESC LIMIT $2",
+                                [.integer(cursor ?? Int64.max), .integer(size + 1)], operation: "list dead letters") {
+                DeadLetterEntry(cursor: $0.int64(0), record: DeadLetterColumns.record($0, from: 1))
+            }
+        }
+        return Self.page(rows, size: size, cursor: \.cursor)
+    }
+
+    @discardableResult
+    public func requeueDeadLetter(deliveryID: String, now: Date) throws(StoreError) -> Bool {
+        try write("requeue dead letter") { (connection) throws(PostgresError) in
+            guard let dead = try connection.firstRow("DELETE FROM dead_letter WHERE delivery_id = $1 RETURNING \(DeadLetterColumns.names)",
+                                                     [.text(deliveryID)], operation: "requeue dead letter",
+                                                     { DeadLetterColumns.record($0, from: 0) }) else { return false }
+            let delivery = OutboxRecord(deliveryID: dead.deliveryID, notificationID: dead.notificationID, target: dead.target,
+                                        body: dead.body, recipients: dead.recipients, createdAt: dead.createdAt, nextAttemptAt: now)
+            try connection.run(OutboxColumns.insert, OutboxColumns.values(delivery), operation: "requeue dead letter")
+            try Self.recordOutcome(.requeued, delivery, attempts: dead.attempts, status: dead.lastStatus,
+                                   error: dead.lastError, at: now, connection)
+            return true
+        }
+    }
+
+    // MARK: - Shared steps (inside a transaction)
+
+    static func clampedFetch(_ limit: Int) -> Int { min(max(limit, 1), StoreLimits.maxDeliveriesPerFetch) }
+
+    static func clampedPageSize(_ limit: Int) -> Int { min(max(limit, 1), StoreLimits.maxPageSize) }
+
+    /// Cuts a result fetched with `size + 1` rows into a page and its next cursor.
+    static func page<Item>(_ rows: [Item], size: Int, cursor: KeyPath<Item, Int64>) -> StorePage<Item> {
+        guard rows.count > size else { return StorePage(items: rows, next: nil) }
+        let items = Array(rows.prefix(size))
+        return StorePage(items: items, next: items.last?[keyPath: cursor])
+    }
+
+    /// Deletes one outbox row and returns it; nil when it is not (or no longer) there.
+    static func takeFromOutbox(_ deliveryID: String, _ connection: PostgresConnection) throws(PostgresError) -> OutboxRecord? {
+        try connection.firstRow("DELETE FROM outbox WHERE delivery_id = $1 RETURNING \(OutboxColumns.names)",
+                                [.text(deliveryID)], operation: "take from outbox", OutboxColumns.record)
+    }
+
+    static func recordOutcome(_ outcome: DeliveryOutcomeRecord.Outcome, _ delivery: OutboxRecord, attempts: Int,
+                              status: Int?, error: String?, at: Date, _ connection: PostgresConnection) throws(PostgresError) {
+        try connection.run("""
+            INSERT INTO delivery_outcome (delivery_id, notification_id, target, outcome, attempts, status, error, at_ms)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """, [.text(delivery.deliveryID), .text(delivery.notificationID), .text(delivery.target), .text(outcome.rawValue),
+                  .integer(attempts), .integer(status), .text(error), PostgresColumns.time(at)],
+            operation: "record delivery outcome")
+    }
+}

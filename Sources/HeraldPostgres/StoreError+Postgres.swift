@@ -1,0 +1,24 @@
+public import HeraldStore
+
+extension StoreError {
+    /// A PostgreSQL failure as the store's stable code: the daemon answers 503 for the
+    /// environment ones (`isUnavailable`: a lost connection, a standby, a full disk, an
+    /// exhausted pool) exactly as it does for SQLite's. The SQLSTATE stays in the message.
+    public init(_ error: PostgresError) {
+        let code: StoreError.Code = switch error.kind {
+        case .connection: .io
+        case .retryable, .busy: .busy
+        case .constraint: .constraint
+        case .readonly: .readonly
+        case .full: .full
+        case .noMemory: .noMemory
+        case .overloaded: .overloaded
+        case .corrupt: .corrupt
+        case .misuse: .misuse
+        case .schemaTooNew: .schemaTooNew
+        case .other: .other
+        }
+        let state = error.sqlState.map { " (SQLSTATE \($0))" } ?? ""
+        self.init(code: code, operation: error.operation, message: error.message + state)
+    }
+}

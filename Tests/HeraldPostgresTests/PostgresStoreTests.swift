@@ -1,0 +1,127 @@
+import Foundation
+import HeraldStore
+import HeraldTestKit
+import Testing
+@testable import HeraldPostgres
+
+/// What only the PostgreSQL store has (its contract behaviour runs in HeraldStoreTests):
+/// migrations shared by instances starting together, the schema-version guard that stops
+/// an outdated instance from writing, several instances on one database, and recovery
+/// from lost connections.
+struct PostgresStoreTests {
+    /// A fresh database (name and URL) on the shared test server, dropped afterwards.
+    func withDatabase<T>(_ body: (TemporaryPostgres, String, String) throws -> T) throws -> T {
+        let server = try TemporaryPostgres.shared()
+        let database = try server.createDatabase()
+        defer { server.drop(database.name) }
+        return try body(server, database.name, database.url)
+    }
+
+    static func at(_ seconds: Double) -> Date { Date(timeIntervalSince1970: 1_700_000_000 + seconds) }
+
+    static func delivery(_ id: String) -> OutboxRecord {
+        OutboxRecord(deliveryID: id, notificationID: "n1", target: "ops", body: Data("{}".utf8), createdAt: at(0), nextAttemptAt: at(0))
+    }
+
+    @Test func instancesStartingTogetherMigrateOnce() throws {
+        try withDatabase { _, _, url in
+            let group = DispatchGroup()
+            let results = ResultBox()
+            for _ in 0..<4 {
+                DispatchQueue.global().async(group: group) {
+                    results.append(Result { () throws(StoreError) in try PostgresStore(url: url, connections: 1).recordedSchemaVersion() })
+                }
+            }
+            #expect(group.wait(timeout: .now() + 60) == .success)
+            #expect(results.values.count == 4)
+            #expect(results.values.map { try? $0.get() } == Array(repeating: PostgresStore.latestSchemaVersion, count: 4))
+        }
+    }
+
+    @Test func aNewerSchemaStopsThisInstancesWritesAndItsStart() throws {
+        try withDatabase { server, name, url in
+            let store = try PostgresStore(url: url, connections: 2)
+            try store.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e1", seenAt: Self.at(1))]))
+            // A newer Herald migrated the database.
+            try server.psql("UPDATE herald_schema SET version = version + 1", database: name)
+            let refused = #expect(throws: StoreError.self) {
+                try store.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e2", seenAt: Self.at(2))]))
+            }
+            #expect(refused?.code == .schemaTooNew)
+            #expect(refused?.message.contains("newer than this Herald's") == true)
+            #expect(!store.checkWritable())
+            #expect(try store.loadSeenEvents(since: Self.at(0)).map(\.eventID) == ["e1"])   // nothing written
+            let start = #expect(throws: StoreError.self) { _ = try PostgresStore(url: url, connections: 1) }
+            #expect(start?.code == .schemaTooNew)
+            // Back at this version (e.g. the upgrade was rolled back), writes resume.
+            try server.psql("UPDATE herald_schema SET version = version - 1", database: name)
+            #expect(store.checkWritable())
+        }
+    }
+
+    @Test func twoInstancesShareStateAndAnEventIdIsStoredOnce() throws {
+        try withDatabase { _, _, url in
+            let first = try PostgresStore(url: url, connections: 2)
+            let second = try PostgresStore(url: url, connections: 2)
+            try first.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e1", seenAt: Self.at(1))],
+                                         outbox: [Self.delivery("d1")]))
+            try second.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e1", seenAt: Self.at(5))]))
+            #expect(try second.loadSeenEvents(since: Self.at(0)) == [SeenEventRecord(eventID: "e1", seenAt: Self.at(1))])
+            #expect(try second.outboxDepth() == 1)
+            // Both finish the same delivery: one of them records it.
+            #expect(try second.markDelivered(deliveryID: "d1", status: 204, at: Self.at(2)))
+            #expect(try !first.markDelivered(deliveryID: "d1", status: 204, at: Self.at(3)))
+            #expect(try first.deliveryOutcomes(notificationID: "n1").count == 1)
+        }
+    }
+
+    /// Two instances committing the same subjects, each listing them in the opposite order,
+    /// many times at once: the rows are locked in one fixed order, so no deadlock surfaces.
+    @Test func overlappingCommitsFromTwoInstancesDoNotDeadlock() throws {
+        try withDatabase { _, _, url in
+            let stores = [try PostgresStore(url: url, connections: 1), try PostgresStore(url: url, connections: 1)]
+            let keys = (0..<20).map { "s\($0)" }
+            let group = DispatchGroup()
+            let results = ResultBox()
+            for (index, store) in stores.enumerated() {
+                DispatchQueue.global().async(group: group) {
+                    for round in 0..<25 {
+                        let order = index == 0 ? keys : keys.reversed()
+                        let upserts = order.map { RuleStateRecord(ruleID: "r", subjectID: $0, state: Data("\(index)-\(round)".utf8)) }
+                        results.append(Result { () throws(StoreError) in try store.commit(CommitBatch(ruleStateUpserts: upserts)); return 0 })
+                    }
+                }
+            }
+            #expect(group.wait(timeout: .now() + 120) == .success)
+            #expect(results.values.count == 50)
+            #expect(results.values.allSatisfy { (try? $0.get()) != nil })
+            #expect(try stores[0].loadRuleStates().count == 20)
+        }
+    }
+
+    @Test func aLostConnectionIsUnavailableOnceThenTheStoreRecovers() throws {
+        try withDatabase { server, name, url in
+            let store = try PostgresStore(url: url, connections: 1)
+            try store.commit(CommitBatch(outbox: [Self.delivery("d1")]))
+            try server.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()")
+            let lost = #expect(throws: StoreError.self) { _ = try store.outboxDepth() }
+            #expect(lost?.code == .io && lost?.isUnavailable == true)
+            #expect(try store.outboxDepth() == 1)
+        }
+    }
+
+    @Test func storeErrorsKeepTheSQLState() {
+        let error = StoreError(PostgresError(sqlState: "25006", message: "cannot execute INSERT in a read-only transaction",
+                                             operation: "commit"))
+        #expect(error.code == .readonly && error.isUnavailable)
+        #expect(error.description == "store commit failed (readonly): cannot execute INSERT in a read-only transaction (SQLSTATE 25006)")
+    }
+}
+
+/// Results gathered from several threads.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Result<Int, StoreError>] = []
+    func append(_ result: Result<Int, StoreError>) { lock.withLock { stored.append(result) } }
+    var values: [Result<Int, StoreError>] { lock.withLock { stored } }
+}
