@@ -35,11 +35,6 @@ enum PostgresColumns {
         return .text(String(decoding: data, as: UTF8.self))
     }
 
-    /// The joined notice at columns `first` (payload) and `first + 1` (time), if any.
-    static func notice(_ row: PostgresRow, from first: Int) -> StoredNotice? {
-        guard let payload = row.optionalBytes(first) else { return nil }
-        return StoredNotice(payload: payload, createdAt: date(row, first + 1))
-    }
 }
 
 /// Outbox rows: columns, parameter values, reading.
@@ -50,12 +45,6 @@ enum OutboxColumns {
         """
     static let insert = "INSERT INTO outbox (\(names)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 
-    /// `names` of `outbox o` and its notice from `audit a`, read only for rows without a body.
-    static let selectWithNotice = """
-        SELECT o.delivery_id, o.notification_id, o.target, o.body, o.recipients, o.created_at_ms,
-            o.next_attempt_at_ms, o.attempts, o.last_status, o.last_error, a.payload, a.created_at_ms
-        FROM outbox o LEFT JOIN audit a ON o.body IS NULL AND a.notification_id = o.notification_id
-        """
 
     static func values(_ delivery: OutboxRecord) -> [PostgresValue] {
         [.text(delivery.deliveryID), .text(delivery.notificationID), .text(delivery.target), .bytes(delivery.body),
@@ -64,13 +53,12 @@ enum OutboxColumns {
          .text(delivery.lastError)]
     }
 
-    /// A row selected with `names` (or `selectWithNotice`, whose notice columns follow).
+    /// A row selected with `names`; no notice (see `NoticeReader`).
     static func record(_ row: PostgresRow) -> OutboxRecord {
         OutboxRecord(deliveryID: row.text(0), notificationID: row.text(1), target: row.text(2), body: row.optionalBytes(3),
                      recipients: PostgresColumns.recipients(row.optionalText(4)),
                      createdAt: PostgresColumns.date(row, 5), nextAttemptAt: PostgresColumns.date(row, 6),
-                     attempts: row.int(7), lastStatus: row.optionalInt(8), lastError: row.optionalText(9),
-                     notice: row.columnCount > 11 ? PostgresColumns.notice(row, from: 10) : nil)
+                     attempts: row.int(7), lastStatus: row.optionalInt(8), lastError: row.optionalText(9))
     }
 }
 
@@ -82,12 +70,6 @@ enum DeadLetterColumns {
         """
     static let insert = "INSERT INTO dead_letter (\(names)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 
-    /// `names` of `dead_letter d` and its notice from `audit a`; the FROM clause included.
-    static let joined = """
-        d.delivery_id, d.notification_id, d.target, d.body, d.recipients, d.created_at_ms, d.attempts,
-        d.last_status, d.last_error, d.response_excerpt, d.dead_at_ms, a.payload, a.created_at_ms
-        FROM dead_letter d LEFT JOIN audit a ON d.body IS NULL AND a.notification_id = d.notification_id
-        """
 
     static func values(_ dead: DeadLetterRecord) -> [PostgresValue] {
         [.text(dead.deliveryID), .text(dead.notificationID), .text(dead.target), .bytes(dead.body),
@@ -100,8 +82,7 @@ enum DeadLetterColumns {
                          body: row.optionalBytes(first + 3), recipients: PostgresColumns.recipients(row.optionalText(first + 4)),
                          createdAt: PostgresColumns.date(row, first + 5), attempts: row.int(first + 6),
                          lastStatus: row.optionalInt(first + 7), lastError: row.text(first + 8),
-                         responseExcerpt: row.optionalBytes(first + 9), deadAt: PostgresColumns.date(row, first + 10),
-                         notice: row.columnCount > first + 12 ? PostgresColumns.notice(row, from: first + 11) : nil)
+                         responseExcerpt: row.optionalBytes(first + 9), deadAt: PostgresColumns.date(row, first + 10))
     }
 }
 
@@ -114,5 +95,31 @@ enum AuditColumns {
             notificationID: row.text(1), ruleID: row.text(2), subjectID: row.text(3), transition: row.text(4),
             tier: row.optionalText(5), createdAt: PostgresColumns.date(row, 6), payload: row.bytes(7),
             suppressed: row.optionalText(8)))
+    }
+}
+
+/// The notices of rows without a body of their own, each read once per fetch, all in one
+/// query (as SQLite's store does: a join would read one fan-out's payload once per row).
+enum NoticeReader {
+    static let select = """
+        SELECT notification_id, payload, created_at_ms FROM audit
+        WHERE notification_id IN (SELECT jsonb_array_elements_text($1::jsonb))
+        """
+
+    /// `rows` with `notice` set on those that have no body (nil when the notice is gone).
+    static func attach<Row>(_ rows: [Row], _ connection: PostgresConnection, operation: String,
+                            body: KeyPath<Row, Data?>, id: KeyPath<Row, String>,
+                            notice: WritableKeyPath<Row, StoredNotice?>) throws(PostgresError) -> [Row] {
+        let wanted = Set(rows.filter { $0[keyPath: body] == nil }.map { $0[keyPath: id] })
+        guard !wanted.isEmpty else { return rows }
+        let found = try connection.rows(select, [PostgresColumns.jsonArray(wanted.sorted())], operation: operation) {
+            ($0.text(0), StoredNotice(payload: $0.bytes(1), createdAt: PostgresColumns.date($0, 2)))
+        }
+        let notices = Dictionary(found, uniquingKeysWith: { first, _ in first })
+        var rows = rows
+        for index in rows.indices where rows[index][keyPath: body] == nil {
+            rows[index][keyPath: notice] = notices[rows[index][keyPath: id]]
+        }
+        return rows
     }
 }

@@ -66,8 +66,14 @@ extension PostgresStore {
     }
 
     public func saveScimChange(_ change: ScimChangeRecord) throws(StoreError) {
+        try saveScimChanges([change])
+    }
+
+    /// Several changes, in order, in one guarded transaction: all or none.
+    public func saveScimChanges(_ changes: [ScimChangeRecord]) throws(StoreError) {
+        guard !changes.isEmpty else { return }
         try write("save scim change") { (connection) throws(PostgresError) in
-            try Self.writeScimChange(change, connection)
+            for change in changes { try Self.writeScimChange(change, connection) }
         }
     }
 

@@ -7,20 +7,23 @@ extension PostgresStore {
     /// '@') in `excludingTargets`, at most `limit` clamped to `1...StoreLimits.maxDeliveriesPerFetch`.
     public func dueDeliveries(now: Date, limit: Int, excludingTargets: Set<String>) throws(StoreError) -> [OutboxRecord] {
         try read("list due deliveries") { (connection) throws(PostgresError) in
-            try connection.rows("""
-                \(OutboxColumns.selectWithNotice)
-                WHERE o.next_attempt_at_ms <= $1
-                  AND split_part(o.target, '@', 1) NOT IN (SELECT jsonb_array_elements_text($2::jsonb))
-                ORDER BY o.next_attempt_at_ms, o.id LIMIT $3
+            let rows = try connection.rows("""
+                SELECT \(OutboxColumns.names) FROM outbox
+                WHERE next_attempt_at_ms <= $1
+                  AND split_part(target, '@', 1) NOT IN (SELECT jsonb_array_elements_text($2::jsonb))
+                ORDER BY next_attempt_at_ms, id LIMIT $3
                 """, [PostgresColumns.time(now), PostgresColumns.jsonArray(excludingTargets.sorted()),
                       .integer(Self.clampedFetch(limit))], operation: "list due deliveries", OutboxColumns.record)
+            return try Self.withNotices(rows, connection, operation: "list due deliveries")
         }
     }
 
     public func pendingDeliveries(limit: Int) throws(StoreError) -> [OutboxRecord] {
         try read("list pending deliveries") { (connection) throws(PostgresError) in
-            try connection.rows("\(OutboxColumns.selectWithNotice) ORDER BY o.next_attempt_at_ms, o.id LIMIT $1",
-                                [.integer(Self.clampedFetch(limit))], operation: "list pending deliveries", OutboxColumns.record)
+            let rows = try connection.rows("SELECT \(OutboxColumns.names) FROM outbox ORDER BY next_attempt_at_ms, id LIMIT $1",
+                                           [.integer(Self.clampedFetch(limit))], operation: "list pending deliveries",
+                                           OutboxColumns.record)
+            return try Self.withNotices(rows, connection, operation: "list pending deliveries")
         }
     }
 
@@ -88,10 +91,12 @@ extension PostgresStore {
     public func deadLetters(limit: Int, after cursor: Int64?) throws(StoreError) -> StorePage<DeadLetterEntry> {
         let size = Self.clampedPageSize(limit)
         let rows = try read("list dead letters") { (connection) throws(PostgresError) in
-            try connection.rows("SELECT d.id, \(DeadLetterColumns.joined) WHERE d.id < $1 ORDER BY d.id DESC LIMIT $2",
-                                [.integer(cursor ?? Int64.max), .integer(size + 1)], operation: "list dead letters") {
+            let rows = try connection.rows("SELECT id, \(DeadLetterColumns.names) FROM dead_letter WHERE id < $1 ORDER BY id DESC LIMIT $2",
+                                           [.integer(cursor ?? Int64.max), .integer(size + 1)], operation: "list dead letters") {
                 DeadLetterEntry(cursor: $0.int64(0), record: DeadLetterColumns.record($0, from: 1))
             }
+            return try NoticeReader.attach(rows, connection, operation: "list dead letters", body: \.record.body,
+                                           id: \.record.notificationID, notice: \.record.notice)
         }
         return Self.page(rows, size: size, cursor: \.cursor)
     }
@@ -112,6 +117,12 @@ extension PostgresStore {
     }
 
     // MARK: - Shared steps (inside a transaction)
+
+    /// `rows` with the notices of those without a body.
+    static func withNotices(_ rows: [OutboxRecord], _ connection: PostgresConnection,
+                            operation: String) throws(PostgresError) -> [OutboxRecord] {
+        try NoticeReader.attach(rows, connection, operation: operation, body: \.body, id: \.notificationID, notice: \.notice)
+    }
 
     static func clampedFetch(_ limit: Int) -> Int { min(max(limit, 1), StoreLimits.maxDeliveriesPerFetch) }
 
