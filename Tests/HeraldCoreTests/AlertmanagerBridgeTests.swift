@@ -14,7 +14,7 @@ struct AlertmanagerBridgeTests {
     static func bridge(_ configure: (inout AlertmanagerBridgeSettings) -> Void = { _ in }, now: Date? = nil) -> AlertmanagerBridge {
         var settings = AlertmanagerBridgeSettings()
         configure(&settings)
-        return AlertmanagerBridge(settings: settings, maxAlerts: 10, now: now, eventID: identity)
+        return AlertmanagerBridge(settings: settings, decoding: BridgeDecoding(maxAlerts: 10, now: now, eventID: identity))
     }
 
     /// A body with the given alerts (JSON texts).
@@ -51,7 +51,7 @@ struct AlertmanagerBridgeTests {
 
     @Test func theExampleMappingNamesSubjectAndRelationByLabel() throws {
         let config = try ConfigLoader.load(try Fixtures.data("Config/examples/bridges.json"))
-        let bridge = AlertmanagerBridge(settings: config.bridges.alertmanager, eventID: Self.identity)
+        let bridge = AlertmanagerBridge(settings: config.bridges.alertmanager, decoding: BridgeDecoding(eventID: Self.identity))
         let events = try bridge.decode(try Fixtures.data(Self.fixture)).events
         #expect(events.map(\.subject.id) == ["p-1", "p-2"])
         #expect(events.map(\.relations) == [["primary_coordinator": "u-chloe"], ["primary_coordinator": "u-sam"]])
@@ -152,7 +152,7 @@ struct AlertmanagerBridgeTests {
 
     @Test func withUnknownMetricsRejectedAnAlertNoRuleKnowsIsRefused() throws {
         var bridge = Self.bridge()
-        bridge.isKnownMetric = { $0 == "Known" }
+        bridge.decoding.isKnownMetric = { $0 == "Known" }
         let batch = try bridge.decode(Self.body([Self.alert(), Self.alert(labels: #"{"alertname": "Known"}"#, fingerprint: "f2")]))
         #expect(batch.accepted.map(\.event.metric) == ["Known"])
         #expect(batch.refused.map(\.reason) == [.unknownMetric])

@@ -11,7 +11,7 @@ struct GrafanaBridgeTests {
     static func bridge(_ configure: (inout GrafanaBridgeSettings) -> Void = { _ in }) -> GrafanaBridge {
         var settings = GrafanaBridgeSettings()
         configure(&settings)
-        return GrafanaBridge(settings: settings, eventID: AlertmanagerBridgeTests.identity)
+        return GrafanaBridge(settings: settings, decoding: BridgeDecoding(eventID: AlertmanagerBridgeTests.identity))
     }
 
     static func body(values: String, annotations: String = "{}", status: String = "firing") -> Data {

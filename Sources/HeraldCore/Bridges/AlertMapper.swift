@@ -32,13 +32,8 @@ struct AlertMapper {
     let bridge: BridgeKind
     let mapping: AlertMapping
     let envelope: AlertEnvelope
-    /// Alerts that start after this are refused (a sender's clock far ahead would make
-    /// every later event of the subject look out of order). Nil: no check.
-    let latestTimestamp: Date?
-    /// With `server.unknownMetrics: "reject"`: whether some rule knows a metric. Nil: all are taken.
-    let isKnownMetric: (@Sendable (String) -> Bool)?
-    /// Turns the idempotency key material into the event id (the daemon hashes it).
-    let eventID: (String) -> String
+    /// The clock bound, the known-metric check and the event-id hash.
+    let decoding: BridgeDecoding
     /// The value of a firing alert; the bridge's own rule.
     let firingValue: (Alert) throws(Failure) -> Double
 
@@ -69,13 +64,13 @@ struct AlertMapper {
         }
         let alert = Alert(path: path, members: members, labels: labels, annotations: AlertEnvelope.stringMap(members["annotations"]) ?? [:])
         let metric = try required(mapping.metric, alert, purpose: "it names the metric")
-        if let isKnownMetric, !isKnownMetric(metric) {
+        if let isKnownMetric = decoding.isKnownMetric, !isKnownMetric(metric) {
             throw Failure(reason: .unknownMetric, path: mapping.metric.path(in: path),
                           message: "no rule knows metric '\(metric.prefix(64))' (server.unknownMetrics is \"reject\")")
         }
         let subject = try subjectID(alert, fingerprint: fingerprint)
         let (startsAt, startsText) = try Self.startTime(members, at: path)
-        if let latest = latestTimestamp, startsAt > latest {
+        if let latest = decoding.latestTimestamp, startsAt > latest {
             throw Failure(reason: .badTimestamp, path: path.appending("startsAt"),
                           message: "'\(startsText.prefix(64))' is more than \(Int(EventDecoder.maxFutureSkew / 60)) minutes in the future; check the sender's clock")
         }
@@ -90,7 +85,7 @@ struct AlertMapper {
         var relations: [String: String] = [:]
         for (name, field) in mapping.relations { relations[name] = alert.text(field) }
         let event = MetricEvent(
-            id: eventID(Self.keyMaterial([bridge.rawValue, envelope.groupKey, fingerprint ?? Self.canonical(labels), status.rawValue, startsText])),
+            id: decoding.eventID(Self.keyMaterial([bridge.rawValue, envelope.groupKey, fingerprint ?? Self.canonical(labels), status.rawValue, startsText])),
             metric: metric, value: number,
             subject: MetricEvent.Subject(id: subject, type: mapping.subjectType.flatMap(alert.text), name: mapping.subjectName.flatMap(alert.text)),
             timestamp: timestamp, relations: relations, labels: envelope.groupLabels.merging(labels) { _, own in own })

@@ -10,34 +10,19 @@ public import Foundation
 /// twice, and every such copy is then a duplicate.
 public struct AlertmanagerBridge: Sendable {
     public let settings: AlertmanagerBridgeSettings
-    /// Most alerts in one body (the server's `maxBatchEvents`).
-    public var maxAlerts: Int
-    /// Alerts starting after this are refused; nil: no check.
-    public var latestTimestamp: Date?
-    /// Key material → event id. The daemon hashes it with SHA-256 (HeraldCore has no
-    /// hash of its own); tests see the material itself.
-    public let eventID: @Sendable (String) -> String
-    /// With `server.unknownMetrics: "reject"`: whether some rule knows a metric; alerts of
-    /// other metrics are refused. Nil: every metric is taken.
-    public var isKnownMetric: (@Sendable (String) -> Bool)?
+    public var decoding: BridgeDecoding
 
-    public init(settings: AlertmanagerBridgeSettings, maxAlerts: Int = 1000, now: Date? = nil,
-                eventID: @escaping @Sendable (String) -> String) {
+    public init(settings: AlertmanagerBridgeSettings, decoding: BridgeDecoding) {
         self.settings = settings
-        self.maxAlerts = maxAlerts
-        self.latestTimestamp = now.map { $0.addingTimeInterval(EventDecoder.maxFutureSkew) }
-        self.eventID = eventID
+        self.decoding = decoding
     }
 
     /// Maps every alert; throws only when the body is not an Alertmanager envelope at all.
     public func decode(_ data: Data) throws(EventValidationError) -> BridgeBatch {
-        let envelope = try AlertEnvelope.parse(data, maxAlerts: maxAlerts)
         let mapping = settings.mapping
-        let mapper = AlertMapper(bridge: .alertmanager, mapping: mapping, envelope: envelope,
-                                 latestTimestamp: latestTimestamp, isKnownMetric: isKnownMetric, eventID: eventID) { alert throws(AlertMapper.Failure) in
+        return try decoding.decode(data, bridge: .alertmanager, mapping: mapping) { alert throws(AlertMapper.Failure) in
             try AlertmanagerBridge.number(mapping.value, alert) ?? mapping.firingValue
         }
-        return BridgeDecoding.run(.alertmanager, envelope, mapper)
     }
 
     static func number(_ field: AlertField, _ alert: AlertMapper.Alert) throws(AlertMapper.Failure) -> Double? {
@@ -47,20 +32,5 @@ public struct AlertmanagerBridge: Sendable {
                                       message: "\(field) is '\(text.prefix(64))', not a finite number")
         }
         return value
-    }
-}
-
-/// Runs a mapper over every alert of an envelope.
-enum BridgeDecoding {
-    static func run(_ bridge: BridgeKind, _ envelope: AlertEnvelope, _ mapper: AlertMapper) -> BridgeBatch {
-        var accepted: [BridgeAlert] = []
-        var refused: [BridgeRefusal] = []
-        for (index, (path, alert)) in envelope.alerts.enumerated() {
-            switch mapper.map(alert, at: path, index: index) {
-            case .event(let mapped): accepted.append(mapped)
-            case .refused(let refusal): refused.append(refusal)
-            }
-        }
-        return BridgeBatch(bridge: bridge, accepted: accepted, refused: refused)
     }
 }

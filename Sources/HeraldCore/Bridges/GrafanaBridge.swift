@@ -13,29 +13,19 @@ public import Foundation
 /// 5. `firingValue`.
 public struct GrafanaBridge: Sendable {
     public let settings: GrafanaBridgeSettings
-    public var maxAlerts: Int
-    public var latestTimestamp: Date?
-    public let eventID: @Sendable (String) -> String
-    /// With `server.unknownMetrics: "reject"`: whether some rule knows a metric; alerts of
-    /// other metrics are refused. Nil: every metric is taken.
-    public var isKnownMetric: (@Sendable (String) -> Bool)?
+    public var decoding: BridgeDecoding
 
-    public init(settings: GrafanaBridgeSettings, maxAlerts: Int = 1000, now: Date? = nil,
-                eventID: @escaping @Sendable (String) -> String) {
+    public init(settings: GrafanaBridgeSettings, decoding: BridgeDecoding) {
         self.settings = settings
-        self.maxAlerts = maxAlerts
-        self.latestTimestamp = now.map { $0.addingTimeInterval(EventDecoder.maxFutureSkew) }
-        self.eventID = eventID
+        self.decoding = decoding
     }
 
+    /// Maps every alert; throws only when the body is not a Grafana webhook envelope at all.
     public func decode(_ data: Data) throws(EventValidationError) -> BridgeBatch {
-        let envelope = try AlertEnvelope.parse(data, maxAlerts: maxAlerts)
         let settings = self.settings
-        let mapper = AlertMapper(bridge: .grafana, mapping: settings.mapping, envelope: envelope,
-                                 latestTimestamp: latestTimestamp, isKnownMetric: isKnownMetric, eventID: eventID) { alert throws(AlertMapper.Failure) in
+        return try decoding.decode(data, bridge: .grafana, mapping: settings.mapping) { alert throws(AlertMapper.Failure) in
             try GrafanaBridge.value(alert, settings)
         }
-        return BridgeDecoding.run(.grafana, envelope, mapper)
     }
 
     static func value(_ alert: AlertMapper.Alert, _ settings: GrafanaBridgeSettings) throws(AlertMapper.Failure) -> Double {

@@ -14,17 +14,11 @@ public enum BridgeIngest {
     /// Maps a webhook body; `now` (nil: no check) refuses alerts starting in the future,
     /// and `server.unknownMetrics: "reject"` alerts of metrics no rule knows.
     public static func decode(_ kind: BridgeKind, _ body: Data, config: HeraldConfig, maxAlerts: Int, now: Date?) throws(EventValidationError) -> BridgeBatch {
-        var known: (@Sendable (String) -> Bool)?
-        if config.server.unknownMetrics == .reject { known = { @Sendable in config.knowsMetric($0) } }
+        var decoding = BridgeDecoding(maxAlerts: maxAlerts, now: now, eventID: eventID(kind))
+        if config.server.unknownMetrics == .reject { decoding.isKnownMetric = { @Sendable in config.knowsMetric($0) } }
         switch kind {
-        case .alertmanager:
-            var bridge = AlertmanagerBridge(settings: config.bridges.alertmanager, maxAlerts: maxAlerts, now: now, eventID: eventID(kind))
-            bridge.isKnownMetric = known
-            return try bridge.decode(body)
-        case .grafana:
-            var bridge = GrafanaBridge(settings: config.bridges.grafana, maxAlerts: maxAlerts, now: now, eventID: eventID(kind))
-            bridge.isKnownMetric = known
-            return try bridge.decode(body)
+        case .alertmanager: return try AlertmanagerBridge(settings: config.bridges.alertmanager, decoding: decoding).decode(body)
+        case .grafana: return try GrafanaBridge(settings: config.bridges.grafana, decoding: decoding).decode(body)
         }
     }
 }
