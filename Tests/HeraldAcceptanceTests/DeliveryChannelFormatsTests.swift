@@ -77,4 +77,29 @@ extension DeliveryTests.Channels {
         #expect(byTopic["ben-alerts"]?.contains("Also told: Ann Archer (user:u-a)") == true, "\(byTopic)")
         #expect(herald.stop() == 0)
     }
+
+    /// A per-recipient ntfy target without a topic of its own cannot reach Ben (no
+    /// `contact.ntfy`): Ann is sent to, Ben is not — and that is counted per target and
+    /// logged with his id, never skipped silently.
+    @Test func aRecipientWithoutTheContactFieldIsCountedAndLogged() throws {
+        let receiver = try PythonReceiver()
+        let users = """
+            {"id": "owner", "name": "Owner", "owner": true},
+            {"id": "u-a", "name": "Ann Archer", "contact": {"ntfy": "ann-alerts"}},
+            {"id": "u-b", "name": "Ben Baker"}
+            """
+        let herald = try Self.start(DeliveryKit.config(users: users, targets: [
+            #"{"id": "phone", "format": "ntfy", "url": "\#(receiver.url("/ok").absoluteString)"}"#,
+        ], rules: [Self.bothUsers]))
+        try DeliveryKit.fire(herald, subjects: ["p-1"])
+        let requests = DeliveryKit.waitForRequests(receiver, count: 1)
+        #expect(requests.map { $0.json["topic"] as? String } == ["ann-alerts"])
+        let metrics = try ApiFixture.metrics(herald)
+        #expect(metrics[#"herald_recipients_unreachable_total{target="phone"}"#] == 1, "\(metrics.filter { $0.key.contains("unreachable") })")
+        #expect(Poll.until(timeout: 5) { herald.logText().contains("recipients without contact 'ntfy' are not sent to on target 'phone'") })
+        #expect(herald.logText().contains("u-b"))
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(receiver.requests().count == 1)
+        #expect(herald.stop() == 0)
+    }
 }

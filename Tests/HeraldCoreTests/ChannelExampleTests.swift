@@ -59,6 +59,9 @@ struct ChannelExampleTests {
         let coordinatorNotice = try #require(explanation.steps[0].outcome.notifications.first { $0.ruleID == "utilisation-variance-coordinator" })
         #expect(coordinatorNotice.recipients.map(\.id) == ["u-maya"])
         #expect(DeliveryPlanner.plan(coordinatorNotice, config: config).isEmpty)
+        // What the daemon counts and logs for the same notice.
+        let unreachable = ChannelReach.unreachable(coordinatorNotice, config: config)
+        #expect(unreachable.map { "\($0.target) \($0.field) \($0.users)" } == [#"coordinator-phone ntfy ["u-maya"]"#])
         let text = ExplanationRenderer.text(explanation, directory: config.directory, config: config)
         #expect(text.contains("notify Maya Murphy <u-maya> via relation:primary_coordinator → no target; not sent: no contact 'ntfy' for target 'coordinator-phone'\n"), "\(text)")
     }

@@ -53,4 +53,18 @@ public enum ChannelReach {
         }
         return routes
     }
+
+    /// Per target the rule may use, the recipients of `notification` it cannot reach
+    /// (ids in the notice's order), for the daemon to count and log: a person skipped
+    /// for want of a contact field is never skipped silently.
+    public static func unreachable(_ notification: Notification, config: HeraldConfig) -> [(target: String, field: String, users: [String])] {
+        guard let rule = config.rule(id: notification.ruleID) else { return [] }
+        var found: [(target: String, field: String, users: [String])] = []
+        for target in config.targets where rule.targets.isEmpty || rule.targets.contains(target.id) {
+            guard target.mode == .perRecipient, target.format.contactIsDestination, let field = target.format.contactField else { continue }
+            let users = notification.recipients.map(\.id).filter { problem($0, on: target, config: config) != nil }
+            if !users.isEmpty { found.append((target.id, field, users)) }
+        }
+        return found
+    }
 }

@@ -167,6 +167,7 @@ final class EvaluationLoop: @unchecked Sendable {
             batch.audit.append(audit)
             admit(outbox, into: &batch, now: now)
             reportUnrouted(notification)
+            if audit.suppressed == nil { reportUnreachable(notification) }
             metrics.increment(DaemonMetrics.notifications, [("rule", notification.ruleID), ("tier", notification.tier.name),
                                                              ("transition", notification.transition.rawValue)])
             if let silence = audit.suppressed {

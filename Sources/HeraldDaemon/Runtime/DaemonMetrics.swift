@@ -14,6 +14,7 @@ enum DaemonMetrics {
     static let notifications = "herald_notifications_total"
     static let notificationsSuppressed = "herald_notifications_suppressed_total"
     static let notificationsUnrouted = "herald_notifications_unrouted_total"
+    static let recipientsUnreachable = "herald_recipients_unreachable_total"
     static let reloadRederivedStates = "herald_reload_rederived_states_total"
     static let ruleStates = "herald_rule_states"
     static let ruleStatesForgotten = "herald_rule_states_forgotten_total"
