@@ -49,19 +49,23 @@ public struct HTTPServerConfiguration: Sendable {
     public var connectionTimeoutSeconds: Int
     public var maxRequestBodyBytes: Int
     public var threadPoolSize: Int
+    /// Serve HTTPS with these (checked) credentials; nil serves plain HTTP.
+    public var tls: TLSCredentials?
 
     public init(listener: Listener,
                 connectionLimit: Int = Defaults.connectionLimit,
                 connectionMemoryLimitBytes: Int = Defaults.connectionMemoryLimitBytes,
                 connectionTimeoutSeconds: Int = Defaults.connectionTimeoutSeconds,
                 maxRequestBodyBytes: Int = Defaults.maxRequestBodyBytes,
-                threadPoolSize: Int = Defaults.threadPoolSize) {
+                threadPoolSize: Int = Defaults.threadPoolSize,
+                tls: TLSCredentials? = nil) {
         self.listener = listener
         self.connectionLimit = connectionLimit
         self.connectionMemoryLimitBytes = connectionMemoryLimitBytes
         self.connectionTimeoutSeconds = connectionTimeoutSeconds
         self.maxRequestBodyBytes = maxRequestBodyBytes
         self.threadPoolSize = threadPoolSize
+        self.tls = tls
     }
 
     /// Convenience: parse `host:port` / `[ipv6]:port` into a listener.

@@ -17,6 +17,8 @@ public struct HTTPServerError: Error, Sendable, Equatable, CustomStringConvertib
         case daemonStartFailed = "daemon_start_failed"
         /// `start()` was called on a server that is running or already stopped.
         case alreadyStarted = "already_started"
+        /// A TLS reload was asked of a server that is not running.
+        case notRunning = "not_running"
     }
 
     public let code: Code

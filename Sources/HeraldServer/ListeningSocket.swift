@@ -1,11 +1,12 @@
 import Glibc
 
-/// Owns the listening socket handed to libmicrohttpd (`MHD_OPTION_LISTEN_SOCKET`).
+/// Owns the listening socket that libmicrohttpd polls (`MHD_OPTION_LISTEN_SOCKET`, through
+/// a duplicate descriptor per `ServingDaemon`).
 ///
 /// Binding here rather than inside MHD is what turns "port already in use" into a typed
 /// error: MHD only logs the bind failure and returns NULL. It also makes fresh and
-/// socket-activated listeners one code path. MHD never closes a socket it was given after
-/// `MHD_quiesce_daemon`, so this type closes it in `deinit` (its one release site).
+/// socket-activated listeners one code path, and lets a TLS reload start a new daemon on
+/// the same socket. This type closes its descriptor in `deinit` (its one release site).
 final class ListeningSocket {
     /// Kernel accept backlog for sockets we create: the usual `somaxconn` ceiling, so bursts
     /// of connects wait in the kernel rather than being refused while a worker is busy.

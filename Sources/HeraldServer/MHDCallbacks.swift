@@ -31,10 +31,21 @@ enum MHDCallbacks {
     /// go into the structured log, like journal-remote's `microhttpd_logger`.
     static let log: MHD_LogCallback = { context, format, arguments in
         guard let context, let format, let arguments else { return }
+        Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue()
+            .logger.info("microhttpd: \(line(format, arguments))")
+    }
+
+    /// MHD_LogCallback for a one-off call whose context is an `MHDLogLines` (the TLS check),
+    /// so GnuTLS's reason can become the error message.
+    static let collect: MHD_LogCallback = { context, format, arguments in
+        guard let context, let format, let arguments else { return }
+        Unmanaged<MHDLogLines>.fromOpaque(context).takeUnretainedValue().append(line(format, arguments))
+    }
+
+    /// One MHD log line, formatted in C (it is a printf format with a va_list).
+    private static func line(_ format: UnsafePointer<CChar>, _ arguments: CVaListPointer) -> String {
         var buffer = [CChar](repeating: 0, count: logLineBytes)
         herald_mhd_format_log(&buffer, buffer.count, format, arguments)
-        let line = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }.trimmingCharacters(in: .whitespacesAndNewlines)
-        Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue()
-            .logger.info("microhttpd: \(line)")
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
