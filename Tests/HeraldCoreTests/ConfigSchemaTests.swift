@@ -15,6 +15,9 @@ struct ConfigSchemaTests {
     static let broken: [String] = [
         // #17 item 11: what check refuses the schema refuses too — no owner, roles without defaultRole.
         #"{"users": [{"id": "o"}]}"#,
+        // #17 item 14: TLS needs a certificate and a key, each a secret source.
+        #"{"users": [{"id": "o", "owner": true}], "server": {"tls": {"certificate": {"file": "c"}}}}"#,
+        #"{"users": [{"id": "o", "owner": true}], "server": {"tls": {"certificate": {"file": "c"}, "key": "-----BEGIN PRIVATE KEY-----"}}}"#,
         // #17 item 9: ids outside the safe alphabet (users may add '@' and '/').
         #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "cpu/load", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]}"#,
         #"{"users": [{"id": "o", "owner": true}], "groups": [{"id": "night shift"}]}"#,

@@ -112,6 +112,13 @@ struct ConfigValidationTests {
              path: "server.tokens[0]", message: "a token needs either 'sha256', or 'env' and/or 'file'"),
         Case(name: "target without a signing secret", json: config(#""targets": [{"id": "t", "url": "https://h/x"}]"#),
              path: "targets[0].secrets", message: "missing required key 'secrets'"),
+        // #17 item 14: TLS needs both halves, each a secret source (never inline PEM).
+        Case(name: "tls without a key", json: config(#""server": {"tls": {"certificate": {"file": "herald.crt"}}}"#),
+             path: "server.tls.key", message: "missing required key 'key': TLS needs a PEM certificate and its private key"),
+        Case(name: "tls with inline PEM", json: config(#""server": {"tls": {"certificate": {"file": "c"}, "key": {"pem": "-----BEGIN PRIVATE KEY-----"}}}"#),
+             path: "server.tls.key.pem", message: "unknown key 'pem'"),
+        Case(name: "tls with an unknown key", json: config(#""server": {"tls": {"certificate": {"file": "c"}, "key": {"file": "k"}, "ciphers": "x"}}"#),
+             path: "server.tls.ciphers", message: "unknown key 'ciphers'"),
         // #17 item 9: ids come from the safe alphabet. '@' separates the target from the
         // recipient in outbox destinations, so a target id never holds one.
         Case(name: "target id with '@'", json: config(#""targets": [{"id": "a@b", "url": "https://h/x", "secrets": [{"env": "S"}]}]"#),

@@ -23,6 +23,13 @@ struct PublicURLTests {
         #expect(PublicURL.resolve(configured: configured, listen: address, boundPort: port, hostName: "pager-host") == expected)
     }
 
+    /// With `server.tls` the derived links are https, like the listener (#17 item 14).
+    @Test func aTLSListenerGivesHTTPSLinks() throws {
+        let address = try ListenAddress(parsing: "127.0.0.1:0")
+        #expect(PublicURL.resolve(configured: nil, listen: address, boundPort: 8443, tls: true, hostName: "h") == "https://127.0.0.1:8443")
+        #expect(PublicURL.resolve(configured: nil, listen: nil, boundPort: 8443, tls: true, hostName: "h") == "https://h:8443")
+    }
+
     /// A socket passed by systemd has no listen address in the config to show.
     @Test func anInheritedSocketUsesTheHostName() {
         #expect(PublicURL.resolve(configured: nil, listen: nil, boundPort: 9000, hostName: "h") == "http://h:9000")

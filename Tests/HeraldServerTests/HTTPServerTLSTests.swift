@@ -45,9 +45,10 @@ import Testing
         let handler = ClosureHandler { request, respond in
             if request.path == "/slow" { held.withValue { $0 = respond } } else { respond(.text("fast")) }
         }
-        try withTLSServer(old.credentials, handler) { server in
+        // The held request outlives several curl runs, which take seconds on a busy machine.
+        try withTLSServer(old.credentials, handler, connectionTimeout: 20) { server in
             let port = server.boundPort
-            let slow = Locked<Curl.Result?>(nil)
+            let slow = Locked<CommandRunner.Result?>(nil)
             DispatchQueue.global().async {
                 let result = try? Curl.get("https://127.0.0.1:\(port)/slow", trusting: old)
                 slow.withValue { $0 = result }
@@ -64,6 +65,7 @@ import Testing
             held.current?(.text("finished on the old listener"))
             #expect(eventually(timeout: 10) { slow.current != nil })
             #expect(slow.current?.stdout == "finished on the old listener\n200")
+            // Its last connection closed (the answer said `Connection: close`): the old listener goes.
             #expect(eventually(timeout: 10) { server.retiringListeners == 0 })
             #expect(try Curl.get("https://127.0.0.1:\(port)/fast", trusting: new).stdout == "fast\n200")
         }
@@ -139,48 +141,34 @@ import Testing
     }
 }
 
-/// A fresh self-signed P-256 certificate for 127.0.0.1 and its key, made by the openssl CLI.
-struct TestCertificate {
-    let directory: URL
+/// A test certificate from HeraldTestKit, with its credentials for the server; its files
+/// go when it does.
+final class TestCertificate: Sendable {
+    let files: TLSTestCertificate
     let credentials: TLSCredentials
-    var certificateFile: URL { directory.appendingPathComponent("cert.pem") }
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let made = try CommandRunner.run(URL(fileURLWithPath: "/usr/bin/openssl"), [
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-            "-keyout", directory.appendingPathComponent("key.pem").path, "-out", directory.appendingPathComponent("cert.pem").path,
-        ])
-        guard made.status == 0 else { throw CertificateError(description: "openssl req failed: \(made.stderr)") }
-        credentials = try TLSCredentials(
-            certificatePEM: String(decoding: try Data(contentsOf: directory.appendingPathComponent("cert.pem")), as: UTF8.self),
-            keyPEM: String(decoding: try Data(contentsOf: directory.appendingPathComponent("key.pem")), as: UTF8.self))
+        files = try TLSTestCertificate()
+        credentials = try TLSCredentials(certificatePEM: files.certificatePEM, keyPEM: files.keyPEM)
     }
 
-    struct CertificateError: Error, CustomStringConvertible {
-        let description: String
-    }
+    deinit { files.remove() }
 }
 
-/// The curl CLI over loopback: `stdout` is the body, a newline and the status code.
-enum Curl {
-    typealias Result = CommandRunner.Result
-
-    /// GET `url`; with `trusting`, that certificate is the only trust anchor.
-    static func get(_ url: String, trusting pair: TestCertificate?) throws -> Result {
-        var arguments = ["-sS", "--max-time", "10", "-w", "\n%{http_code}", url]
-        if let pair { arguments = ["--cacert", pair.certificateFile.path] + arguments }
-        return try CommandRunner.run(URL(fileURLWithPath: "/usr/bin/curl"), arguments, timeout: 15)
+extension Curl {
+    static func get(_ url: String, trusting pair: TestCertificate?) throws -> CommandRunner.Result {
+        try get(url, trusting: pair?.files)
     }
 }
 
 /// Starts a server on 127.0.0.1 port 0 with `tls` (nil: plain HTTP) and stops it after `body`.
-private func withTLSServer(_ tls: TLSCredentials?, _ handler: HTTPHandler, _ body: (HTTPServer) throws -> Void) throws {
+/// A retired listener waits at most the connection timeout (+1 s) for its requests, so
+/// `connectionTimeout` bounds how long a test may hold one in flight across a reload.
+private func withTLSServer(_ tls: TLSCredentials?, _ handler: HTTPHandler, connectionTimeout: Int = 2,
+                           _ body: (HTTPServer) throws -> Void) throws {
     var configuration = try HTTPServerConfiguration(listen: "127.0.0.1:0")
     configuration.tls = tls
-    configuration.connectionTimeoutSeconds = 2   // a retired listener's idle connections go quickly
+    configuration.connectionTimeoutSeconds = connectionTimeout
     let server = HTTPServer(configuration: configuration, handler: handler, logger: LogCollector().logger, metrics: MetricsRegistry())
     try server.start()
     defer { server.stop(drainTimeout: 1) }

@@ -101,6 +101,7 @@ extension ConfigDecoder {
         _ = collectTokenIDs(tokens)
         server.tokens = tokens.compactMap { decodeToken($1, at: $0) }
         server.unrouted = decodeUnrouted(&reader, at: reader.path)
+        server.tls = decodeTLS(&reader)
         if let text = reader.string("unknownMetrics") {
             if let mode = ServerSettings.UnknownMetrics(rawValue: text) {
                 server.unknownMetrics = mode
@@ -117,6 +118,22 @@ extension ConfigDecoder {
         }
         reader.finish()
         return server
+    }
+
+    /// `tls`: `{"certificate": <secret source>, "key": <secret source>}`, both required.
+    /// Only the shape is checked here; the files are read (and GnuTLS asked) by the daemon.
+    private func decodeTLS(_ parent: inout ObjectReader) -> TLSSettings? {
+        guard var reader = parent.object("tls") else { return nil }
+        var sources: [SecretSource] = []
+        for key in ["certificate", "key"] {
+            guard let value = reader.raw(key) else {
+                diagnostics.error("missing_key", reader.path.appending(key), "missing required key '\(key)': TLS needs a PEM certificate and its private key")
+                continue
+            }
+            if let source = decodeSecretSource(value, at: reader.path.appending(key)) { sources.append(source) }
+        }
+        reader.finish()
+        return sources.count == 2 ? TLSSettings(certificate: sources[0], key: sources[1]) : nil
     }
 
     private func collectTokenIDs(_ items: [(JSONPath, JSONValue)]) -> Set<String> {

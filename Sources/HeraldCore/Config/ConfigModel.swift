@@ -233,6 +233,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var unrouted: UnroutedFallback?
     /// What to do with an event whose metric no rule knows.
     public var unknownMetrics: UnknownMetrics = .accept
+    /// Serve HTTPS with this certificate and key; nil serves plain HTTP.
+    public var tls: TLSSettings?
 
     /// `accept`: answered 202, counted in `unmatched` and `herald_events_unmatched_total`;
     /// `reject`: refused with 422 naming the metric, so a producer's typo shows at once.
@@ -241,6 +243,20 @@ public struct ServerSettings: Sendable, Equatable {
     }
 
     public init() {}
+}
+
+/// `server.tls`: where the listener's PEM certificate (chain) and private key are read,
+/// like secrets — a file (relative names from systemd's `$CREDENTIALS_DIRECTORY`, i.e.
+/// `LoadCredential=`) or an environment variable — at start-up and again on every reload,
+/// so a renewed certificate is taken without a restart.
+public struct TLSSettings: Sendable, Equatable {
+    public let certificate: SecretSource
+    public let key: SecretSource
+
+    public init(certificate: SecretSource, key: SecretSource) {
+        self.certificate = certificate
+        self.key = key
+    }
 }
 
 /// Where a notice goes when its own audience resolves to nobody (everyone excluded, an

@@ -5,7 +5,7 @@ import HeraldServer
 /// carries (`<base>/ack/<token>`), which must work when tapped on a phone.
 ///
 /// `server.publicURL` when set (only the operator knows the name a proxy or TLS
-/// terminator answers to); otherwise `http://<listen address>` with the port actually
+/// terminator answers to); otherwise `http(s)://<listen address>` with the port actually
 /// bound, so `--listen 127.0.0.1:0` in tests still yields links that work.
 ///
 /// Shared by the evaluation (which writes links into webhook bodies at commit time)
@@ -24,15 +24,17 @@ final class PublicURL: @unchecked Sendable {
 
     /// `configured` when set, else the listen address: a wildcard host (`0.0.0.0`, `::`)
     /// is nobody's address, so the machine's host name stands in for it.
-    static func resolve(configured: String?, listen: ListenAddress?, boundPort: Int,
+    /// `tls`: the listener speaks HTTPS (`server.tls`), so derived links use `https://`.
+    static func resolve(configured: String?, listen: ListenAddress?, boundPort: Int, tls: Bool = false,
                         hostName: String = ProcessInfo.processInfo.hostName) -> String {
         if let configured { return configured }
-        guard let listen else { return "http://\(hostName):\(boundPort)" }
+        let scheme = tls ? "https" : "http"
+        guard let listen else { return "\(scheme)://\(hostName):\(boundPort)" }
         let host: String
         switch listen.host {
         case "0.0.0.0", "::": host = hostName
         default: host = listen.family == .ipv6 ? "[\(listen.host)]" : listen.host
         }
-        return "http://\(host):\(boundPort)"
+        return "\(scheme)://\(host):\(boundPort)"
     }
 }

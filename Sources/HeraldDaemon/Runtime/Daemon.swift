@@ -97,7 +97,8 @@ public final class Daemon: @unchecked Sendable {
         do {
             let inherited = try Daemon.activationSocket(environment: environment)
             inheritedSocket = inherited
-            server = HTTPServer(configuration: try Daemon.serverConfiguration(config.server, listen: options.listen, inherited: inherited),
+            server = HTTPServer(configuration: try Daemon.serverConfiguration(config.server, listen: options.listen, inherited: inherited,
+                                                                              tls: holder.snapshot.tls),
                                 handler: router, logger: logger, metrics: metrics)
         } catch let error as HTTPServerError {
             throw DaemonStartError(code: .listen, lines: ["invalid listen address: \(error.message)"])
@@ -118,8 +119,10 @@ public final class Daemon: @unchecked Sendable {
         return first
     }
 
-    static func serverConfiguration(_ settings: ServerSettings, listen: String?, inherited: Int32? = nil) throws(HTTPServerError) -> HTTPServerConfiguration {
+    static func serverConfiguration(_ settings: ServerSettings, listen: String?, inherited: Int32? = nil,
+                                    tls: TLSCredentials? = nil) throws(HTTPServerError) -> HTTPServerConfiguration {
         var configuration = try HTTPServerConfiguration(listen: listen ?? settings.listen)
+        configuration.tls = tls
         if let inherited { configuration.listener = .inheritedSocket(fileDescriptor: inherited) }
         configuration.connectionLimit = settings.maxConnections
         configuration.connectionMemoryLimitBytes = settings.connectionMemoryLimit
@@ -135,7 +138,7 @@ public final class Daemon: @unchecked Sendable {
         } catch {
             throw DaemonStartError(code: .listen, lines: ["cannot listen: \(error.message)"])
         }
-        publicURL.set(resolvedPublicURL(holder.snapshot.config))
+        publicURL.set(resolvedPublicURL(holder.snapshot))
         engine.start()
         evaluation.startTimers()
         let runtime = holder.snapshot
@@ -145,11 +148,8 @@ public final class Daemon: @unchecked Sendable {
                                          "state.dir": options.resolvedStateDirectory()])
         for warning in runtime.config.warnings { logger.warning("config warning: \(warning.description)") }
         if runtime.tokens.isEmpty { logger.warning("no API tokens configured: every /v1 request will be refused with 401") }
-        if inheritedSocket == nil, let address = try? ListenAddress(parsing: listenDescription), !address.isLoopback {
-            // Herald speaks plain HTTP (#17 item 14, TLS not built yet): tokens and events
-            // would cross the network readable by anyone on the path.
-            logger.warning("listening on a non-loopback address without TLS: bearer tokens and events travel in clear text; put a TLS proxy in front (docs/operations.md) or bind 127.0.0.1",
-                           ["listen": address.description])
+        if inheritedSocket == nil, let warning = Daemon.clearTextWarning(listen: listenDescription, tls: runtime.tls != nil) {
+            logger.warning(warning, ["listen": listenDescription])
         }
         if runtime.config.targets.isEmpty { logger.warning("no webhook targets configured: notifications are recorded in the audit log only") }
         schedulePruning()
@@ -157,6 +157,13 @@ public final class Daemon: @unchecked Sendable {
         startWatchdog()
         notifier.ready(status: status())
         scheduleStatus()
+    }
+
+    /// Without `server.tls`, on an address other hosts can reach, tokens and events cross
+    /// the network readable by anyone on the path (#17 item 14): say so at start.
+    static func clearTextWarning(listen: String, tls: Bool) -> String? {
+        guard !tls, let address = try? ListenAddress(parsing: listen), !address.isLoopback else { return nil }
+        return "listening on a non-loopback address without TLS: bearer tokens and events travel in clear text; set server.tls, put a TLS proxy in front (docs/operations.md) or bind 127.0.0.1"
     }
 
     /// WATCHDOG=1 at half of `$WATCHDOG_USEC`, only while the evaluation queue answers:
@@ -195,10 +202,11 @@ public final class Daemon: @unchecked Sendable {
         inheritedSocket == nil ? (options.listen ?? holder.snapshot.config.server.listen) : "socket from systemd"
     }
 
-    /// `server.publicURL`, or `http://` + the listen address with the bound port.
-    private func resolvedPublicURL(_ config: HeraldConfig) -> String {
-        let listen = inheritedSocket == nil ? try? ListenAddress(parsing: options.listen ?? config.server.listen) : nil
-        return PublicURL.resolve(configured: config.server.publicURL, listen: listen, boundPort: server.boundPort)
+    /// `server.publicURL`, or `http(s)://` + the listen address with the bound port.
+    private func resolvedPublicURL(_ runtime: RuntimeConfig) -> String {
+        let listen = inheritedSocket == nil ? try? ListenAddress(parsing: options.listen ?? runtime.config.server.listen) : nil
+        return PublicURL.resolve(configured: runtime.config.server.publicURL, listen: listen, boundPort: server.boundPort,
+                                 tls: runtime.tls != nil)
     }
 
     /// The port actually bound (useful with port 0).
@@ -219,6 +227,16 @@ public final class Daemon: @unchecked Sendable {
             let next: RuntimeConfig
             do throws(RuntimeConfigError) {
                 next = try RuntimeConfig.load(path: options.configPath)
+                // TLS files are re-read on every reload: a renewed certificate is served to
+                // new connections from now on, over the same socket (`replaceTLS`).
+                if next.tls != old.tls {
+                    do throws(HTTPServerError) {
+                        try server.replaceTLS(with: next.tls)
+                    } catch {
+                        throw RuntimeConfigError(lines: ["server.tls: \(error.message)"])
+                    }
+                    logger.notice("TLS certificate reloaded; new connections use it", ["tls": next.tls != nil])
+                }
             } catch {
                 for line in error.lines { logger.error("config reload refused: \(line)") }
                 logger.error("config reload failed, still running the previous config", ["errors": error.lines.count])
@@ -228,7 +246,7 @@ public final class Daemon: @unchecked Sendable {
                 completion?(false)
                 return
             }
-            publicURL.set(resolvedPublicURL(next.config))
+            publicURL.set(resolvedPublicURL(next))
             // SCIM users and groups are merged in, and the swap made, under the SCIM lock.
             scim.reload(next) { merged in
                 holder.replace(with: merged)

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import HeraldDelivery
+import HeraldServer
 
 /// A config ready to run: the validated `HeraldConfig` plus what needed I/O to
 /// prepare — signing secrets and API token hashes. Built off the hot path (start-up,
@@ -16,12 +17,16 @@ struct RuntimeConfig: Sendable {
     var routingKeys: [String: String] = [:]
     /// Basic-auth digests and Grafana's HMAC key for the bridges.
     var bridges = BridgeCredentials.none
+    /// The listener's certificate and key (`server.tls`), read and checked; nil: plain HTTP.
+    var tls: TLSCredentials?
     /// The file it was read from, for reload.
     let path: String
 
-    /// The same runtime with another config (a SCIM change swaps the directory only).
+    /// The same runtime with another config (a SCIM change swaps the directory only);
+    /// everything read from secrets — routing keys, bridge credentials, TLS — is kept.
     func replacing(_ config: HeraldConfig) -> RuntimeConfig {
-        RuntimeConfig(config: config, tokens: tokens, targets: targets, ackLinks: ackLinks, path: path)
+        RuntimeConfig(config: config, tokens: tokens, targets: targets, ackLinks: ackLinks, routingKeys: routingKeys,
+                      bridges: bridges, tls: tls, path: path)
     }
 
     /// Reads and validates the config file and its secrets; every problem is reported.
@@ -54,9 +59,17 @@ struct RuntimeConfig: Sendable {
         } catch {
             problems += error.lines
         }
+        var tls: TLSCredentials?
+        if let settings = config.server.tls {
+            do {
+                tls = try TLSFiles.load(settings, reader: reader)
+            } catch {
+                problems += error.lines
+            }
+        }
         guard problems.isEmpty else { throw RuntimeConfigError(lines: problems) }
         return RuntimeConfig(config: config, tokens: tokens, targets: targets, ackLinks: AckLinkSigner(secretKeys: keys),
-                             routingKeys: routingKeys, bridges: bridges, path: path)
+                             routingKeys: routingKeys, bridges: bridges, tls: tls, path: path)
     }
 
     /// Reads and validates the config file alone (no secrets), e.g. for CLI checks.

@@ -11,6 +11,12 @@ struct SecretReader {
         self.environment = environment
     }
 
+    /// A file name as `serve` opens it: absolute as is, relative inside `$CREDENTIALS_DIRECTORY`
+    /// when systemd set it (`LoadCredential=`), else relative to the working directory.
+    func resolvedPath(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (environment["CREDENTIALS_DIRECTORY"].map { "\($0)/\(path)" } ?? path)
+    }
+
     func read(_ source: SecretSource) throws(SecretError) -> String {
         switch source {
         case .environment(let name):
@@ -26,7 +32,7 @@ struct SecretReader {
                 throw SecretError(message: "environment variable '\(name)' is not set and \(error.message)")
             }
         case .file(let path):
-            let resolved = path.hasPrefix("/") ? path : (environment["CREDENTIALS_DIRECTORY"].map { "\($0)/\(path)" } ?? path)
+            let resolved = resolvedPath(path)
             guard let data = FileManager.default.contents(atPath: resolved) else {
                 throw SecretError(message: "cannot read secret file '\(resolved)'")
             }
