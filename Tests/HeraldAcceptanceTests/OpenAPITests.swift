@@ -88,6 +88,36 @@ struct OpenAPITests {
         }
     }
 
+    /// #17 item 11: what the server refuses for its content, the document's request schemas
+    /// refuse too (empty episode, token and silence id: `minLength: 1`; cursors outside
+    /// 64 bits: integer bounds), and what it accepts, they allow.
+    @Test func requestSchemasRefuseWhatTheServerRefuses() throws {
+        let herald = try F.start()
+        defer { herald.stop() }
+        var observed = Observations()
+        func send(_ method: String, _ template: String, body: String? = nil, query: [String: String] = [:],
+                  token: String = F.writerToken) throws -> Int {
+            let queryText = query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+            let response = try HTTPClient.send(method, herald.url(template + (queryText.isEmpty ? "" : "?" + queryText)),
+                                               body: body.map { Data($0.utf8) }, token: token)
+            observed.request(method, template, body: body, query: query, response)
+            return response.status
+        }
+        let silence = { (id: String) in
+            #"{"id": "\#(id)", "matcher": {"ruleID": "\#(F.rule)"}, "duration": "1h", "author": "ops", "comment": "maintenance"}"#
+        }
+        #expect(try send("POST", "/v1/episodes/ack", body: #"{"episode": ""}"#) == 422)
+        #expect(try send("POST", "/v1/episodes/ack-link", body: #"{"token": ""}"#) == 422)
+        #expect(try send("POST", "/v1/silences", body: silence("")) == 422)
+        #expect(try send("POST", "/v1/silences", body: silence("team-b")) == 201)
+        for path in ["/v1/notifications", "/v1/dead-letters"] {
+            #expect(try send("GET", path, query: ["after": "99999999999999999999"], token: F.readerToken) == 400)
+            #expect(try send("GET", path, query: ["after": "5"], token: F.readerToken) == 200)
+        }
+        let result = try Python.run(mode: "check", input: try observed.json())
+        #expect(result.status == 0, "\(result.output)")
+    }
+
     /// Real answers of every route (successes and errors) and a real webhook, checked
     /// against the document: the status is documented for the operation, the body
     /// validates against its schema, and documented headers are present and match.
@@ -253,6 +283,13 @@ struct OpenAPITests {
         mutating func component(_ name: String, _ response: HTTPClient.Response) {
             items.append(["kind": "component", "response": name, "status": response.status,
                           "headers": lowercased(response.headers), "body": response.text])
+        }
+
+        /// A request the server accepted (2xx) or refused for its content (400/422).
+        mutating func request(_ method: String, _ template: String, body: String?, query: [String: String] = [:],
+                              _ response: HTTPClient.Response) {
+            items.append(["kind": "request", "method": method.lowercased(), "path": template, "body": body ?? NSNull(),
+                          "query": query, "status": response.status, "accepted": response.status < 300])
         }
 
         mutating func webhook(_ request: PythonReceiver.Request) {
@@ -425,6 +462,33 @@ for observation in observations:
             if parameter["in"] == "header":
                 check_headers(where, {parameter["name"]: parameter}, observation["headers"], problems)
         check_body(where, operation["requestBody"]["content"], observation, problems)
+    elif kind == "request":
+        # A request and whether the server accepted it: the document's request schemas
+        # (body and query parameters) must agree (#17 item 11).
+        method, path = observation["method"], observation["path"]
+        where = "request %s %s %s %s" % (method.upper(), path, observation.get("body") or "", observation.get("query") or "")
+        item = doc["paths"].get(path, {})
+        operation = item.get(method)
+        if operation is None:
+            problems.append("%s: operation not documented" % where)
+            continue
+        errors = []
+        if observation.get("body") is not None:
+            body = deref(operation["requestBody"])["content"]["application/json"]["schema"]
+            errors += schema_errors(body, json.loads(observation["body"]))
+        parameters = [deref(p) for p in item.get("parameters", []) + operation.get("parameters", [])]
+        for name, value in (observation.get("query") or {}).items():
+            found = [p for p in parameters if p["name"] == name and p["in"] == "query"]
+            if not found:
+                problems.append("%s: query parameter %s not documented" % (where, name))
+                continue
+            schema = found[0].get("schema", {})
+            instance = int(value) if schema.get("type") == "integer" and re.fullmatch(r"-?[0-9]+", value) else value
+            errors += schema_errors(schema, instance)
+        if observation["accepted"] and errors:
+            problems.append("%s: the server accepted it (%d) but the document refuses it: %s" % (where, observation["status"], errors))
+        if not observation["accepted"] and not errors:
+            problems.append("%s: the server refused it (%d) but the document allows it" % (where, observation["status"]))
     else:
         problems.append("unknown observation kind %r" % kind)
 
