@@ -99,7 +99,9 @@ public final class HTTPServer: @unchecked Sendable {
     /// accepting and, in the background, finishes what it has — its in-flight requests get
     /// their answers (with `Connection: close`), idle keep-alive connections time out —
     /// before it is stopped. No connection is refused at any moment. If the new daemon
-    /// cannot start, the old one keeps serving and this throws.
+    /// cannot start, the old one keeps serving and this throws. Each daemon enforces
+    /// `connectionLimit` on its own, so while the old one finishes (at most the connection
+    /// timeout plus `retireMargin`) the two may hold up to twice that many connections.
     public func replaceTLS(with tls: TLSCredentials?) throws(HTTPServerError) {
         if let tls {
             // GnuTLS's complaint as the error, before any listener is touched.

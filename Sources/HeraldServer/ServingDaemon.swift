@@ -23,17 +23,14 @@ final class ServingDaemon: @unchecked Sendable {
     /// and `finish` does; otherwise `MHD_stop_daemon` closes it.
     private var descriptorReturned = false
     private let context: Unmanaged<ServerContext>
-    /// Whether it speaks TLS; the log says which kind of listener took over.
-    let usesTLS: Bool
 
     /// Its requests; held on its own so it can be read after the context is released.
     let inFlight: InFlightRequests
 
-    private init(handle: OpaquePointer, context: Unmanaged<ServerContext>, listenDescriptor: Int32, usesTLS: Bool) {
+    private init(handle: OpaquePointer, context: Unmanaged<ServerContext>, listenDescriptor: Int32) {
         self.handle = handle
         self.listenDescriptor = listenDescriptor
         self.context = context
-        self.usesTLS = usesTLS
         self.inFlight = context.takeUnretainedValue().inFlight
     }
 
@@ -66,7 +63,7 @@ final class ServingDaemon: @unchecked Sendable {
             context.release()
             return nil
         }
-        return ServingDaemon(handle: handle, context: context, listenDescriptor: descriptor, usesTLS: tls != nil)
+        return ServingDaemon(handle: handle, context: context, listenDescriptor: descriptor)
     }
 
     /// After a failed start MHD may or may not have closed `descriptor`. Close it only if
