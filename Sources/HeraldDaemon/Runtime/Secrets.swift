@@ -46,7 +46,7 @@ struct SecretReader {
 
 /// Every secret of a config that could not be read, one line each: `serve` and
 /// `check --secrets` report them all at once, not one per attempt (#17 item 7).
-struct SecretProblems: Error {
+struct SecretProblems: Error, Equatable {
     let lines: [String]
 }
 

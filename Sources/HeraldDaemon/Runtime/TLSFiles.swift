@@ -51,8 +51,13 @@ enum TLSFiles {
             path = file
         }
         let resolved = reader.resolvedPath(path)
-        guard FileManager.default.fileExists(atPath: resolved) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) else {
             problems.append("\(place): file '\(resolved)' does not exist\(hint(path, reader))")
+            return nil
+        }
+        guard !isDirectory.boolValue else {
+            problems.append("\(place): '\(resolved)' is a directory, not a PEM file")
             return nil
         }
         guard let data = FileManager.default.contents(atPath: resolved) else {
