@@ -34,6 +34,30 @@ struct ChannelExampleTests {
         #expect(seen.count == 3, "\(seen.keys.sorted())")
     }
 
+    /// The example's targets offer acknowledgement: each has the webhook secret that keys
+    /// the links, so the managers' Slack message carries each one's own link.
+    @Test func theExampleOffersAckLinksInSlack() throws {
+        let config = try ConfigLoader.load(try Fixtures.data("Config/examples/channels.json"))
+        #expect(config.targets.allSatisfy { !$0.secrets.isEmpty }, "a target without secrets offers no ack link")
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        let event = MetricEvent(id: "e-1", metric: "utilisation_variance", value: 12,
+                                subject: .init(id: "p-1001", type: "participant", name: "Pat Example"), timestamp: at,
+                                relations: ["primary_coordinator": "u-chloe"])
+        var state = EvaluationState()
+        let notice = try #require(Evaluator(config: config).evaluate(event, state: &state, now: at).notifications
+            .first { $0.ruleID == "utilisation-variance-managers" })
+        let delivery = try #require(DeliveryPlanner.plan(notice, config: config).first { $0.target == "slack-managers" })
+        // As the daemon signs them (the core only places them).
+        let body = WebhookPayload.body(notice, delivery: delivery, config: config, notifiedAt: at) { user in
+            AckLink(token: "t-\(user)", expiresAt: "", url: "https://herald.example.org/ack/t-\(user)", apiURL: "")
+        }
+        let decoded = try #require(ChannelNotice(webhookBody: body))
+        let target = config.targets.first { $0.id == "slack-managers" }!
+        let context = ChannelContext.make(decoded, target: target, config: config, deliveryID: "msg_1", routingKey: nil)
+        let text = String(decoding: try ChannelRenderer.render(decoded, standardBody: body, context).get().body, as: UTF8.self)
+        #expect(text.contains("Acknowledge as: <https://herald.example.org/ack/t-u-maya|Maya Murphy>, <https://herald.example.org/ack/t-u-noah|Noah Nguyen>"), "\(text)")
+    }
+
     /// `explain` names, per recipient, the targets and formats the notice goes to.
     @Test func explainShowsTargetsAndFormatsPerRecipient() throws {
         let config = try ConfigLoader.load(try Fixtures.data("Config/examples/channels.json"))
