@@ -4,42 +4,81 @@ public import HeraldSupport
 
 /// Group commit for the ingest pipeline: many events' batches share one transaction, so
 /// one fsync covers them all (1 row/txn with FULL is ~6.5k/s; 100 rows/txn ~0.28M rows/s).
+/// The same grouping serves SCIM provisioning (`GroupWriter<ScimChangeRecord>` writing
+/// with `StateStore.saveScimChanges`).
+public typealias GroupCommitter = GroupWriter<CommitBatch>
+
+extension GroupWriter where Item == CommitBatch {
+    /// The ingest committer: batches written with `StateStore.commit`, measured as
+    /// `herald_commit_batch_size` and `herald_commit_seconds`.
+    public convenience init(store: any StateStore, metrics: MetricsRegistry, maxBatches: Int = defaultMaxBatches,
+                            maxDelay: DispatchTimeInterval = defaultMaxDelay, maxPending: Int = defaultMaxPending,
+                            latchFailures: Bool = false, idleCommit: Bool = true) {
+        self.init(metrics: metrics, names: .events, maxBatches: maxBatches, maxDelay: maxDelay, maxPending: maxPending,
+                  latchFailures: latchFailures, idleCommit: idleCommit) { (batches) throws(StoreError) in try store.commit(batches) }
+    }
+}
+
+/// The histograms a `GroupWriter` fills: items per transaction and transaction time.
+public struct GroupCommitMetricNames: Sendable {
+    public var batchSize: String
+    public var batchSizeHelp: String
+    public var seconds: String
+    public var secondsHelp: String
+
+    public init(batchSize: String, batchSizeHelp: String, seconds: String, secondsHelp: String) {
+        self.batchSize = batchSize
+        self.batchSizeHelp = batchSizeHelp
+        self.seconds = seconds
+        self.secondsHelp = secondsHelp
+    }
+
+    /// The ingest committer's.
+    public static let events = GroupCommitMetricNames(batchSize: StoreMetrics.commitBatchSize, batchSizeHelp: StoreMetrics.commitBatchSizeHelp,
+                                           seconds: StoreMetrics.commitSeconds, secondsHelp: StoreMetrics.commitSecondsHelp)
+}
+
+/// Group commit of any kind of write: items submitted while a transaction is being
+/// written wait for it and share the next one, so one fsync covers them all.
 ///
-/// `submit` may be called from any thread. Batches wait until either `maxBatches` are
-/// waiting or the oldest has waited `maxDelay`; then the writer queue commits them with
-/// `StateStore.commit` in one transaction and calls every completion with that transaction's
-/// result. A caller answers 202 only from a successful completion. When more than
-/// `maxPending` batches are waiting or being written, `submit` refuses at once with
+/// `submit` may be called from any thread. Items wait until either `maxBatches` are
+/// waiting or the oldest has waited `maxDelay`; then the writer queue writes them with
+/// `write` in one transaction and calls every completion with that transaction's
+/// result. A caller answers only from a successful completion. When more than
+/// `maxPending` items are waiting or being written, `submit` refuses at once with
 /// `overloaded` so the caller answers 429/503 instead of growing a queue.
-public final class GroupCommitter: @unchecked Sendable {
+public final class GroupWriter<Item: Sendable>: @unchecked Sendable {
     /// Called once per submitted batch, on the committer's queue, after its transaction
     /// ended. Keep it short (hop elsewhere for slow work): the next group waits for it.
     public typealias Completion = @Sendable (Result<Void, StoreError>) -> Void
+    /// Writes one group in ONE transaction (all or nothing), in submission order.
+    public typealias Write = @Sendable ([Item]) throws(StoreError) -> Void
 
     /// Most batches in one transaction: ~512 events × a few rows keeps a transaction
     /// in the low milliseconds while amortising the fsync almost completely.
-    public static let defaultMaxBatches = 512
+    public static var defaultMaxBatches: Int { 512 }
     /// Longest a lone batch waits for company: an ingest answer costs at most this much
     /// extra latency, short against a client's timeout, long enough to gather a burst.
-    public static let defaultMaxDelay: DispatchTimeInterval = .milliseconds(2)
+    public static var defaultMaxDelay: DispatchTimeInterval { .milliseconds(2) }
     /// Most batches waiting or in flight before `submit` refuses: 16 full transactions,
     /// i.e. roughly what the disk commits in tens of milliseconds; more only adds latency.
-    public static let defaultMaxPending = 16 * defaultMaxBatches
+    public static var defaultMaxPending: Int { 16 * defaultMaxBatches }
     /// Histogram buckets for batches per transaction: powers of two up to 1024.
-    public static let batchSizeBuckets: [Double] = (0...10).map { Double(1 << $0) }
+    public static var batchSizeBuckets: [Double] { (0...10).map { Double(1 << $0) } }
 
     private struct Waiting {
-        let batch: CommitBatch
+        let batch: Item
         let completion: Completion
         let since: DispatchTime
     }
 
-    private let store: any StateStore
+    private let write: Write
     private let metrics: MetricsRegistry
+    private let names: GroupCommitMetricNames
     public let maxBatches: Int
     public let maxDelay: DispatchTimeInterval
     public let maxPending: Int
-    private let writer = DispatchQueue(label: "herald.store.group-commit")
+    private let writer: DispatchQueue
 
     private let lock = NSLock()
     // Guarded by `lock`:
@@ -56,29 +95,33 @@ public final class GroupCommitter: @unchecked Sendable {
     private let idleCommit: Bool
 
     /// - Parameters:
-    ///   - metrics: receives `herald_commit_batch_size`, `herald_commit_seconds` and
-    ///     `herald_store_errors_total{code="overloaded"}`; commit failures themselves are
+    ///   - metrics: receives the `names` histograms and
+    ///     `herald_store_errors_total{code="overloaded"}`; write failures themselves are
     ///     counted by the store when it was given the same registry.
-    public init(store: any StateStore, metrics: MetricsRegistry, maxBatches: Int = defaultMaxBatches,
-                maxDelay: DispatchTimeInterval = defaultMaxDelay, maxPending: Int = defaultMaxPending,
-                latchFailures: Bool = false, idleCommit: Bool = true) {
+    ///   - label: the writer queue's name (for stack traces).
+    public init(metrics: MetricsRegistry, names: GroupCommitMetricNames, label: String = "herald.store.group-commit",
+                maxBatches: Int = defaultMaxBatches, maxDelay: DispatchTimeInterval = defaultMaxDelay,
+                maxPending: Int = defaultMaxPending, latchFailures: Bool = false, idleCommit: Bool = true,
+                write: @escaping Write) {
         self.idleCommit = idleCommit
         self.latchFailures = latchFailures
         precondition(maxBatches >= 1 && maxPending >= maxBatches, "maxPending must hold at least one full group")
-        self.store = store
+        self.write = write
         self.metrics = metrics
+        self.names = names
         self.maxBatches = maxBatches
         self.maxDelay = maxDelay
         self.maxPending = maxPending
-        metrics.describe(StoreMetrics.commitBatchSize, type: .histogram, help: StoreMetrics.commitBatchSizeHelp)
-        metrics.describe(StoreMetrics.commitSeconds, type: .histogram, help: StoreMetrics.commitSecondsHelp)
+        self.writer = DispatchQueue(label: label)
+        metrics.describe(names.batchSize, type: .histogram, help: names.batchSizeHelp)
+        metrics.describe(names.seconds, type: .histogram, help: names.secondsHelp)
         metrics.describe(StoreMetrics.errors, type: .counter, help: StoreMetrics.errorsHelp)
     }
 
     /// Queues `batch` for the next group transaction; `completion` is called after it.
     /// Throws `overloaded` (and never calls `completion`) when `maxPending` batches are
     /// already waiting or being written.
-    public func submit(_ batch: CommitBatch, completion: @escaping Completion) throws(StoreError) {
+    public func submit(_ batch: Item, completion: @escaping Completion) throws(StoreError) {
         lock.lock()
         guard waiting.count + inFlight < maxPending else {
             lock.unlock()
@@ -183,15 +226,15 @@ public final class GroupCommitter: @unchecked Sendable {
         let started = DispatchTime.now()
         let result: Result<Void, StoreError>
         do throws(StoreError) {
-            try store.commit(group.map(\.batch))
+            try write(group.map(\.batch))
             result = .success(())
         } catch {
             result = .failure(error)
             if latchFailures { lock.withLock { latched = error } }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        metrics.observe(StoreMetrics.commitBatchSize, value: Double(group.count), buckets: GroupCommitter.batchSizeBuckets)
-        metrics.observe(StoreMetrics.commitSeconds, value: seconds)
+        metrics.observe(names.batchSize, value: Double(group.count), buckets: Self.batchSizeBuckets)
+        metrics.observe(names.seconds, value: seconds)
         // Counted before the completions run, so a caller woken by one sees the count.
         lock.withLock {
             inFlight = 0

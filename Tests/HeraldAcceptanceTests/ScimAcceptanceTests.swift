@@ -130,6 +130,33 @@ struct ScimAcceptanceTests {
         #expect(result.stdout.contains("all steps passed"))
     }
 
+    /// An identity provider sending in parallel: every create is answered 201, changes
+    /// share store transactions (group commit), a user is readable as soon as its 201
+    /// came, and after kill -9 every answered user is still there.
+    @Test func parallelProvisioningIsGroupedAndDurable() throws {
+        let herald = try Self.start()
+        let workers = 8, perWorker = 15
+        let statuses = LockedList<String>()
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for i in 0..<perWorker {
+                let name = "p\(worker)-\(i)@example.org"
+                let created = try? Self.scim(herald, "POST", "Users", #"{"userName": "\#(name)"}"#)
+                let read = try? Self.scim(herald, "GET", "Users/" + name)
+                statuses.append("\(created?.status ?? 0) \(read?.status ?? 0)")
+            }
+        }
+        #expect(statuses.values == Array(repeating: "201 200", count: workers * perWorker))
+        let metrics = try HTTPClient.get(herald.url("/metrics"), token: Self.opsToken).text
+        let transactions = metrics.split(separator: "\n").first { $0.hasPrefix("herald_scim_commit_batch_size_count") }
+            .flatMap { Double($0.split(separator: " ").last ?? "") }
+        #expect(transactions != nil && transactions! >= 1 && transactions! <= Double(workers * perWorker), "\(String(describing: transactions))")
+        herald.crash()
+        try herald.start()
+        defer { _ = herald.stop() }
+        let listed = try Self.scim(herald, "GET", "Users?count=1")
+        #expect(listed.json["totalResults"] as? Int == workers * perWorker)
+    }
+
     @Test func aChangeAnswered201SurvivesKill9() throws {
         let herald = try Self.start()
         let created = try Self.scim(herald, "POST", "Users", #"{"userName": "kate@example.org", "roles": [{"value": "manager"}]}"#)
@@ -142,4 +169,13 @@ struct ScimAcceptanceTests {
         #expect(read.header("ETag") == #"W/"1""#)
         #expect(try Self.notified(herald, subject: "p-9") == ["cfg-user", "kate@example.org", "owner"])
     }
+}
+
+/// Values appended from several threads.
+private final class LockedList<Element: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Element] = []
+
+    func append(_ item: Element) { lock.withLock { items.append(item) } }
+    var values: [Element] { lock.withLock { items } }
 }

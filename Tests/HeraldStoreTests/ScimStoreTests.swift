@@ -1,4 +1,5 @@
 import Foundation
+import HeraldSupport
 import Testing
 @testable import HeraldStore
 
@@ -62,6 +63,30 @@ struct ScimStoreTests {
             }
             #expect(try store.scimResources().map(\.id) == ["zoe"])
             #expect(try store.directoryAudit(limit: 10).map(\.resourceID) == ["zoe"])
+        }
+    }
+
+    /// SCIM group commit reuses the ingest's `GroupWriter`: changes submitted at once
+    /// from many threads all complete, all are stored with their audit, in far fewer
+    /// transactions than changes (one fsync per group).
+    @Test func concurrentScimChangesShareTransactions() throws {
+        try withStore(synchronous: .full) { (store, _) throws in
+            let writer = GroupWriter<ScimChangeRecord>(metrics: MetricsRegistry(), names: .events) { (changes) throws(StoreError) in
+                try store.saveScimChanges(changes)
+            }
+            let tally = CompletionTally()
+            let threads = 8, perThread = 50, total = threads * perThread
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                for i in 0..<perThread {
+                    let id = "u\(thread)-\(i)"
+                    try? writer.submit(ScimChangeRecord(upserts: [Self.user(id)], audit: Self.audit("create", id)), completion: tally.completion)
+                }
+            }
+            #expect(tally.wait(for: total))
+            #expect(tally.successes == total)
+            #expect(try store.scimResources().count == total)
+            #expect(try store.directoryAudit(limit: 500).count == total)
+            #expect(writer.transactionCount >= 1 && writer.transactionCount <= total / 10, "\(writer.transactionCount) transactions")
         }
     }
 

@@ -39,20 +39,21 @@ extension ApiRoutes {
 
     func scimCreateGroup(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
         let now = Date()
+        let group: ScimGroup
         do throws(ScimError) {
-            let group = try ScimJSON.group(try ScimHTTP.body(request), id: UUID().uuidString.lowercased(),
-                                           meta: ScimMeta(created: now, lastModified: now, version: 1))
-            try scim.change(kind: "Group", operation: "create") { (directory, config) throws(ScimError) in
-                if directory.group(displayName: group.displayName) != nil {
-                    throw ScimError(status: 409, scimType: "uniqueness", "a group named '\(group.displayName)' exists already")
-                }
-                return try proposeGroup(group, operation: "create", request: request, directory: directory, config: config)
+            group = try ScimJSON.group(try ScimHTTP.body(request), id: UUID().uuidString.lowercased(),
+                                       meta: ScimMeta(created: now, lastModified: now, version: 1))
+        } catch {
+            return respond(ScimHTTP.error(error))
+        }
+        scim.change(kind: "Group", operation: "create", respond: respond) { (directory, config) throws(ScimError) in
+            if directory.group(displayName: group.displayName) != nil {
+                throw ScimError(status: 409, scimType: "uniqueness", "a group named '\(group.displayName)' exists already")
             }
             let location = ScimHTTP.location(request, "Groups/\(group.id)")
-            respond(ScimHTTP.json(Self.groupObject(group, request: request, withoutMembers: false), status: 201,
-                                  headers: ScimHTTP.headers(group.meta, location: location)))
-        } catch {
-            respond(ScimHTTP.error(error))
+            let answer = ScimHTTP.json(Self.groupObject(group, request: request, withoutMembers: false), status: 201,
+                                       headers: ScimHTTP.headers(group.meta, location: location))
+            return try proposeGroup(group, operation: "create", request: request, directory: directory, config: config, answer: answer)
         }
     }
 
@@ -72,73 +73,67 @@ extension ApiRoutes {
     /// role-group members lose the role.
     func scimDeleteGroup(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
         let id = request.pathParameters["id"] ?? ""
-        do throws(ScimError) {
-            try scim.change(kind: "Group", operation: "delete") { (directory, _) throws(ScimError) in
-                guard let existing = directory.groups[id] else { throw .notFound("no SCIM group '\(id)'") }
-                try ScimHTTP.checkVersion(request, existing.meta)
-                let now = Date()
-                var parents = directory.parents(of: id)
-                for i in parents.indices {
-                    parents[i].members.removeAll { $0.kind == .group && $0.value == id }
-                    parents[i].meta.version += 1
-                    parents[i].meta.lastModified = now
-                }
-                var changes = parents.filter { directory.role(of: $0) == nil }.map { DirectoryChange.putGroup(directory.definition(of: $0)) }
-                changes += directory.changes(group: id, becoming: nil)
-                let upserts = parents.map { parent in
-                    ScimResourceRecord(kind: "Group", id: parent.id,
-                                       body: ExplanationRenderer.serialize(Self.groupObject(parent, request: request, withoutMembers: false)),
-                                       updatedAt: now)
-                }
-                let record = ScimChangeRecord(upserts: upserts, deletes: [(kind: "Group", id: id)],
-                                              audit: DirectoryAuditRecord(at: now, actor: scimActor(request), operation: "delete", kind: "Group",
-                                                                          resourceID: id, detail: Data("{}".utf8)))
-                return ScimProposal(changes: changes, record: record) { scim in
-                    for parent in parents { scim.store(parent) }
-                    scim.removeGroup(id)
-                }
+        scim.change(kind: "Group", operation: "delete", respond: respond) { (directory, _) throws(ScimError) in
+            guard let existing = directory.groups[id] else { throw .notFound("no SCIM group '\(id)'") }
+            try ScimHTTP.checkVersion(request, existing.meta)
+            let now = Date()
+            var parents = directory.parents(of: id)
+            for i in parents.indices {
+                parents[i].members.removeAll { $0.kind == .group && $0.value == id }
+                parents[i].meta.version += 1
+                parents[i].meta.lastModified = now
             }
-            respond(HTTPResponse(status: 204))
-        } catch {
-            respond(ScimHTTP.error(error))
+            var changes = parents.filter { directory.role(of: $0) == nil }.map { DirectoryChange.putGroup(directory.definition(of: $0)) }
+            changes += directory.changes(group: id, becoming: nil)
+            let upserts = parents.map { parent in
+                ScimResourceRecord(kind: "Group", id: parent.id,
+                                   body: ExplanationRenderer.serialize(Self.groupObject(parent, request: request, withoutMembers: false)),
+                                   updatedAt: now)
+            }
+            let record = ScimChangeRecord(upserts: upserts, deletes: [(kind: "Group", id: id)],
+                                          audit: DirectoryAuditRecord(at: now, actor: scimActor(request), operation: "delete", kind: "Group",
+                                                                      resourceID: id, detail: Data("{}".utf8)))
+            return ScimProposal(changes: changes, record: record, commit: { scim in
+                for parent in parents { scim.store(parent) }
+                scim.removeGroup(id)
+            }, answer: HTTPResponse(status: 204))
         }
     }
 
     private func scimUpdateGroup(_ request: HTTPRequest, _ respond: @escaping HTTPResponder, operation: String,
                                  _ update: (ScimGroup, JSONValue) throws(ScimError) -> ScimGroup) {
         let id = request.pathParameters["id"] ?? ""
+        let body: JSONValue
         do throws(ScimError) {
-            let body = try ScimHTTP.body(request)
-            var result: ScimGroup?
-            try scim.change(kind: "Group", operation: operation) { (directory, config) throws(ScimError) in
-                guard let existing = directory.groups[id] else { throw .notFound("no SCIM group '\(id)'") }
-                try ScimHTTP.checkVersion(request, existing.meta)
-                var group = try update(existing, body)
-                group.id = id
-                if let other = directory.group(displayName: group.displayName), other.id != id {
-                    throw ScimError(status: 409, scimType: "uniqueness", "a group named '\(group.displayName)' exists already")
-                }
-                group.meta = ScimMeta(created: existing.meta.created, lastModified: Date(), version: existing.meta.version + 1)
-                result = group
-                return try proposeGroup(group, operation: operation, request: request, directory: directory, config: config)
-            }
-            guard let group = result else { return }
-            // PATCH may answer 204; SCIM clients are happier with the resource.
-            respond(ScimHTTP.json(Self.groupObject(group, request: request, withoutMembers: false), headers: ScimHTTP.headers(group.meta)))
+            body = try ScimHTTP.body(request)
         } catch {
-            respond(ScimHTTP.error(error))
+            return respond(ScimHTTP.error(error))
+        }
+        scim.change(kind: "Group", operation: operation, respond: respond) { (directory, config) throws(ScimError) in
+            guard let existing = directory.groups[id] else { throw .notFound("no SCIM group '\(id)'") }
+            try ScimHTTP.checkVersion(request, existing.meta)
+            var group = try update(existing, body)
+            group.id = id
+            if let other = directory.group(displayName: group.displayName), other.id != id {
+                throw ScimError(status: 409, scimType: "uniqueness", "a group named '\(group.displayName)' exists already")
+            }
+            group.meta = ScimMeta(created: existing.meta.created, lastModified: Date(), version: existing.meta.version + 1)
+            // PATCH may answer 204; SCIM clients are happier with the resource.
+            let answer = ScimHTTP.json(Self.groupObject(group, request: request, withoutMembers: false), headers: ScimHTTP.headers(group.meta))
+            return try proposeGroup(group, operation: operation, request: request, directory: directory, config: config, answer: answer)
         }
     }
 
     private func proposeGroup(_ group: ScimGroup, operation: String, request: HTTPRequest, directory: ScimDirectory,
-                              config: HeraldConfig) throws(ScimError) -> ScimProposal {
+                              config: HeraldConfig, answer: HTTPResponse) throws(ScimError) -> ScimProposal {
         if let role = directory.role(of: group) { try Self.checkRoleGroupMembers(group, role: role, directory: directory, config: config) }
         let body = ExplanationRenderer.serialize(Self.groupObject(group, request: request, withoutMembers: false))
         let now = Date()
         let record = ScimChangeRecord(upserts: [ScimResourceRecord(kind: "Group", id: group.id, body: body, updatedAt: now)],
                                       audit: DirectoryAuditRecord(at: now, actor: scimActor(request), operation: operation, kind: "Group",
                                                                   resourceID: group.id, detail: body))
-        return ScimProposal(changes: directory.changes(group: group.id, becoming: group), record: record) { $0.store(group) }
+        return ScimProposal(changes: directory.changes(group: group.id, becoming: group), record: record,
+                            commit: { $0.store(group) }, answer: answer)
     }
 
     /// A role group gives its members a role, so its members must be SCIM users: a user

@@ -45,23 +45,25 @@ extension ApiRoutes {
 
     func scimCreateUser(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
         let now = Date()
+        let parsed: ScimUser
         do throws(ScimError) {
-            var user = try ScimJSON.user(try ScimHTTP.body(request), meta: ScimMeta(created: now, lastModified: now, version: 1))
-            user.deleted = false
-            try scim.change(kind: "User", operation: "create") { (directory, config) throws(ScimError) in
-                if let existing = directory.users[user.id] {
-                    guard existing.deleted else { throw ScimError(status: 409, scimType: "uniqueness", "a user with userName '\(user.id)' exists already") }
-                    user.meta.version = existing.meta.version + 1
-                }
-                if directory.users[user.id] == nil, directory.userOrder.count >= config.document.scim.maxUsers {
-                    throw ScimError(status: 400, scimType: "invalidValue", "Herald keeps at most \(config.document.scim.maxUsers) SCIM users (scim.maxUsers)")
-                }
-                return proposeUser(user, operation: "create", request: request, directory: directory)
-            }
-            respond(ScimHTTP.json(ScimJSON.object(user, location: ScimHTTP.location(request, "Users/\(user.id)")), status: 201,
-                                  headers: ScimHTTP.headers(user.meta, location: ScimHTTP.location(request, "Users/\(user.id)"))))
+            parsed = try ScimJSON.user(try ScimHTTP.body(request), meta: ScimMeta(created: now, lastModified: now, version: 1))
         } catch {
-            respond(ScimHTTP.error(error))
+            return respond(ScimHTTP.error(error))
+        }
+        scim.change(kind: "User", operation: "create", respond: respond) { (directory, config) throws(ScimError) in
+            var user = parsed
+            user.deleted = false
+            if let existing = directory.users[user.id] {
+                guard existing.deleted else { throw ScimError(status: 409, scimType: "uniqueness", "a user with userName '\(user.id)' exists already") }
+                user.meta.version = existing.meta.version + 1
+            }
+            if directory.users[user.id] == nil, directory.userOrder.count >= config.document.scim.maxUsers {
+                throw ScimError(status: 400, scimType: "invalidValue", "Herald keeps at most \(config.document.scim.maxUsers) SCIM users (scim.maxUsers)")
+            }
+            let location = ScimHTTP.location(request, "Users/\(user.id)")
+            let answer = ScimHTTP.json(ScimJSON.object(user, location: location), status: 201, headers: ScimHTTP.headers(user.meta, location: location))
+            return proposeUser(user, operation: "create", request: request, directory: directory, answer: answer)
         }
     }
 
@@ -86,19 +88,14 @@ extension ApiRoutes {
     /// and SCIM answers 404 for it from now on.
     func scimDeleteUser(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
         let id = request.pathParameters["id"] ?? ""
-        do throws(ScimError) {
-            try scim.change(kind: "User", operation: "delete") { (directory, _) throws(ScimError) in
-                guard var user = directory.users[id], !user.deleted else { throw .notFound("no SCIM user '\(id)'") }
-                try ScimHTTP.checkVersion(request, user.meta)
-                user.active = false
-                user.deleted = true
-                user.meta.version += 1
-                user.meta.lastModified = Date()
-                return proposeUser(user, operation: "delete", request: request, directory: directory)
-            }
-            respond(HTTPResponse(status: 204))
-        } catch {
-            respond(ScimHTTP.error(error))
+        scim.change(kind: "User", operation: "delete", respond: respond) { (directory, _) throws(ScimError) in
+            guard var user = directory.users[id], !user.deleted else { throw .notFound("no SCIM user '\(id)'") }
+            try ScimHTTP.checkVersion(request, user.meta)
+            user.active = false
+            user.deleted = true
+            user.meta.version += 1
+            user.meta.lastModified = Date()
+            return proposeUser(user, operation: "delete", request: request, directory: directory, answer: HTTPResponse(status: 204))
         }
     }
 
@@ -106,31 +103,30 @@ extension ApiRoutes {
     private func scimUpdateUser(_ request: HTTPRequest, _ respond: @escaping HTTPResponder, operation: String,
                                 _ update: (ScimUser, JSONValue) throws(ScimError) -> ScimUser) {
         let id = request.pathParameters["id"] ?? ""
+        let body: JSONValue
         do throws(ScimError) {
-            let body = try ScimHTTP.body(request)
-            var result: ScimUser?
-            try scim.change(kind: "User", operation: operation) { (directory, _) throws(ScimError) in
-                guard let existing = directory.users[id], !existing.deleted else { throw .notFound("no SCIM user '\(id)'") }
-                try ScimHTTP.checkVersion(request, existing.meta)
-                var user = try update(existing, body)
-                user.meta = ScimMeta(created: existing.meta.created, lastModified: Date(), version: existing.meta.version + 1)
-                result = user
-                return proposeUser(user, operation: operation, request: request, directory: directory)
-            }
-            guard let user = result else { return }
-            respond(ScimHTTP.json(ScimJSON.object(user, location: ScimHTTP.location(request, "Users/\(id)")), headers: ScimHTTP.headers(user.meta)))
+            body = try ScimHTTP.body(request)
         } catch {
-            respond(ScimHTTP.error(error))
+            return respond(ScimHTTP.error(error))
+        }
+        scim.change(kind: "User", operation: operation, respond: respond) { (directory, _) throws(ScimError) in
+            guard let existing = directory.users[id], !existing.deleted else { throw .notFound("no SCIM user '\(id)'") }
+            try ScimHTTP.checkVersion(request, existing.meta)
+            var user = try update(existing, body)
+            user.meta = ScimMeta(created: existing.meta.created, lastModified: Date(), version: existing.meta.version + 1)
+            let answer = ScimHTTP.json(ScimJSON.object(user, location: ScimHTTP.location(request, "Users/\(id)")), headers: ScimHTTP.headers(user.meta))
+            return proposeUser(user, operation: operation, request: request, directory: directory, answer: answer)
         }
     }
 
-    private func proposeUser(_ user: ScimUser, operation: String, request: HTTPRequest, directory: ScimDirectory) -> ScimProposal {
+    private func proposeUser(_ user: ScimUser, operation: String, request: HTTPRequest, directory: ScimDirectory,
+                             answer: HTTPResponse) -> ScimProposal {
         let body = ExplanationRenderer.serialize(ScimJSON.object(user, location: ScimHTTP.location(request, "Users/\(user.id)")))
         let now = Date()
         let record = ScimChangeRecord(upserts: [ScimResourceRecord(kind: "User", id: user.id, body: body, updatedAt: now)],
                                       audit: DirectoryAuditRecord(at: now, actor: scimActor(request), operation: operation, kind: "User",
                                                                   resourceID: user.id, detail: body))
-        return ScimProposal(changes: directory.changes(putting: user), record: record) { $0.store(user) }
+        return ScimProposal(changes: directory.changes(putting: user), record: record, commit: { $0.store(user) }, answer: answer)
     }
 
     /// The id of the token that made the request, for the audit record.

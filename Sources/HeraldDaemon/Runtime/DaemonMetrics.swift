@@ -35,5 +35,7 @@ enum DaemonMetrics {
     static let scimChanges = "herald_scim_changes_total"
     static let scimRefused = "herald_scim_refused_total"
     static let scimChangeSeconds = "herald_scim_change_seconds"
+    static let scimCommitBatchSize = "herald_scim_commit_batch_size"
+    static let scimCommitSeconds = "herald_scim_commit_seconds"
     static let buildInfo = "herald_build_info"
 }

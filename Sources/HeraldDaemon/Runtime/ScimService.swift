@@ -1,16 +1,38 @@
 import Foundation
 import HeraldCore
+import HeraldServer
 import HeraldStore
 import HeraldSupport
 
 /// Owns the SCIM-provisioned part of the directory: every change is checked against the
-/// current directory (the config's rules), made durable in the store, and only then
-/// swapped in as a new snapshot, all under one lock so SCIM requests and config
-/// reloads never interleave. In-flight evaluations keep the snapshot they started with.
+/// directory as the changes before it left it (the config's rules), made durable in the
+/// store, and only then answered and swapped in as a new snapshot. In-flight evaluations
+/// keep the snapshot they started with.
+///
+/// Group commit: a change is checked and applied to a working copy under `lock`, then
+/// handed to a `GroupWriter`, so changes that arrive while one transaction is being
+/// written share the next one and its fsync (an identity provider sending in parallel
+/// gets one fsync per group, not per user). A change is published (the evaluation loop
+/// and readers of `holder` see it) and answered only from its successful completion,
+/// in submission order. When a group fails, everything submitted after it fails too
+/// (`latchFailures`: they were checked against the failed change), and once the last
+/// of them has completed the working copy is rebuilt from the store and the published
+/// snapshot, which hold only what was written.
 final class ScimService: @unchecked Sendable {
-    private let lock = NSLock()
-    /// Confined to `lock`.
+    /// Guards the fields below; completions take it too, and `reload` waits on it for
+    /// outstanding changes.
+    private let lock = NSCondition()
+    /// The SCIM resources including changes submitted but not yet durable.
     private var scim: ScimDirectory
+    /// The runtime those submitted changes lead to; nil when it is `holder.snapshot`.
+    private var working: RuntimeConfig?
+    /// Changes submitted whose completion has not run yet.
+    private var outstanding = 0
+    /// A write failed: refuse new changes until the working copy is rebuilt.
+    private var failed = false
+    /// A config reload waits for outstanding changes; new changes wait for it.
+    private var reloading = false
+    private let writer: GroupWriter<ScimChangeRecord>
     private let store: any StateStore
     private let holder: ConfigHolder
     private let metrics: MetricsRegistry
@@ -18,12 +40,25 @@ final class ScimService: @unchecked Sendable {
     /// Hands a new config to the evaluation loop (set once the loop exists).
     var onDirectoryChanged: (@Sendable (RuntimeConfig) -> Void)?
 
+    /// Most SCIM changes in one transaction: a change is a few small rows, so 256 still
+    /// write in a few milliseconds, while one fsync covers them all.
+    static let maxChangesPerTransaction = 256
+    /// Most SCIM changes waiting or being written before a request is refused with 503:
+    /// a provisioning client with more requests in flight than this is told to slow down.
+    static let maxPendingChanges = 4 * maxChangesPerTransaction
+
     init(scim: ScimDirectory, store: any StateStore, holder: ConfigHolder, metrics: MetricsRegistry, logger: Logger) {
         self.scim = scim
         self.store = store
         self.holder = holder
         self.metrics = metrics
         self.logger = logger
+        let names = GroupCommitMetricNames(batchSize: DaemonMetrics.scimCommitBatchSize, batchSizeHelp: "SCIM changes per store transaction.",
+                                           seconds: DaemonMetrics.scimCommitSeconds, secondsHelp: "Duration of SCIM store transactions.")
+        writer = GroupWriter(metrics: metrics, names: names, label: "herald.scim.group-commit", maxBatches: Self.maxChangesPerTransaction,
+                             maxPending: Self.maxPendingChanges, latchFailures: true) { (changes) throws(StoreError) in
+            try store.saveScimChanges(changes)
+        }
     }
 
     // MARK: - Start and reload
@@ -70,45 +105,56 @@ final class ScimService: @unchecked Sendable {
     }
 
     /// A reloaded config: SCIM resources merged (with the new `roleGroups`), then swapped
-    /// in by `install` under the lock, so no SCIM change is lost between the two.
+    /// in by `install` under the lock, once every outstanding change is durable and
+    /// published, so no SCIM change is lost or published after the reload.
     func reload(_ next: RuntimeConfig, install: (RuntimeConfig) -> Void) {
-        lock.withLock {
-            scim = ScimDirectory(users: scim.userOrder.compactMap { scim.users[$0] }, groups: scim.groupOrder.compactMap { scim.groups[$0] },
-                                 roleGroups: next.config.document.scim.roleGroups)
-            install(Self.merged(next, with: scim, logger: logger))
-        }
+        lock.lock()
+        defer { lock.unlock() }
+        while reloading { lock.wait() }
+        reloading = true
+        defer { reloading = false; lock.broadcast() }
+        while outstanding > 0 { lock.wait() }
+        scim = ScimDirectory(users: scim.userOrder.compactMap { scim.users[$0] }, groups: scim.groupOrder.compactMap { scim.groups[$0] },
+                             roleGroups: next.config.document.scim.roleGroups)
+        working = nil
+        install(Self.merged(next, with: scim, logger: logger))
     }
 
     // MARK: - Reading
 
-    /// Runs `body` with the SCIM resources and the directory as they are now.
+    /// Runs `body` with the SCIM resources and the directory as the changes submitted so
+    /// far leave them (a client reading its own write sees it once answered).
     func read<T>(_ body: (ScimDirectory, HeraldConfig) -> T) -> T {
-        lock.withLock { body(scim, holder.snapshot.config) }
+        lock.withLock { body(scim, (working ?? holder.snapshot).config) }
     }
 
     // MARK: - Changing
 
     /// One SCIM change: `propose` sees the current resources and directory and returns
-    /// the directory changes, the store writes and the in-memory update (or throws a
-    /// SCIM error). Durable before it returns; the directory swapped after the store.
-    func change(kind: String, operation: String, _ propose: (ScimDirectory, HeraldConfig) throws(ScimError) -> ScimProposal) throws(ScimError) {
+    /// the directory changes, the store writes, the in-memory update and the answer (or
+    /// throws a SCIM error, answered at once). `respond` gets the answer only after the
+    /// change is durable, or a SCIM error (503) when it could not be written.
+    func change(kind: String, operation: String, respond: @escaping HTTPResponder,
+                _ propose: (ScimDirectory, HeraldConfig) throws(ScimError) -> ScimProposal) {
         let started = DispatchTime.now()
         lock.lock()
-        defer { lock.unlock() }
         do throws(ScimError) {
-            try applyLocked(propose)
+            try submitLocked(propose, started: started, kind: kind, operation: operation, respond: respond)
+            lock.unlock()
         } catch {
+            lock.unlock()
             metrics.increment(DaemonMetrics.scimRefused, [("status", String(error.status))], help: "SCIM requests refused, by HTTP status.")
-            throw error
+            respond(ScimHTTP.error(error))
         }
-        metrics.increment(DaemonMetrics.scimChanges, [("kind", kind), ("operation", operation)], help: "SCIM changes applied, by resource kind and operation.")
-        metrics.observe(DaemonMetrics.scimChangeSeconds, value: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9,
-                        help: "Time to check, store and apply one SCIM change.")
     }
 
-    /// Check, store, swap; called with `lock` held.
-    private func applyLocked(_ propose: (ScimDirectory, HeraldConfig) throws(ScimError) -> ScimProposal) throws(ScimError) {
-        let runtime = holder.snapshot
+    /// Check, apply to the working copy, submit; called with `lock` held.
+    private func submitLocked(_ propose: (ScimDirectory, HeraldConfig) throws(ScimError) -> ScimProposal, started: DispatchTime,
+                              kind: String, operation: String, respond: @escaping HTTPResponder) throws(ScimError) {
+        while reloading { lock.wait() }
+        if failed, outstanding == 0 { rebuildLocked() }
+        guard !failed else { throw Self.unavailable("an earlier change could not be written; the directory is being re-read") }
+        let runtime = working ?? holder.snapshot
         let proposal = try propose(scim, runtime.config)
         let directory: Directory
         do throws(DirectoryChangeError) {
@@ -116,19 +162,72 @@ final class ScimService: @unchecked Sendable {
         } catch {
             throw ScimError(error)
         }
-        do throws(StoreError) {
-            try store.saveScimChange(proposal.record)
-        } catch {
-            logger.error("a SCIM change could not be stored, refusing it", ["error": error.message, "code": error.code.rawValue])
-            throw ScimError(status: 503, scimType: nil, "the state store cannot take the change now (\(error.code.rawValue)); retry later")
-        }
-        proposal.commit(&scim)
         let next = runtime.replacing(runtime.config.replacingDirectory(directory))
-        holder.replace(with: next)
-        onDirectoryChanged?(next)
-        let audit = proposal.record.audit
-        logger.info("directory changed through SCIM", ["kind": audit.kind, "operation": audit.operation,
-                                                       "resource.id": audit.resourceID, "actor": audit.actor])
+        let record = proposal.record, answer = proposal.answer
+        do throws(StoreError) {
+            try writer.submit(record) { [self] result in
+                completed(result, next: next, record: record, answer: answer, started: started,
+                          kind: kind, operation: operation, respond: respond)
+            }
+        } catch {
+            throw Self.unavailable("\(Self.maxPendingChanges) SCIM changes are already waiting to be written; retry later")
+        }
+        outstanding += 1
+        proposal.commit(&scim)
+        working = next
+    }
+
+    /// On the writer's queue, in submission order: publish and answer, or refuse.
+    private func completed(_ result: Result<Void, StoreError>, next: RuntimeConfig, record: ScimChangeRecord, answer: HTTPResponse,
+                           started: DispatchTime, kind: String, operation: String, respond: HTTPResponder) {
+        lock.lock()
+        outstanding -= 1
+        switch result {
+        case .success:
+            if !failed {
+                holder.replace(with: next)
+                onDirectoryChanged?(next)
+            }
+            if outstanding == 0, !failed { working = nil }
+        case .failure:
+            failed = true
+        }
+        if failed, outstanding == 0 { rebuildLocked() }
+        lock.broadcast()
+        lock.unlock()
+        switch result {
+        case .success:
+            let audit = record.audit
+            logger.info("directory changed through SCIM", ["kind": audit.kind, "operation": audit.operation,
+                                                           "resource.id": audit.resourceID, "actor": audit.actor])
+            metrics.increment(DaemonMetrics.scimChanges, [("kind", kind), ("operation", operation)], help: "SCIM changes applied, by resource kind and operation.")
+            metrics.observe(DaemonMetrics.scimChangeSeconds, value: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9,
+                            help: "Time to check, store and apply one SCIM change.")
+            respond(answer)
+        case .failure(let error):
+            logger.error("a SCIM change could not be stored, refusing it", ["error": error.message, "code": error.code.rawValue])
+            metrics.increment(DaemonMetrics.scimRefused, [("status", "503")], help: "SCIM requests refused, by HTTP status.")
+            respond(ScimHTTP.error(Self.unavailable("the state store cannot take the change now (\(error.code.rawValue)); retry later")))
+        }
+    }
+
+    /// After a failed write, once nothing is outstanding: the working copy becomes what
+    /// the store holds and what was published, and the writer takes changes again.
+    private func rebuildLocked() {
+        do throws(StoreError) {
+            scim = try Self.load(from: store, roleGroups: scim.roleGroups, logger: logger)
+        } catch {
+            // Still unreadable: stay refusing; the next completion or change tries again.
+            logger.error("the SCIM resources cannot be re-read after a failed write, refusing changes", ["error": error.message])
+            return
+        }
+        working = nil
+        failed = false
+        writer.reset()
+    }
+
+    private static func unavailable(_ detail: String) -> ScimError {
+        ScimError(status: 503, scimType: nil, detail)
     }
 }
 
@@ -137,4 +236,6 @@ struct ScimProposal {
     var changes: [DirectoryChange]
     var record: ScimChangeRecord
     var commit: (inout ScimDirectory) -> Void
+    /// The answer once the change is durable.
+    var answer: HTTPResponse
 }
