@@ -130,6 +130,36 @@ struct ScimAcceptanceTests {
         #expect(result.stdout.contains("all steps passed"))
     }
 
+    /// A rule notifies a group only SCIM provides (`scim.groups`): before the identity
+    /// provider pushes it the notice is unrouted and names the missing group; once the
+    /// group arrives with members, they are told, by the path through the group.
+    @Test func aRuleTargetsAGroupOnlyScimProvides() throws {
+        let config = """
+        {"users": [{"id": "owner", "owner": true}],
+         "scim": {"groups": {"Night On-call": "night-oncall"}},
+         "rules": [{"id": "load", "metric": "load", "tiers": [{"threshold": 10, "notify": [{"group": "night-oncall"}]}]}],
+         "server": {"listen": "127.0.0.1:0", "unrouted": {"notify": [{"owner": true}]}, "tokens": [
+           {"id": "idp", "env": "SCIM_TOKEN", "scopes": ["directory:write"]},
+           {"id": "ops", "env": "OPS_TOKEN", "scopes": ["events:write", "read"]}]}}
+        """
+        let herald = try HeraldProcess(config: config, environment: ["SCIM_TOKEN": Self.idpToken, "OPS_TOKEN": Self.opsToken])
+        defer { _ = herald.stop() }
+        #expect(try Self.notified(herald, subject: "before") == ["owner"], "the unrouted fallback")
+        let before = try HTTPClient.get(herald.url("/v1/notifications?subject=before"), token: Self.opsToken).json["notifications"] as? [[String: Any]]
+        #expect(before?.first?["unrouted"] as? Bool == true)
+        #expect((before?.first?["excluded"] as? [[String: Any]])?.compactMap { $0["reason"] as? String }
+                == ["group 'night-oncall' is not in the directory (not provisioned yet, or deleted)"])
+
+        #expect(try Self.scim(herald, "POST", "Users", #"{"userName": "nina@example.org"}"#).status == 201)
+        let group = try Self.scim(herald, "POST", "Groups", #"{"displayName": "Night On-call", "members": [{"value": "nina@example.org"}]}"#)
+        #expect(group.status == 201, "\(group.text)")
+        #expect(try Self.notified(herald, subject: "after") == ["nina@example.org"])
+        let after = try HTTPClient.get(herald.url("/v1/notifications?subject=after"), token: Self.opsToken).json["notifications"] as? [[String: Any]]
+        #expect((after?.first?["recipients"] as? [[String: Any]])?.first?["path"] as? String == "group:night-oncall")
+        let listed = try HTTPClient.get(herald.url("/v1/directory/groups/night-oncall"), token: Self.opsToken)
+        #expect(listed.json["memberCount"] as? Int == 1)
+    }
+
     /// An identity provider sending in parallel: every create is answered 201, changes
     /// share store transactions (group commit), a user is readable as soon as its 201
     /// came, and after kill -9 every answered user is still there.

@@ -167,6 +167,22 @@ struct ConfigValidationTests {
         // SCIM's role mapping names roles the config has.
         Case(name: "scim role group maps an unknown role", json: config(#""scim": {"roleGroups": {"Herald Managers": "mangaer"}}"#),
              path: "scim.roleGroups[\"Herald Managers\"]", message: "undefined role 'mangaer' (did you mean 'manager'?)"),
+        // scim.groups gives a SCIM group a Herald id rules can name: it must be new and used once.
+        Case(name: "scim group takes a role's id", json: config(#""scim": {"groups": {"Night": "manager"}}"#),
+             path: "scim.groups.Night", message: "'manager' is a role's group; name the SCIM group in scim.roleGroups to give that role"),
+        Case(name: "scim group takes a config group's id", json: config(#""groups": [{"id": "night", "members": ["owner"]}], "scim": {"groups": {"Night": "night"}}"#),
+             path: "scim.groups.Night", message: "group 'night' is defined in the config or a directory file; a SCIM group cannot take its id"),
+        Case(name: "two scim groups share an id", json: config(#""scim": {"groups": {"A": "night", "B": "night"}}"#),
+             path: "scim.groups.B", message: "group id 'night' is already given to SCIM group 'A'"),
+        Case(name: "scim group is also a role group", json: config(#""scim": {"roleGroups": {"Night": "manager"}, "groups": {"Night": "night"}}"#),
+             path: "scim.groups.Night", message: "SCIM group 'Night' is already a role group (scim.roleGroups); it cannot also be a custom group"),
+        Case(name: "scim group id empty", json: config(#""scim": {"groups": {"Night": ""}}"#),
+             path: "scim.groups.Night", message: "the Herald group id for SCIM group 'Night' must not be empty"),
+        // With SCIM configured, an unknown group says how to declare one only SCIM provides.
+        Case(name: "rule names an undeclared group with scim configured",
+             json: config(#""scim": {"groups": {"Night On-call": "night-oncall"}}, "rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 1, "notify": [{"group": "night-oncal"}]}]}]"#),
+             path: "rules[0].tiers[0].notify[0].group",
+             message: "undefined group 'night-oncal' (did you mean 'night-oncall'?); a group the identity provider pushes over SCIM is declared in scim.groups (its display name → this id)"),
         Case(name: "unknown scope", json: config(#""server": {"tokens": [{"id": "t", "env": "T", "scopes": ["raed"]}]}"#),
              path: "server.tokens[0].scopes[0]", message: "unknown scope 'raed' (did you mean 'read'?); use one of events:write, read, admin, ack, directory:write"),
     ]

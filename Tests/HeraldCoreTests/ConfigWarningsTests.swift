@@ -40,6 +40,18 @@ struct ConfigWarningsTests {
         ])
     }
 
+    /// A group only SCIM provides is valid to target; check says what happens until the
+    /// identity provider pushes it (and not also the generic "reaches nobody").
+    @Test func targetedScimGroupNotYetProvisioned() throws {
+        let json = """
+        {"users": [{"id": "o", "owner": true}], "scim": {"groups": {"Night On-call": "night-oncall"}},
+         "rules": [{"id": "r", "metric": "m", "tiers": [{"name": "hi", "threshold": 1, "notify": [{"group": "night-oncall"}]}]}]}
+        """
+        #expect(try warnings(json) == [
+            "2:92: group 'night-oncall' comes from SCIM group 'Night On-call' (scim.groups): until the identity provider pushes it with members, this tier's notices are unrouted (recorded with the reason, sent to the 'unrouted' fallback if one is set) at rules[0].tiers[0].notify[0].group",
+        ])
+    }
+
     /// #17 item 2: with an `unrouted` fallback the relation-only tier is caught, so no
     /// warning; a fallback that itself reaches nobody is one.
     @Test func fallbackSilencesTheRelationWarningAndIsCheckedItself() throws {

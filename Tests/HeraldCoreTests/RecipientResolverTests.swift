@@ -41,6 +41,18 @@ struct RecipientResolverTests {
         #expect(result.excluded.isEmpty)
     }
 
+    /// A group the directory lacks (declared for SCIM, not pushed yet) or that has no
+    /// members is named with the reason, never silently nobody.
+    @Test func anAbsentOrEmptyGroupIsAnExclusion() throws {
+        let config = try TestConfig.load(#"{"users": [{"id": "o", "owner": true}], "groups": [{"id": "empty"}], "scim": {"groups": {"Night": "night"}}}"#)
+        let resolution = config.resolver.resolve([.group("night"), .group("empty"), .owner], requiredRights: [], event: nil)
+        #expect(resolution.recipients.map { config.directory.users[$0.user].id } == ["o"])
+        #expect(resolution.excluded.map { "\($0.path.render(in: config.directory, user: 0)): \($0.reason)" } == [
+            "group:night: group 'night' is not in the directory (not provisioned yet, or deleted)",
+            "group:empty: group 'empty' has no members",
+        ])
+    }
+
     @Test func exclusionsNameTheReason() {
         let result = describe(resolve([.relation("primary_coordinator"), .relation("case_manager"), .role("manager", andAbove: false), .user("plain")],
                                       relations: ["primary_coordinator": "u-404"]))

@@ -178,4 +178,26 @@ struct ScimMappingTests {
         #expect(directory.users[u].roles.map { directory.roles[$0].id } == ["manager"])
         #expect(directory.memberPaths(ofGroup: directory.group("g-out")!).map(\.path) == ["group:g-out → group:g-in"])
     }
+
+    /// `scim.groups`: a SCIM group named there is the directory group with the declared
+    /// id (what rules name), nested references follow it, and renaming it out of the
+    /// mapping removes the declared group.
+    @Test func declaredGroupsTakeTheirHeraldID() throws {
+        let base = try HeraldConfig.compile(ConfigDocument(users: [UserDefinition(id: "owner", isOwner: true)])).directory
+        let ann = try Self.user(#"{"userName": "ann"}"#)
+        let night = ScimGroup(id: "g-n", displayName: "Night On-call", members: [ScimMember(value: "ann")], meta: Self.meta)
+        let all = ScimGroup(id: "g-all", displayName: "Everyone", members: [ScimMember(value: "g-n", kind: .group)], meta: Self.meta)
+        let scim = ScimDirectory(users: [ann], groups: [night, all], roleGroups: [:], groupIDs: ["Night On-call": "night-oncall"])
+        #expect(scim.definition(of: night).id == "night-oncall")
+        #expect(scim.definition(of: all).groups == ["night-oncall"], "a nested declared group is named by its Herald id")
+        let directory = try base.applying(scim.allChanges())
+        #expect(directory.memberPaths(ofGroup: directory.group("night-oncall")!).map(\.path) == ["group:night-oncall"])
+        #expect(directory.group("g-n") == nil)
+
+        var renamed = night
+        renamed.displayName = "Day shift"
+        let lone = ScimDirectory(users: [ann], groups: [night], roleGroups: [:], groupIDs: ["Night On-call": "night-oncall"])
+        #expect(lone.changes(group: "g-n", becoming: renamed) == [.putGroup(lone.definition(of: renamed)), .removeGroup("night-oncall")])
+        #expect(lone.changes(group: "g-n", becoming: nil) == [.removeGroup("night-oncall")])
+    }
 }

@@ -94,6 +94,16 @@ extension ConfigDecoder {
         return items.compactMap { decodeSelector($1, at: $0) }
     }
 
+    /// A selector's group: a role's, a config or file group, or one `scim.groups` declares.
+    /// With a `scim` section the refusal says how to target a group only SCIM provides.
+    private func knownGroup(_ id: String, at path: JSONPath) -> Bool {
+        if roleIDs.contains(id) || scimGroupIDs.contains(id) || groupIDs.contains(id) { return true }
+        guard hasScimSection else { return reference(id, kind: "group", known: groupIDs, at: path) }
+        diagnostics.error("dangling_reference", path, "undefined group '\(id)'\(Suggestion.hint(for: id, in: groupIDs.union(scimGroupIDs)))"
+                          + "; a group the identity provider pushes over SCIM is declared in scim.groups (its display name → this id)")
+        return false
+    }
+
     /// One of `{"user"}`, `{"role", "andAbove"?}`, `{"group"}`, `{"relation"}`, `{"owner": true}`.
     private mutating func decodeSelector(_ item: JSONValue, at path: JSONPath) -> RecipientSelector? {
         guard var reader = ObjectReader(item, at: path, diagnostics) else { return nil }
@@ -118,8 +128,7 @@ extension ConfigDecoder {
                 selector = .role(id, andAbove: andAbove)
             }
         case "group":
-            if let id = reader.string("group", required: true),
-               roleIDs.contains(id) || reference(id, kind: "group", known: groupIDs, at: path.appending("group")) {
+            if let id = reader.string("group", required: true), knownGroup(id, at: path.appending("group")) {
                 selector = .group(id)
             }
         case "relation":

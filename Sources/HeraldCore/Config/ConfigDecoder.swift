@@ -8,6 +8,11 @@ struct ConfigDecoder {
     var roleIDs: Set<String> = []
     var userIDs: Set<String> = []
     var groupIDs: Set<String> = []
+    /// Custom groups SCIM provides under ids the config declares (`scim.groups`): rules
+    /// may notify them although no file defines them.
+    var scimGroupIDs: Set<String> = []
+    /// The config has a `scim` section (refusals then mention `scim.groups`).
+    var hasScimSection = false
     var targetIDs: Set<String> = []
     /// Per-recipient targets POST to a user's own address, which must then be a URL; on
     /// batch targets an address is only listed in the payload (a phone number, a handle).
@@ -60,14 +65,16 @@ struct ConfigDecoder {
         let users = usersJSON.compactMap { decodeUser($1, at: $0, roles: roles) }
         let groups = groupsJSON.compactMap { decodeGroup($1, at: $0) }
         declaredRights = Self.declaredRights(roles: roles, users: users)
+        // Before the rules: a rule may notify a group that SCIM provides (`scim.groups`).
+        var scim = ScimSettings()
+        if var scimJSON { scim = decodeScim(&scimJSON) }
+        hasScimSection = scimJSON != nil
+        scimGroupIDs = Set(scim.groups.values)
         let rules = decodeRules(rulesJSON)
         var server = ServerSettings()
         if var serverJSON { server = decodeServer(&serverJSON) }
         var bridges = BridgeSettings()
         if var bridgesJSON { bridges = decodeBridges(&bridgesJSON) }
-
-        var scim = ScimSettings()
-        if var scimJSON { scim = decodeScim(&scimJSON) }
 
         checkOwner(users, usersJSON)
         checkRightsCopies(users, usersJSON)

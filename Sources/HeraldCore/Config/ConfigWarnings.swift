@@ -46,6 +46,9 @@ struct ConfigWarnings {
     private func audienceWarnings(_ rule: Rule, _ tier: Tier, _ resolution: Resolution, at path: JSONPath) -> [ConfigIssue] {
         let relations = tier.notify.compactMap { if case .relation(let name) = $0 { name } else { nil } }
         guard resolution.recipients.isEmpty else { return [] }
+        // A group only SCIM provides has its own warning (`scim_group`) saying when it fills.
+        let scimGroups = Set(document.scim.groups.values)
+        if tier.notify.contains(where: { if case .group(let id) = $0 { scimGroups.contains(id) } else { false } }) { return [] }
         if !relations.isEmpty {
             // Only the event's relations can name someone: an event without them resolves
             // to nobody, which is fine only if a fallback catches it.
@@ -80,7 +83,10 @@ struct ConfigWarnings {
             let selectorPath = path.appending("notify").appending(s)
             switch selector {
             case .group(let id):
-                if let g = directory.group(id), directory.members[g].isEmpty {
+                if directory.group(id) == nil, let name = document.scim.groups.first(where: { $0.value == id })?.key {
+                    issues.append(ConfigIssue(.warning, code: "scim_group", path: selectorPath.appending("group"),
+                                              "group '\(id)' comes from SCIM group '\(name)' (scim.groups): until the identity provider pushes it with members, this tier's notices are unrouted (recorded with the reason, sent to the 'unrouted' fallback if one is set)"))
+                } else if let g = directory.group(id), directory.members[g].isEmpty {
                     issues.append(ConfigIssue(.warning, code: "empty_group", path: selectorPath.appending("group"),
                                               "group '\(id)' has no members"))
                 }

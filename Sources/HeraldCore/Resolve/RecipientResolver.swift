@@ -67,8 +67,16 @@ public struct RecipientResolver: Sendable {
                     for user in directory.holders[inclusion.role] { consider(Int(user), path) }
                 }
             case .group(let id):
-                guard let group = directory.group(id) else { return }
-                for member in directory.members[group] { consider(Int(member.user), .group(group, route: member.route)) }
+                // Never silently nobody: a group missing or empty is named on the notice
+                // (which is then unrouted when no other selector reached anyone).
+                guard let group = directory.group(id) else {
+                    return resolution.excluded.append(Exclusion(user: nil, userID: nil, path: .absentGroup(id), reason: .unknownGroup(id)))
+                }
+                let members = directory.members[group]
+                if members.isEmpty {
+                    resolution.excluded.append(Exclusion(user: nil, userID: nil, path: .absentGroup(id), reason: .emptyGroup(id)))
+                }
+                for member in members { consider(Int(member.user), .group(group, route: member.route)) }
             case .relation(let name):
                 applyRelation(name, event: event)
             case .owner:

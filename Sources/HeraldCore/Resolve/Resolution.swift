@@ -12,6 +12,9 @@ public enum SelectionPath: Sendable, Hashable {
     case group(Int, route: Int32)
     case relation(String)
     case owner
+    /// A group selector whose group the directory does not have (yet) or that has no
+    /// members: only ever on an exclusion, so the notice says why nobody came from it.
+    case absentGroup(String)
 
     /// The group a group selector named (the outermost one), if this is a group path.
     public var group: Int? {
@@ -39,6 +42,8 @@ public enum SelectionPath: Sendable, Hashable {
             return "relation:\(name)"
         case .owner:
             return "owner"
+        case .absentGroup(let id):
+            return "group:\(id)"
         }
     }
 }
@@ -57,6 +62,11 @@ public enum ExclusionReason: Sendable, Hashable, CustomStringConvertible {
     case unknownRelationUser(relation: String, userID: String)
     /// The rule targets a relation the event does not carry.
     case missingRelation(String)
+    /// The rule targets a group the directory does not have: one `scim.groups` declares
+    /// that the identity provider has not pushed (yet), or one it deleted.
+    case unknownGroup(String)
+    /// The rule targets a group that has no members now.
+    case emptyGroup(String)
 
     public var description: String {
         switch self {
@@ -64,6 +74,8 @@ public enum ExclusionReason: Sendable, Hashable, CustomStringConvertible {
         case .lacksRight(let right): "lacks right '\(right)'"
         case .unknownRelationUser(let relation, let id): "relation '\(relation)' names unknown user '\(id)'"
         case .missingRelation(let relation): "the event carries no relation '\(relation)'"
+        case .unknownGroup(let id): "group '\(id)' is not in the directory (not provisioned yet, or deleted)"
+        case .emptyGroup(let id): "group '\(id)' has no members"
         }
     }
 }

@@ -68,7 +68,7 @@ public final class Daemon: @unchecked Sendable {
         do {
             store = try SQLiteStore(directory: URL(fileURLWithPath: stateDirectory), metrics: metrics)
             // SCIM-provisioned users and groups join the config's directory before anything runs.
-            let scimDirectory = try ScimService.load(from: store, roleGroups: runtime.config.document.scim.roleGroups, logger: logger)
+            let scimDirectory = try ScimService.load(from: store, settings: runtime.config.document.scim, logger: logger)
             let merged = ScimService.merged(runtime, with: scimDirectory, logger: logger)
             holder = ConfigHolder(merged)
             scim = ScimService(scim: scimDirectory, store: store, holder: holder, metrics: metrics, logger: logger)

@@ -64,7 +64,7 @@ final class ScimService: @unchecked Sendable {
     // MARK: - Start and reload
 
     /// The SCIM resources in the store (a row that no longer parses is skipped and logged).
-    static func load(from store: any StateStore, roleGroups: [String: String], logger: Logger) throws(StoreError) -> ScimDirectory {
+    static func load(from store: any StateStore, settings: ScimSettings, logger: Logger) throws(StoreError) -> ScimDirectory {
         var users: [ScimUser] = []
         var groups: [ScimGroup] = []
         let placeholder = ScimMeta(created: Date(timeIntervalSince1970: 0), lastModified: Date(timeIntervalSince1970: 0), version: 1)
@@ -80,7 +80,7 @@ final class ScimService: @unchecked Sendable {
                 logger.error("a stored SCIM resource cannot be read, ignoring it", ["kind": record.kind, "id": record.id])
             }
         }
-        return ScimDirectory(users: users, groups: groups, roleGroups: roleGroups)
+        return ScimDirectory(users: users, groups: groups, roleGroups: settings.roleGroups, groupIDs: settings.groups)
     }
 
     /// `runtime` with the SCIM users and groups added to its directory. What the config
@@ -104,7 +104,7 @@ final class ScimService: @unchecked Sendable {
         return runtime.replacing(runtime.config.replacingDirectory(directory))
     }
 
-    /// A reloaded config: SCIM resources merged (with the new `roleGroups`), then swapped
+    /// A reloaded config: SCIM resources merged (with the new `roleGroups` and `groups`), then swapped
     /// in by `install` under the lock, once every outstanding change is durable and
     /// published, so no SCIM change is lost or published after the reload.
     func reload(_ next: RuntimeConfig, install: (RuntimeConfig) -> Void) {
@@ -115,7 +115,7 @@ final class ScimService: @unchecked Sendable {
         defer { reloading = false; lock.broadcast() }
         while outstanding > 0 { lock.wait() }
         scim = ScimDirectory(users: scim.userOrder.compactMap { scim.users[$0] }, groups: scim.groupOrder.compactMap { scim.groups[$0] },
-                             roleGroups: next.config.document.scim.roleGroups)
+                             roleGroups: next.config.document.scim.roleGroups, groupIDs: next.config.document.scim.groups)
         working = nil
         install(Self.merged(next, with: scim, logger: logger))
     }
@@ -215,7 +215,7 @@ final class ScimService: @unchecked Sendable {
     /// the store holds and what was published, and the writer takes changes again.
     private func rebuildLocked() {
         do throws(StoreError) {
-            scim = try Self.load(from: store, roleGroups: scim.roleGroups, logger: logger)
+            scim = try Self.load(from: store, settings: (working ?? holder.snapshot).config.document.scim, logger: logger)
         } catch {
             // Still unreadable: stay refusing; the next completion or change tries again.
             logger.error("the SCIM resources cannot be re-read after a failed write, refusing changes", ["error": error.message])

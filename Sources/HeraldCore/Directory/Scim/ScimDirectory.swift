@@ -1,6 +1,7 @@
 /// The users and groups provisioned through SCIM, and how they map onto Herald's
 /// directory: a user's roles are its `roles` values plus the role of every group it is
-/// in that `scim.roleGroups` names; any other group is a custom group.
+/// in that `scim.roleGroups` names; any other group is a custom group, whose directory
+/// id is the one `scim.groups` gives its display name, else its SCIM `id`.
 ///
 /// Mutated in place by the one serial owner (the daemon's SCIM service) only after a
 /// change was applied to the directory and stored; the `changes(…)` functions compute
@@ -16,9 +17,12 @@ public struct ScimDirectory: Sendable {
     /// User id → SCIM groups listing the user directly.
     private var groupsOfUser: [String: Set<String>] = [:]
     public let roleGroups: [String: String]
+    /// `scim.groups`: display name → the custom group's id in the directory.
+    public let groupIDs: [String: String]
 
-    public init(users: [ScimUser], groups: [ScimGroup], roleGroups: [String: String]) {
+    public init(users: [ScimUser], groups: [ScimGroup], roleGroups: [String: String], groupIDs: [String: String] = [:]) {
         self.roleGroups = roleGroups
+        self.groupIDs = groupIDs
         for user in users { store(user) }
         for group in groups { store(group) }
     }
@@ -27,6 +31,9 @@ public struct ScimDirectory: Sendable {
 
     /// The Herald role a group stands for, if `scim.roleGroups` maps it.
     public func role(of group: ScimGroup) -> String? { roleGroups[group.displayName] }
+
+    /// The id a custom group has in the directory (what rules name).
+    public func directoryID(of group: ScimGroup) -> String { groupIDs[group.displayName] ?? group.id }
 
     /// The user as Herald's directory sees it, with `replacing` standing in for the
     /// stored group of the same id (nil group: the stored one is gone).
@@ -53,9 +60,9 @@ public struct ScimDirectory: Sendable {
 
     /// A group that maps to no role, as a custom group of the directory.
     public func definition(of group: ScimGroup) -> GroupDefinition {
-        var definition = GroupDefinition(id: group.id, name: group.displayName,
+        var definition = GroupDefinition(id: directoryID(of: group), name: group.displayName,
                                          members: group.members.filter { $0.kind == .user }.map(\.value),
-                                         groups: group.members.filter { $0.kind == .group }.map(\.value))
+                                         groups: group.members.filter { $0.kind == .group }.map { groups[$0.value].map(directoryID(of:)) ?? $0.value })
         definition.source = .scim
         return definition
     }
@@ -95,7 +102,11 @@ public struct ScimDirectory: Sendable {
         for userID in userOrderFiltered(affected) {
             changes.append(.putUser(definition(of: users[userID]!, replacing: (id, new))))
         }
-        if let old, role(of: old) == nil, new == nil || role(of: new!) != nil { changes.append(.removeGroup(id)) }
+        // Gone, now a role group, or renamed into or out of `scim.groups`: the old
+        // directory group goes (refused while another group nests it).
+        if let old, role(of: old) == nil, new == nil || role(of: new!) != nil || directoryID(of: new!) != directoryID(of: old) {
+            changes.append(.removeGroup(directoryID(of: old)))
+        }
         return changes
     }
 
