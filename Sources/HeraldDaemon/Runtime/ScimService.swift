@@ -33,6 +33,10 @@ final class ScimService: @unchecked Sendable {
     /// A config reload waits for outstanding changes; new changes wait for it.
     private var reloading = false
     private let writer: GroupWriter<ScimChangeRecord>
+    /// Where completions publish and answer, in submission order: off the writer's
+    /// queue, so the next transaction starts while this one's changes are published
+    /// (publishing takes `lock`, which a request may hold while it checks a change).
+    private let publisher = DispatchQueue(label: "herald.scim.publish")
     private let store: any StateStore
     private let holder: ConfigHolder
     private let metrics: MetricsRegistry
@@ -166,8 +170,10 @@ final class ScimService: @unchecked Sendable {
         let record = proposal.record, answer = proposal.answer
         do throws(StoreError) {
             try writer.submit(record) { [self] result in
-                completed(result, next: next, record: record, answer: answer, started: started,
-                          kind: kind, operation: operation, respond: respond)
+                publisher.async { [self] in
+                    completed(result, next: next, record: record, answer: answer, started: started,
+                              kind: kind, operation: operation, respond: respond)
+                }
             }
         } catch {
             throw Self.unavailable("\(Self.maxPendingChanges) SCIM changes are already waiting to be written; retry later")
@@ -177,7 +183,7 @@ final class ScimService: @unchecked Sendable {
         working = next
     }
 
-    /// On the writer's queue, in submission order: publish and answer, or refuse.
+    /// On `publisher`, in submission order: publish and answer, or refuse.
     private func completed(_ result: Result<Void, StoreError>, next: RuntimeConfig, record: ScimChangeRecord, answer: HTTPResponse,
                            started: DispatchTime, kind: String, operation: String, respond: HTTPResponder) {
         lock.lock()
