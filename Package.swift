@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "HeraldWeb", dependencies: ["HeraldServer"], swiftSettings: swiftSettings),
 
         // MARK: Wiring and command line
-        .target(name: "HeraldDaemon", dependencies: ["HeraldCore", "HeraldSupport", "HeraldStore", "HeraldDelivery", "HeraldServer", "HeraldWeb"], swiftSettings: swiftSettings),
+        .target(name: "HeraldDaemon", dependencies: ["HeraldCore", "HeraldSupport", "HeraldStore", "HeraldPostgres", "HeraldDelivery", "HeraldServer", "HeraldWeb"], swiftSettings: swiftSettings),
         .executableTarget(name: "herald", dependencies: ["HeraldDaemon", "HeraldCore", "HeraldSupport"], swiftSettings: swiftSettings),
 
         // MARK: Benchmarks (release-built programs that print figures)

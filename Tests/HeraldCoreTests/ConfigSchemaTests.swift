@@ -57,6 +57,11 @@ struct ConfigSchemaTests {
         #"{"users": [{"id": "o", "owner": true}], "targets": [{"id": "t", "url": "https://x/y", "format": "pagerduty", "routingKey": "inline"}]}"#,
         #"{"users": [{"id": "o", "owner": true, "contact": {"slack": ""}}]}"#,
         #"{"users": [{"id": "o", "owner": true}], "rules": [{"id": "r", "metric": "m", "message": {"titel": "x"}, "tiers": [{"threshold": 1, "notify": [{"owner": true}]}]}]}"#,
+        // PostgreSQL store (issue 20): the URL only from a secret source, connections bounded.
+        #"{"users": [{"id": "o", "owner": true}], "store": {"postgresql": {"url": "postgresql://h/db"}}}"#,
+        #"{"users": [{"id": "o", "owner": true}], "store": {"postgresql": {"connections": 4}}}"#,
+        #"{"users": [{"id": "o", "owner": true}], "store": {"postgresql": {"url": {"env": "U"}, "connections": 0}}}"#,
+        #"{"users": [{"id": "o", "owner": true}], "store": {"postgresql": {"url": {"env": "U"}, "pool": 4}}}"#,
     ]
 
     @Test(arguments: examples)

@@ -16,6 +16,20 @@ struct StoreConfigTests {
         #expect(config.targets[0].maxBacklog == TargetDefinition.defaultMaxBacklog)
     }
 
+    @Test func postgresqlIsOffByDefaultAndTakesASecretURL() throws {
+        #expect(try TestConfig.load(Self.config(#""targets": [\#(Self.target)}]"#)).store.postgres == nil)
+        let config = try TestConfig.load(Self.config(#"""
+            "targets": [\#(Self.target)}],
+            "store": {"postgresql": {"url": {"env": "HERALD_DATABASE_URL"}}}
+            """#))
+        #expect(config.store.postgres == PostgresStoreSettings(url: .environment("HERALD_DATABASE_URL"), connections: 8))
+        let sized = try TestConfig.load(Self.config(#"""
+            "targets": [\#(Self.target)}],
+            "store": {"postgresql": {"url": {"file": "db-url"}, "connections": 3}}
+            """#))
+        #expect(sized.store.postgres == PostgresStoreSettings(url: .file("db-url"), connections: 3))
+    }
+
     @Test func writtenValuesAreTaken() throws {
         let config = try TestConfig.load(Self.config(#"""
             "targets": [\#(Self.target), "maxBacklog": 250}],
@@ -34,6 +48,17 @@ struct StoreConfigTests {
          "'soon' is not a duration; use a number with a unit, like '30s', '15m', '4h' or '1d'"),
         (#""store": {"retension": {}}"#, "store.retension", "unknown key 'retension' (did you mean 'retention'?)"),
         (#""targets": [\#(target), "maxBacklog": 0}]"#, "targets[0].maxBacklog", nil),
+        // store.postgresql (issue #20).
+        (#""store": {"postgresql": {"url": "postgresql://herald:pw@db/herald"}}"#, "store.postgresql.url",
+         #"the database URL holds a password, so it comes from a secret source such as {"env": "HERALD_DATABASE_URL"}, not the config"#),
+        (#""store": {"postgresql": {"connections": 4}}"#, "store.postgresql.url",
+         #"'url' is required: a secret source such as {"env": "HERALD_DATABASE_URL"}"#),
+        (#""store": {"postgresql": {"url": {"env": "U"}, "connections": 65}}"#, "store.postgresql.connections",
+         "'connections' must be a whole number from 1 to 64, found 65"),
+        (#""store": {"postgresql": {"url": {}}}"#, "store.postgresql.url",
+         "a secret source needs 'env', 'file' or both (the variable wins when set)"),
+        (#""store": {"postgresql": {"url": {"env": "U"}, "conections": 4}}"#, "store.postgresql.conections",
+         "unknown key 'conections' (did you mean 'connections'?)"),
     ] as [(String, String, String?)])
     func mistakesAreNamedWithTheirPath(_ extra: String, _ path: String, _ message: String?) {
         let issues = TestConfig.issues(Self.config(extra)).filter { $0.severity == .error }

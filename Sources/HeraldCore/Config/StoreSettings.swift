@@ -1,4 +1,6 @@
-/// The `store` section: how long the state file keeps history (issue #22).
+/// The `store` section: how long the state file keeps history (issue #22), and which
+/// store holds the state: SQLite in the state directory (the default), or a PostgreSQL
+/// database several instances share (`postgresql`, issue #20).
 ///
 /// Without it the audit log grew for as long as Herald ran (≈ 1 GB after 200,000
 /// notices). Pruning removes what is older than these durations, a few hundred rows per
@@ -14,11 +16,36 @@ public struct StoreSettings: Sendable, Equatable {
     /// would prune faster than the pruner's own pass.
     public static let minimumRetention = Duration(seconds: 60)
 
+    /// `store.postgresql`; nil: SQLite in the state directory.
+    public var postgres: PostgresStoreSettings?
+
     public init() {}
 }
 
+/// `store.postgresql`: where the shared database is and how many connections one
+/// instance may hold. The URL is a secret source like the other credentials (it usually
+/// holds a password), never written in the config itself.
+public struct PostgresStoreSettings: Sendable, Equatable {
+    public var url: SecretSource
+    public var connections: Int
+
+    /// Connections per instance when not given: enough for ingest commits, delivery and
+    /// API reads to proceed side by side without queueing for a connection.
+    public static let defaultConnections = 8
+    /// Most connections one instance may hold (`PostgresPool.maxConnections` enforces the
+    /// same number): PostgreSQL's default `max_connections` is 100, and a few instances
+    /// with 64 each already need it raised.
+    public static let connectionRange = 1...64
+
+    public init(url: SecretSource, connections: Int = PostgresStoreSettings.defaultConnections) {
+        self.url = url
+        self.connections = connections
+    }
+}
+
 extension ConfigDecoder {
-    /// `store`: `{"retention": {"audit": "30d", "deliveries": "14d"}}`.
+    /// `store`: `{"retention": {"audit": "30d", "deliveries": "14d"},
+    /// "postgresql": {"url": {"env": "HERALD_DATABASE_URL"}, "connections": 8}}`.
     func decodeStore(_ reader: inout ObjectReader) -> StoreSettings {
         var settings = StoreSettings()
         if var retention = reader.object("retention") {
@@ -26,8 +53,29 @@ extension ConfigDecoder {
             if let deliveries = retentionDuration(&retention, "deliveries") { settings.deliveryRetention = deliveries }
             retention.finish()
         }
+        if var postgres = reader.object("postgresql") {
+            settings.postgres = decodePostgres(&postgres)
+            postgres.finish()
+        }
         reader.finish()
         return settings
+    }
+
+    /// `store.postgresql`: a required `url` secret source, optional `connections`.
+    private func decodePostgres(_ reader: inout ObjectReader) -> PostgresStoreSettings? {
+        let connections = reader.integer("connections", in: PostgresStoreSettings.connectionRange)
+        guard let value = reader.raw("url") else {
+            diagnostics.error("missing_key", reader.path.appending("url"),
+                              "'url' is required: a secret source such as {\"env\": \"HERALD_DATABASE_URL\"}")
+            return nil
+        }
+        guard case .object = value else {
+            diagnostics.error("bad_secret", reader.path.appending("url"),
+                              "the database URL holds a password, so it comes from a secret source such as {\"env\": \"HERALD_DATABASE_URL\"}, not the config")
+            return nil
+        }
+        guard let url = decodeSecretSource(value, at: reader.path.appending("url")) else { return nil }
+        return PostgresStoreSettings(url: url, connections: connections ?? PostgresStoreSettings.defaultConnections)
     }
 
     private func retentionDuration(_ reader: inout ObjectReader, _ key: String) -> Duration? {

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldPostgres
 import HeraldServer
 import HeraldStore
 import HeraldSupport
@@ -31,7 +32,7 @@ public final class Daemon: @unchecked Sendable {
     /// Held for the daemon's life: one daemon per state directory.
     private let stateLock: StateDirectoryLock
     private let scim: ScimService
-    private let store: SQLiteStore
+    private let store: any StateStore
     private let evaluation: EvaluationLoop
     private let engine: DeliveryEngine
     private let retention: RetentionLoop
@@ -66,7 +67,7 @@ public final class Daemon: @unchecked Sendable {
             throw DaemonStartError(code: .stateLocked, lines: [error.message])
         }
         do {
-            store = try SQLiteStore(directory: URL(fileURLWithPath: stateDirectory), metrics: metrics)
+            store = try Daemon.openStore(runtime, stateDirectory: stateDirectory, metrics: metrics)
             // SCIM-provisioned users and groups join the config's directory before anything runs.
             let scimDirectory = try ScimService.load(from: store, settings: runtime.config.document.scim, logger: logger)
             let merged = ScimService.merged(runtime, with: scimDirectory, logger: logger)
@@ -77,7 +78,8 @@ public final class Daemon: @unchecked Sendable {
             evaluation = EvaluationLoop(config: config, ackLinks: runtime.ackLinks, publicURL: publicURL, state: state, store: store, metrics: metrics, logger: logger)
             evaluation.backlog.seed(try store.outboxDepthByTarget())
         } catch {
-            throw DaemonStartError(code: .store, lines: ["cannot open the state store in '\(stateDirectory)': \(error.message) (\(error.code.rawValue))"])
+            let place = runtime.databaseURL == nil ? "the state store in '\(stateDirectory)'" : "the PostgreSQL store (store.postgresql)"
+            throw DaemonStartError(code: .store, lines: ["cannot open \(place): \(error.message) (\(error.code.rawValue))"])
         }
         do {
             engine = try DeliveryEngine(store: store, holder: holder, publicURL: publicURL, backlog: evaluation.backlog,
@@ -106,6 +108,16 @@ public final class Daemon: @unchecked Sendable {
             throw DaemonStartError(code: .socketActivation, lines: ["socket activation: \(error)"])
         }
         evaluation.onCommitted = { [engine] rows in engine.submit(rows) }
+    }
+
+    /// The store the config names: PostgreSQL when `store.postgresql` is set (its URL
+    /// read from the secret source, never logged), else SQLite in the state directory.
+    static func openStore(_ runtime: RuntimeConfig, stateDirectory: String,
+                          metrics: MetricsRegistry) throws(StoreError) -> any StateStore {
+        if let url = runtime.databaseURL, let settings = runtime.config.store.postgres {
+            return try PostgresStore(url: url, connections: settings.connections, metrics: metrics)
+        }
+        return try SQLiteStore(directory: URL(fileURLWithPath: stateDirectory), metrics: metrics)
     }
 
     /// The socket systemd passed (herald.socket), if any: then Herald serves on it

@@ -19,14 +19,17 @@ struct RuntimeConfig: Sendable {
     var bridges = BridgeCredentials.none
     /// The listener's certificate and key (`server.tls`), read and checked; nil: plain HTTP.
     var tls: TLSCredentials?
+    /// `store.postgresql.url` read from its secret source; nil for the SQLite store. Read
+    /// at start only: the store is not switched by a reload.
+    var databaseURL: String?
     /// The file it was read from, for reload.
     let path: String
 
     /// The same runtime with another config (a SCIM change swaps the directory only);
-    /// everything read from secrets — routing keys, bridge credentials, TLS — is kept.
+    /// everything read from secrets — routing keys, bridge credentials, TLS, database URL — is kept.
     func replacing(_ config: HeraldConfig) -> RuntimeConfig {
         RuntimeConfig(config: config, tokens: tokens, targets: targets, ackLinks: ackLinks, routingKeys: routingKeys,
-                      bridges: bridges, tls: tls, path: path)
+                      bridges: bridges, tls: tls, databaseURL: databaseURL, path: path)
     }
 
     /// Reads and validates the config file and its secrets; every problem is reported.
@@ -67,9 +70,17 @@ struct RuntimeConfig: Sendable {
                 problems += error.lines
             }
         }
+        var databaseURL: String?
+        if let postgres = config.store.postgres {
+            do {
+                databaseURL = try reader.read(postgres.url)
+            } catch {
+                problems.append("store.postgresql.url: \(error.message)")
+            }
+        }
         guard problems.isEmpty else { throw RuntimeConfigError(lines: problems) }
         return RuntimeConfig(config: config, tokens: tokens, targets: targets, ackLinks: AckLinkSigner(secretKeys: keys),
-                             routingKeys: routingKeys, bridges: bridges, tls: tls, path: path)
+                             routingKeys: routingKeys, bridges: bridges, tls: tls, databaseURL: databaseURL, path: path)
     }
 
     /// Reads and validates the config file alone (no secrets), e.g. for CLI checks.

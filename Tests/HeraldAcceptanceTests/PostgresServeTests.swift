@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import HeraldTestKit
+
+/// `herald serve` with `store.postgresql` (issue #20), against the test kit's throw-away
+/// PostgreSQL: the seed example is accepted and delivered signed, its state is in the
+/// database (not a SQLite file), a restarted daemon finds it there, and a bad store
+/// setting stops the start with a message that names the setting, never the URL.
+@Suite(.serialized)
+struct PostgresServeTests {
+    static let token = "test-token"
+    static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+    /// The shipped example with its webhook target pointed at `receiver` and the
+    /// PostgreSQL store whose URL comes from `HERALD_DATABASE_URL`.
+    static func exampleConfig(receiver: URL) throws -> String {
+        let text = try String(contentsOf: Fixtures.url("Config/example.json"), encoding: .utf8)
+            .replacingOccurrences(of: "http://127.0.0.1:9099/herald", with: receiver.absoluteString)
+        var document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        var store = document["store"] as? [String: Any] ?? [:]
+        store["postgresql"] = ["url": ["env": "HERALD_DATABASE_URL"], "connections": 4]
+        document["store"] = store
+        return String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self)
+    }
+
+    @Test func serveAcceptsAndDeliversWithItsStateInPostgreSQL() throws {
+        let server = try TemporaryPostgres.shared()
+        let database = try server.createDatabase()
+        defer { server.drop(database.name) }
+        let receiver = try PythonReceiver(secrets: [Self.secret])
+        let herald = try HeraldProcess(config: try Self.exampleConfig(receiver: receiver.url("/ok")), environment: [
+            "HERALD_TOKEN": Self.token, "HERALD_WEBHOOK_SECRET": Self.secret, "HERALD_DATABASE_URL": database.url,
+        ])
+        let events = try String(contentsOf: Fixtures.url("Config/example-events.json"), encoding: .utf8)
+        let response = try HTTPClient.post(herald.url("/v1/events"), json: events, token: Self.token)
+        #expect(response.status == 202)
+        #expect(response.json["accepted"] as? Int == 5)
+        #expect(response.json["notifications"] as? Int == 4)
+        #expect(Poll.until(timeout: 15) { receiver.requests().count >= 4 })
+        let received = receiver.requests()
+        #expect(received.count == 4)
+        #expect(received.allSatisfy { $0.verified_with == [0] })
+        #expect(try HTTPClient.get(herald.url("/readyz")).status == 200)
+
+        // The state is in the database, and no SQLite file was made.
+        #expect(try server.psql("SELECT count(*) FROM audit", database: database.name) == "4")
+        #expect(try server.psql("SELECT count(*) FROM seen_event", database: database.name) == "5")
+        #expect(Poll.until(timeout: 15) { (try? server.psql("SELECT count(*) FROM delivery_outcome", database: database.name)) == "4" })
+        #expect(!FileManager.default.fileExists(atPath: herald.stateDirectory.appendingPathComponent("herald.sqlite").path))
+        #expect(herald.stop() == 0)
+
+        // A restarted daemon reads the seen ids back from the database: the same events are duplicates.
+        try herald.start()
+        let again = try HTTPClient.post(herald.url("/v1/events"), json: events, token: Self.token)
+        #expect(again.status == 202)
+        #expect(again.json["duplicates"] as? Int == 5)
+        #expect(again.json["notifications"] as? Int == 0)
+        #expect(herald.stop() == 0)
+        #expect(receiver.requests().count == 4)
+    }
+
+    @Test func aBadStoreSettingStopsTheStartAndNeverPrintsTheURL() throws {
+        let receiver = URL(string: "http://127.0.0.1:9/ok")!
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-pg-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("config.json")
+        try Self.exampleConfig(receiver: receiver).write(to: file, atomically: true, encoding: .utf8)
+        let serve = ["serve", "--config", file.path, "--state-dir", directory.appendingPathComponent("state").path, "--listen", "127.0.0.1:0"]
+        let base = ["HERALD_TOKEN": Self.token, "HERALD_WEBHOOK_SECRET": Self.secret]
+
+        // No URL in the environment: named like every other missing secret.
+        let unset = try CommandRunner.herald(serve, timeout: 20, environment: base.merging(["HERALD_DATABASE_URL": ""]) { $1 })
+        #expect(unset.status != 0)
+        #expect(unset.stderr.contains("store.postgresql.url: environment variable 'HERALD_DATABASE_URL' is not set or empty"), "\(unset.stderr)")
+
+        // Nothing listens there: the start fails naming the store; the password stays out of the output.
+        let password = "s3cret-\(UUID().uuidString.prefix(8))"
+        let unreachable = try CommandRunner.herald(serve, timeout: 30, environment: base.merging([
+            "HERALD_DATABASE_URL": "postgresql://herald:\(password)@127.0.0.1:1/herald?connect_timeout=2",
+        ]) { $1 })
+        #expect(unreachable.status != 0)
+        #expect(unreachable.stderr.contains("cannot open the PostgreSQL store (store.postgresql)"), "\(unreachable.stderr)")
+        #expect(!(unreachable.stdout + unreachable.stderr).contains(password))
+    }
+}
