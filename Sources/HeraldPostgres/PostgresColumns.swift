@@ -44,6 +44,11 @@ enum OutboxColumns {
         attempts, last_status, last_error
         """
     static let insert = "INSERT INTO outbox (\(names)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    /// `insert` claimed by `$11` for `$12` milliseconds (see PostgresStore+Claims.swift).
+    static let insertClaimed = """
+        INSERT INTO outbox (\(names), claimed_by, lease_until)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, clock_timestamp() + $12::bigint * interval '1 millisecond')
+        """
 
 
     static func values(_ delivery: OutboxRecord) -> [PostgresValue] {

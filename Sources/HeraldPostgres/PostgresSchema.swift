@@ -84,6 +84,11 @@ enum PostgresSchema {
                 operation TEXT NOT NULL, kind TEXT NOT NULL, resource_id TEXT NOT NULL, detail BYTEA NOT NULL)
             """,
         ],
+        // 2: outbox claims (SCALEOUT.md A5.3): which instance holds a row and until when
+        // (the database's clock), so several instances never send a row at once.
+        [
+            "ALTER TABLE outbox ADD COLUMN claimed_by TEXT, ADD COLUMN lease_until TIMESTAMPTZ",
+        ],
     ]
 
     /// The version a fresh database reaches.

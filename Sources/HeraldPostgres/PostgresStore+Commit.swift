@@ -34,7 +34,7 @@ extension PostgresStore {
                                        operation: "commit rule state")
                 }
             }
-            for batch in batches { try Self.writeRows(of: batch, connection) }
+            for batch in batches { try writeRows(of: batch, connection) }
         }
     }
 
@@ -50,8 +50,10 @@ extension PostgresStore {
             .sorted { ($0.key.ruleID, $0.key.subjectID) < ($1.key.ruleID, $1.key.subjectID) }
     }
 
-    /// Seen ids, audit records, dead letters and deliveries of one batch.
-    private static func writeRows(of batch: CommitBatch, _ connection: PostgresConnection) throws(PostgresError) {
+    /// Seen ids, audit records, dead letters and deliveries of one batch. Deliveries are
+    /// claimed by this instance as they are written: the daemon hands them to its own
+    /// sender right after the commit, so no other instance may take them meanwhile.
+    private func writeRows(of batch: CommitBatch, _ connection: PostgresConnection) throws(PostgresError) {
         for seen in batch.seenEvents {
             try connection.run(CommitStatements.insertSeenEvent, [.text(seen.eventID), PostgresColumns.time(seen.seenAt)],
                                operation: "commit seen event")
@@ -66,7 +68,8 @@ extension PostgresStore {
             try connection.run(DeadLetterColumns.insert, DeadLetterColumns.values(dead), operation: "commit dead letter")
         }
         for delivery in batch.outbox {
-            try connection.run(OutboxColumns.insert, OutboxColumns.values(delivery), operation: "commit outbox")
+            try connection.run(OutboxColumns.insertClaimed, OutboxColumns.values(delivery) + [.text(instanceID), .integer(leaseMilliseconds)],
+                               operation: "commit outbox")
         }
     }
 

@@ -4,17 +4,18 @@ import HeraldSupport
 
 extension PostgresStore {
     /// Deliveries due at `now`, earliest first, leaving out targets (the part before any
-    /// '@') in `excludingTargets`, at most `limit` clamped to `1...StoreLimits.maxDeliveriesPerFetch`.
+    /// '@') in `excludingTargets`, at most `limit` clamped to `1...StoreLimits.maxDeliveriesPerFetch`
+    /// — and CLAIMED for this instance: rows another instance holds are skipped, the rows
+    /// returned are held by this one for `leaseMilliseconds` (PostgresStore+Claims.swift).
     public func dueDeliveries(now: Date, limit: Int, excludingTargets: Set<String>) throws(StoreError) -> [OutboxRecord] {
-        try read("list due deliveries") { (connection) throws(PostgresError) in
-            let rows = try connection.rows("""
-                SELECT \(OutboxColumns.names) FROM outbox
-                WHERE next_attempt_at_ms <= $1
-                  AND split_part(target, '@', 1) NOT IN (SELECT jsonb_array_elements_text($2::jsonb))
-                ORDER BY next_attempt_at_ms, id LIMIT $3
-                """, [PostgresColumns.time(now), PostgresColumns.jsonArray(excludingTargets.sorted()),
-                      .integer(Self.clampedFetch(limit))], operation: "list due deliveries", OutboxColumns.record)
-            return try Self.withNotices(rows, connection, operation: "list due deliveries")
+        try write("claim due deliveries") { (connection) throws(PostgresError) in
+            let claimed = try connection.rows(ClaimStatements.claimDue, [
+                PostgresColumns.time(now), PostgresColumns.jsonArray(excludingTargets.sorted()),
+                .integer(Self.clampedFetch(limit)), .text(instanceID), .integer(leaseMilliseconds),
+            ], operation: "claim due deliveries") { (row: OutboxColumns.record($0), id: $0.int64(10)) }
+            // RETURNING follows no order: put the claimed rows back in due order.
+            let rows = claimed.sorted { ($0.row.nextAttemptAt, $0.id) < ($1.row.nextAttemptAt, $1.id) }.map(\.row)
+            return try Self.withNotices(rows, connection, operation: "claim due deliveries")
         }
     }
 
@@ -31,11 +32,10 @@ extension PostgresStore {
     public func recordAttempt(deliveryID: String, attempts: Int, nextAttemptAt: Date,
                               lastStatus: Int?, lastError: String?) throws(StoreError) -> Bool {
         try write("record delivery attempt") { (connection) throws(PostgresError) in
-            try connection.run("""
-                UPDATE outbox SET attempts = $1, next_attempt_at_ms = $2, last_status = $3, last_error = $4
-                WHERE delivery_id = $5
-                """, [.integer(attempts), PostgresColumns.time(nextAttemptAt), .integer(lastStatus), .text(lastError),
-                      .text(deliveryID)], operation: "record delivery attempt") == 1
+            try connection.run(ClaimStatements.recordAttempt, [
+                .integer(attempts), PostgresColumns.time(nextAttemptAt), .integer(lastStatus), .text(lastError),
+                .text(deliveryID), .text(instanceID),
+            ], operation: "record delivery attempt") == 1
         }
     }
 
@@ -47,7 +47,7 @@ extension PostgresStore {
         try write("mark delivered") { (connection) throws(PostgresError) in
             var marked = 0
             for item in deliveries {
-                guard let delivery = try Self.takeFromOutbox(item.deliveryID, connection) else { continue }
+                guard let delivery = try takeFromOutbox(item.deliveryID, connection) else { continue }
                 try Self.recordOutcome(.delivered, delivery, attempts: delivery.attempts + 1, status: item.status,
                                        error: nil, at: item.at, connection)
                 marked += 1
@@ -77,7 +77,7 @@ extension PostgresStore {
                                  responseExcerpt: Data?, at: Date) throws(StoreError) -> Bool {
         let excerpt = responseExcerpt.map { Data($0.prefix(SharedLimits.responseExcerptBytes)) }
         return try write("dead-letter delivery") { (connection) throws(PostgresError) in
-            guard let delivery = try Self.takeFromOutbox(deliveryID, connection) else { return false }
+            guard let delivery = try takeFromOutbox(deliveryID, connection) else { return false }
             let dead = DeadLetterRecord(deliveryID: deliveryID, notificationID: delivery.notificationID, target: delivery.target,
                                         body: delivery.body, recipients: delivery.recipients, createdAt: delivery.createdAt,
                                         attempts: delivery.attempts + 1, lastStatus: status, lastError: error,
@@ -135,10 +135,11 @@ extension PostgresStore {
         return StorePage(items: items, next: items.last?[keyPath: cursor])
     }
 
-    /// Deletes one outbox row and returns it; nil when it is not (or no longer) there.
-    static func takeFromOutbox(_ deliveryID: String, _ connection: PostgresConnection) throws(PostgresError) -> OutboxRecord? {
-        try connection.firstRow("DELETE FROM outbox WHERE delivery_id = $1 RETURNING \(OutboxColumns.names)",
-                                [.text(deliveryID)], operation: "take from outbox", OutboxColumns.record)
+    /// Deletes one outbox row and returns it; nil when it is not (or no longer) there, or
+    /// another instance holds it (its claim wins: the late finish changes nothing).
+    func takeFromOutbox(_ deliveryID: String, _ connection: PostgresConnection) throws(PostgresError) -> OutboxRecord? {
+        try connection.firstRow(ClaimStatements.take, [.text(deliveryID), .text(instanceID)],
+                                operation: "take from outbox", OutboxColumns.record)
     }
 
     static func recordOutcome(_ outcome: DeliveryOutcomeRecord.Outcome, _ delivery: OutboxRecord, attempts: Int,

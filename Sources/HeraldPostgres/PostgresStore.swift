@@ -13,12 +13,26 @@ public import HeraldSupport
 /// writing. Failures are `StoreError`s with the same codes as SQLite's; a lost
 /// connection is `io` (503), and the pool reconnects on the next call.
 ///
-/// What is not here yet: claims and leases on the outbox, rule-state sequence numbers,
-/// a leader for maintenance (SCALEOUT.md); until then two instances on one database
-/// share state but can both send the same due delivery.
+/// Outbox rows are claimed (PostgresStore+Claims.swift): an instance sends only rows it
+/// holds, and finishes only rows nobody else holds. What is not here yet: rule-state
+/// rows locked and sequenced across instances, shared escalation timers, a leader for
+/// maintenance (SCALEOUT.md).
 public final class PostgresStore: StateStore, @unchecked Sendable {
     /// The schema version this code writes.
     public static var latestSchemaVersion: Int { PostgresSchema.latestVersion }
+
+    /// How long a claim on an outbox row lasts (on the database's clock) before another
+    /// instance may take the row: three times a target's default 10 s timeout, so one
+    /// attempt finishes well inside it; short enough that the rows of an instance that
+    /// died go out again within half a minute. Every poll that reads a row renews it.
+    public static let leaseMilliseconds = 30_000
+
+    /// This process's name in `outbox.claimed_by`: new at every start, so a restarted
+    /// instance never mistakes its predecessor's claims (released at a clean stop,
+    /// expired after a crash) for its own.
+    public let instanceID = "herald-" + UUID().uuidString.lowercased()
+    /// `leaseMilliseconds`, shorter in tests.
+    let leaseMilliseconds: Int
 
     let pool: PostgresPool
     private let metrics: MetricsRegistry?
@@ -40,10 +54,13 @@ public final class PostgresStore: StateStore, @unchecked Sendable {
         try self.init(url: url, connections: connections, metrics: metrics, schemaVersion: PostgresSchema.latestVersion)
     }
 
-    /// Opens the store migrating only up to `schemaVersion` (tests build old databases).
-    init(url: String, connections: Int, metrics: MetricsRegistry?, schemaVersion: Int) throws(StoreError) {
+    /// Opens the store migrating only up to `schemaVersion` (tests build old databases)
+    /// with claims lasting `leaseMilliseconds` (tests let them run out quickly).
+    init(url: String, connections: Int, metrics: MetricsRegistry?, schemaVersion: Int,
+         leaseMilliseconds: Int = PostgresStore.leaseMilliseconds) throws(StoreError) {
         self.metrics = metrics
         self.schemaVersion = schemaVersion
+        self.leaseMilliseconds = leaseMilliseconds
         do throws(PostgresError) {
             pool = try PostgresPool(url: url, size: connections)
             _ = try PostgresSchema.migrate(pool, to: schemaVersion)

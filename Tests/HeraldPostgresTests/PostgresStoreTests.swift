@@ -59,6 +59,27 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A rolling upgrade: the old binary's store (schema 1) keeps running while a new one
+    /// migrates the database to the latest schema; from then on the old one's writes are
+    /// refused, and the new one finds the old rows.
+    @Test func anUpgradeMigratesKeepingRowsAndStopsTheOldInstancesWrites() throws {
+        try withDatabase { _, _, url in
+            let old = try PostgresStore(url: url, connections: 1, metrics: nil, schemaVersion: 1)
+            try old.commit(CommitBatch(ruleStateUpserts: [RuleStateRecord(ruleID: "r", subjectID: "s", state: Data("{}".utf8))],
+                                       seenEvents: [SeenEventRecord(eventID: "e1", seenAt: Self.at(1))]))
+            #expect(try old.recordedSchemaVersion() == 1)
+            let new = try PostgresStore(url: url, connections: 1)
+            #expect(try new.recordedSchemaVersion() == PostgresStore.latestSchemaVersion)
+            #expect(try new.loadRuleStates().map(\.subjectID) == ["s"])
+            let refused = #expect(throws: StoreError.self) {
+                try old.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e2", seenAt: Self.at(2))]))
+            }
+            #expect(refused?.code == .schemaTooNew)
+            try new.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e3", seenAt: Self.at(3))], outbox: [Self.delivery("d1")]))
+            #expect(try new.loadSeenEvents(since: Self.at(0)).map(\.eventID) == ["e1", "e3"])
+        }
+    }
+
     @Test func twoInstancesShareStateAndAnEventIdIsStoredOnce() throws {
         try withDatabase { _, _, url in
             let first = try PostgresStore(url: url, connections: 2)
@@ -68,9 +89,11 @@ struct PostgresStoreTests {
             try second.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e1", seenAt: Self.at(5))]))
             #expect(try second.loadSeenEvents(since: Self.at(0)) == [SeenEventRecord(eventID: "e1", seenAt: Self.at(1))])
             #expect(try second.outboxDepth() == 1)
-            // Both finish the same delivery: one of them records it.
-            #expect(try second.markDelivered(deliveryID: "d1", status: 204, at: Self.at(2)))
-            #expect(try !first.markDelivered(deliveryID: "d1", status: 204, at: Self.at(3)))
+            // The instance that committed the delivery holds it: the other can neither
+            // take it nor finish it.
+            #expect(try second.dueDeliveries(now: Self.at(10), limit: 10).isEmpty)
+            #expect(try !second.markDelivered(deliveryID: "d1", status: 204, at: Self.at(2)))
+            #expect(try first.markDelivered(deliveryID: "d1", status: 204, at: Self.at(3)))
             #expect(try first.deliveryOutcomes(notificationID: "n1").count == 1)
         }
     }

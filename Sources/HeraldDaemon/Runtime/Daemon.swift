@@ -290,6 +290,10 @@ public final class Daemon: @unchecked Sendable {
         evaluation.drain()
         retention.stop()
         engine.shutdown(deadline: .now() + Self.deliveryDrainSeconds)
+        // Shared outbox: what this instance held and did not finish goes to the others now.
+        if let shared = store as? PostgresStore, (try? shared.releaseClaims()) == nil {
+            logger.warning("cannot release this instance's outbox claims; other instances take them when the lease runs out")
+        }
         logger.notice("herald stopped")
     }
 

@@ -1,0 +1,62 @@
+public import HeraldStore
+
+/// Outbox claims: how several instances share one outbox without two of them sending
+/// the same row at once (issue #20 guarantee 3; SCALEOUT.md A5.3, River's and GoAlert's
+/// patterns).
+///
+/// - A row is held by one instance (`claimed_by`) until `lease_until`, on the database's
+///   clock so instances' clocks do not matter. Rows an instance commits are claimed by it
+///   as they are written (its sender gets them right after the commit); a poll claims due
+///   rows nobody holds, rows whose lease ran out, and renews its own (`claimDue`, with
+///   `FOR UPDATE SKIP LOCKED`: two polls at once take disjoint rows and never wait).
+/// - Finishing is conditional: delivered, dead-lettered or retried-later counts only when
+///   nobody else holds the row (`take`, `recordAttempt`). An instance that paused or lost
+///   its connection past its lease finds its late finish refused — the row's new holder
+///   sends it (again: at least once, with the same webhook-id) and records its outcome.
+/// - A failed attempt releases the row: whichever instance polls when it is due retries it.
+/// - A clean stop releases the instance's claims (`releaseClaims`); after a crash they run
+///   out within `PostgresStore.leaseMilliseconds`.
+enum ClaimStatements {
+    /// $1 now (ms), $2 excluded target ids (JSON), $3 limit, $4 this instance, $5 lease (ms).
+    /// Returns the outbox columns, then the row id (column 10).
+    static let claimDue = """
+        WITH picked AS (
+            SELECT id FROM outbox
+            WHERE next_attempt_at_ms <= $1
+              AND split_part(target, '@', 1) NOT IN (SELECT jsonb_array_elements_text($2::jsonb))
+              AND (claimed_by IS NULL OR claimed_by = $4 OR lease_until < clock_timestamp())
+            ORDER BY next_attempt_at_ms, id LIMIT $3
+            FOR UPDATE SKIP LOCKED)
+        UPDATE outbox o SET claimed_by = $4, lease_until = clock_timestamp() + $5::bigint * interval '1 millisecond'
+        FROM picked WHERE o.id = picked.id
+        RETURNING o.delivery_id, o.notification_id, o.target, o.body, o.recipients, o.created_at_ms,
+            o.next_attempt_at_ms, o.attempts, o.last_status, o.last_error, o.id
+        """
+
+    /// $1 attempts, $2 next attempt (ms), $3 status, $4 error, $5 delivery id, $6 this instance.
+    static let recordAttempt = """
+        UPDATE outbox SET attempts = $1, next_attempt_at_ms = $2, last_status = $3, last_error = $4,
+            claimed_by = NULL, lease_until = NULL
+        WHERE delivery_id = $5 AND (claimed_by IS NULL OR claimed_by = $6)
+        """
+
+    /// $1 delivery id, $2 this instance: the row, deleted, unless another instance holds it.
+    static let take = """
+        DELETE FROM outbox WHERE delivery_id = $1 AND (claimed_by IS NULL OR claimed_by = $2)
+        RETURNING \(OutboxColumns.names)
+        """
+
+    static let release = "UPDATE outbox SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = $1"
+}
+
+extension PostgresStore {
+    /// Gives up every claim this instance holds, so the rows it did not finish go out from
+    /// another instance (or its own next start) at once rather than after the lease; the
+    /// daemon calls it once delivery has stopped. Returns how many rows were held.
+    @discardableResult
+    public func releaseClaims() throws(StoreError) -> Int {
+        try write("release claims") { (connection) throws(PostgresError) in
+            try connection.run(ClaimStatements.release, [.text(instanceID)], operation: "release claims")
+        }
+    }
+}
