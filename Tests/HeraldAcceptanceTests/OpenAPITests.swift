@@ -24,6 +24,7 @@ struct OpenAPITests {
         "GET /v1/silences", "POST /v1/silences", "DELETE /v1/silences/{id}",
         "GET /v1/directory/users", "GET /v1/directory/groups/{id}",
         "GET /scim/v2/ServiceProviderConfig", "GET /scim/v2/ResourceTypes", "GET /scim/v2/Schemas",
+        "GET /scim/v2/ResourceTypes/{id}", "GET /scim/v2/Schemas/{id}",
         "GET /scim/v2/Users", "POST /scim/v2/Users",
         "GET /scim/v2/Users/{id}", "PUT /scim/v2/Users/{id}", "PATCH /scim/v2/Users/{id}", "DELETE /scim/v2/Users/{id}",
         "GET /scim/v2/Groups", "POST /scim/v2/Groups",

@@ -130,6 +130,34 @@ struct ScimAcceptanceTests {
         #expect(result.stdout.contains("all steps passed"))
     }
 
+    /// Discovery by id, and reads shaped by `attributes` / `excludedAttributes`.
+    @Test func discoveryByIDAndAttributeSelection() throws {
+        let herald = try Self.start()
+        defer { _ = herald.stop() }
+        let schema = try Self.scim(herald, "GET", "Schemas/urn:ietf:params:scim:schemas:core:2.0:User")
+        #expect(schema.status == 200)
+        #expect(schema.json["id"] as? String == "urn:ietf:params:scim:schemas:core:2.0:User")
+        #expect((schema.json["attributes"] as? [[String: Any]])?.first?["name"] as? String == "userName")
+        let unknown = try Self.scim(herald, "GET", "Schemas/urn:x")
+        #expect(unknown.status == 404)
+        #expect(unknown.json["detail"] as? String == "no schema 'urn:x'; Herald has urn:ietf:params:scim:schemas:core:2.0:User, urn:ietf:params:scim:schemas:core:2.0:Group, urn:herald:params:scim:schemas:extension:herald:2.0:User")
+        #expect(try Self.scim(herald, "GET", "ResourceTypes/Group").json["endpoint"] as? String == "/Groups")
+        let config = try Self.scim(herald, "GET", "ServiceProviderConfig").json
+        #expect((config["bulk"] as? [String: Any])?["supported"] as? Bool == false)
+        #expect((config["sort"] as? [String: Any])?["supported"] as? Bool == false)
+
+        #expect(try Self.scim(herald, "POST", "Users", #"{"userName": "amy", "name": {"givenName": "Amy"}, "emails": [{"value": "amy@x", "type": "work"}]}"#).status == 201)
+        let only = try Self.scim(herald, "GET", "Users/amy?attributes=userName,emails.value")
+        #expect(Set(only.json.keys) == ["schemas", "id", "userName", "emails"])
+        #expect(only.json["emails"] as? [[String: String]] == [["value": "amy@x"]])
+        let listed = try Self.scim(herald, "GET", "Users?excludedAttributes=meta,name")
+        let first = try #require((listed.json["Resources"] as? [[String: Any]])?.first)
+        #expect(first["meta"] == nil && first["name"] == nil && first["userName"] as? String == "amy")
+        let bad = try Self.scim(herald, "GET", "Users?attributes=a.b.c")
+        #expect(bad.status == 400)
+        #expect(bad.json["scimType"] as? String == "invalidValue")
+    }
+
     /// A rule notifies a group only SCIM provides (`scim.groups`): before the identity
     /// provider pushes it the notice is unrouted and names the missing group; once the
     /// group arrives with members, they are told, by the path through the group.

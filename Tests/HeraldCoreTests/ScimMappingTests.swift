@@ -200,4 +200,52 @@ struct ScimMappingTests {
         #expect(lone.changes(group: "g-n", becoming: renamed) == [.putGroup(lone.definition(of: renamed)), .removeGroup("night-oncall")])
         #expect(lone.changes(group: "g-n", becoming: nil) == [.removeGroup("night-oncall")])
     }
+
+    // MARK: - attributes / excludedAttributes
+
+    /// RFC 7644 §3.4.2.5: the asked attributes only (id and schemas always), names
+    /// case-insensitive, sub-attributes, fully qualified names and the extension's URN.
+    @Test func attributesAndExcludedAttributesShapeTheAnswer() throws {
+        let user = try Self.user(#"{"userName": "ann", "name": {"givenName": "Ann", "familyName": "Archer"}, "emails": [{"value": "a@x", "type": "work"}]}"#)
+        let object = ScimJSON.object(user, location: "http://h/scim/v2/Users/ann")
+        let schemas = [ScimSchema.user, ScimSchema.heraldUser]
+        func keys(_ attributes: String?, _ excluded: String?) throws -> String {
+            let shaped = try ScimAttributes(attributes: attributes, excludedAttributes: excluded, schemas: schemas).apply(to: object)
+            return shaped.keys.sorted().map { key in
+                if let sub = shaped[key] as? [String: Any] { return "\(key){\(sub.keys.sorted().joined(separator: ","))}" }
+                if let list = shaped[key] as? [[String: Any]] { return "\(key)[\(list.first?.keys.sorted().joined(separator: ",") ?? "")]" }
+                return key
+            }.joined(separator: " ")
+        }
+        let cases: [(String?, String?, String)] = [
+            // Only userName (plus what is always returned).
+            ("userName", nil, "id schemas userName"),
+            // Case-insensitive, a sub-attribute, a fully qualified name.
+            ("USERNAME,name.givenName,urn:ietf:params:scim:schemas:core:2.0:User:emails.value", nil,
+             "emails[value] id name{givenName} schemas userName"),
+            // The extension's URN is its whole object.
+            (ScimSchema.heraldUser, nil, "id schemas \(ScimSchema.heraldUser){owner}"),
+            // Excluded: a whole attribute, a sub-attribute; id cannot be excluded.
+            (nil, "meta,emails.type,id,\(ScimSchema.heraldUser)", "active emails[value] id name{familyName,givenName} schemas userName"),
+        ]
+        for (attributes, excluded, expected) in cases {
+            #expect(try keys(attributes, excluded) == expected, "\(attributes ?? "-") / \(excluded ?? "-")")
+        }
+        let membersOff = try ScimAttributes(attributes: nil, excludedAttributes: "Members", schemas: [ScimSchema.group])
+        #expect(membersOff.excludes("members") && !membersOff.excludes("displayName"))
+        #expect(try ScimAttributes(attributes: "displayName", excludedAttributes: nil, schemas: [ScimSchema.group]).excludes("members"))
+    }
+
+    @Test func badAttributeNamesAreRefused() {
+        let cases: [(String, String)] = [
+            ("name.givenName.x", "'name.givenName.x' in 'attributes' is not an attribute name (write 'name' or 'name.subAttribute')"),
+            ("urn:other:thing", "'urn:other:thing' in 'attributes' is not an attribute name (write 'name' or 'name.subAttribute')"),
+            (Array(repeating: "a", count: 65).joined(separator: ","), "'attributes' lists 65 attributes; at most 64"),
+        ]
+        for (text, detail) in cases {
+            #expect(throws: ScimError.invalidValue(detail), "\(text.prefix(20))") {
+                _ = try ScimAttributes(attributes: text, excludedAttributes: nil, schemas: [ScimSchema.user])
+            }
+        }
+    }
 }

@@ -31,6 +31,22 @@ extension ApiRoutes {
             let schemas = ScimDiscovery.schemas(request)
             respond(ScimHTTP.json(ScimHTTP.list(schemas, total: schemas.count, start: 1)))
         })
+        router.add("GET", "/scim/v2/ResourceTypes/{id}", reading { request, respond in
+            let id = request.pathParameters["id"] ?? ""
+            guard let type = ScimDiscovery.resourceTypes(request).first(where: { ($0["id"] as? String) == id }) else {
+                return respond(ScimHTTP.error(.notFound("no resource type '\(id)'; Herald has User and Group")))
+            }
+            respond(ScimHTTP.json(type))
+        })
+        router.add("GET", "/scim/v2/Schemas/{id}", reading { request, respond in
+            let id = request.pathParameters["id"] ?? ""
+            let schemas = ScimDiscovery.schemas(request)
+            guard let schema = schemas.first(where: { ($0["id"] as? String) == id }) else {
+                let known = schemas.compactMap { $0["id"] as? String }.joined(separator: ", ")
+                return respond(ScimHTTP.error(.notFound("no schema '\(id)'; Herald has \(known)")))
+            }
+            respond(ScimHTTP.json(schema))
+        })
         router.add("GET", "/scim/v2/Users", reading(scimListUsers))
         router.add("POST", "/scim/v2/Users", writing(scimCreateUser))
         router.add("GET", "/scim/v2/Users/{id}", reading(scimGetUser))

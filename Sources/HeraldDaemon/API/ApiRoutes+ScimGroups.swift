@@ -9,19 +9,22 @@ import HeraldStore
 extension ApiRoutes {
     func scimListGroups(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
         let filter: ScimFilter?
+        let attributes: ScimAttributes
         do throws(ScimError) {
             filter = try request.query["filter"].map { (text) throws(ScimError) in try ScimFilter.parse(text) }
+            attributes = try ScimHTTP.attributes(request, schemas: [ScimSchema.group])
         } catch {
             return respond(ScimHTTP.error(error))
         }
         let (start, count) = ScimHTTP.paging(request)
-        let withoutMembers = Self.excludesMembers(request)
+        // Entra ID lists groups with excludedAttributes=members: skip building them.
+        let withoutMembers = attributes.excludes("members")
         let page: (total: Int, items: [[String: Any]]) = scim.read { directory, _ in
             let matching = directory.groupOrder.compactMap { directory.groups[$0] }.filter { group in
                 filter?.matches({ Self.scimValues(group, $0) }, caseExact: { $0 == "id" || $0 == "externalid" }) ?? true
             }
             let items = matching.dropFirst(start - 1).prefix(count).map { group in
-                Self.groupObject(group, request: request, withoutMembers: withoutMembers)
+                attributes.apply(to: Self.groupObject(group, request: request, withoutMembers: withoutMembers))
             }
             return (matching.count, items)
         }
@@ -30,11 +33,17 @@ extension ApiRoutes {
 
     func scimGetGroup(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
         let id = request.pathParameters["id"] ?? ""
+        let attributes: ScimAttributes
+        do throws(ScimError) {
+            attributes = try ScimHTTP.attributes(request, schemas: [ScimSchema.group])
+        } catch {
+            return respond(ScimHTTP.error(error))
+        }
         guard let group = scim.read({ directory, _ in directory.groups[id] }) else {
             return respond(ScimHTTP.error(.notFound("no SCIM group '\(id)'")))
         }
-        respond(ScimHTTP.json(Self.groupObject(group, request: request, withoutMembers: Self.excludesMembers(request)),
-                              headers: ScimHTTP.headers(group.meta)))
+        let object = Self.groupObject(group, request: request, withoutMembers: attributes.excludes("members"))
+        respond(ScimHTTP.json(attributes.apply(to: object), headers: ScimHTTP.headers(group.meta)))
     }
 
     func scimCreateGroup(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
@@ -158,11 +167,6 @@ extension ApiRoutes {
         var object = ScimJSON.object(group, location: ScimHTTP.location(request, "Groups/\(group.id)"))
         if withoutMembers { object["members"] = nil }
         return object
-    }
-
-    /// `excludedAttributes=members` (Entra ID asks for groups without their members).
-    static func excludesMembers(_ request: HTTPRequest) -> Bool {
-        (request.query["excludedAttributes"] ?? "").lowercased().split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == "members" }
     }
 
     static func scimValues(_ group: ScimGroup, _ path: String) -> [ScimFilter.Literal] {

@@ -9,8 +9,10 @@ import HeraldStore
 extension ApiRoutes {
     func scimListUsers(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
         let filter: ScimFilter?
+        let attributes: ScimAttributes
         do throws(ScimError) {
             filter = try request.query["filter"].map { (text) throws(ScimError) in try ScimFilter.parse(text) }
+            attributes = try ScimHTTP.attributes(request, schemas: [ScimSchema.user, ScimSchema.heraldUser])
         } catch {
             return respond(ScimHTTP.error(error))
         }
@@ -30,17 +32,24 @@ extension ApiRoutes {
             }
             let visible = matching.filter { !$0.deleted }
             let slice = visible.dropFirst(start - 1).prefix(count)
-            return (visible.count, slice.map { ScimJSON.object($0, location: ScimHTTP.location(request, "Users/\($0.id)")) })
+            return (visible.count, slice.map { attributes.apply(to: ScimJSON.object($0, location: ScimHTTP.location(request, "Users/\($0.id)"))) })
         }
         respond(ScimHTTP.json(ScimHTTP.list(page.items, total: page.total, start: start)))
     }
 
     func scimGetUser(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {
         let id = request.pathParameters["id"] ?? ""
+        let attributes: ScimAttributes
+        do throws(ScimError) {
+            attributes = try ScimHTTP.attributes(request, schemas: [ScimSchema.user, ScimSchema.heraldUser])
+        } catch {
+            return respond(ScimHTTP.error(error))
+        }
         guard let user = scim.read({ directory, _ in directory.users[id] }), !user.deleted else {
             return respond(ScimHTTP.error(.notFound("no SCIM user '\(id)'")))
         }
-        respond(ScimHTTP.json(ScimJSON.object(user, location: ScimHTTP.location(request, "Users/\(id)")), headers: ScimHTTP.headers(user.meta)))
+        respond(ScimHTTP.json(attributes.apply(to: ScimJSON.object(user, location: ScimHTTP.location(request, "Users/\(id)"))),
+                              headers: ScimHTTP.headers(user.meta)))
     }
 
     func scimCreateUser(_ request: HTTPRequest, _ respond: @escaping HTTPResponder) {

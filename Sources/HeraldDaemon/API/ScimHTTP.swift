@@ -53,6 +53,11 @@ enum ScimHTTP {
         return (start, count)
     }
 
+    /// `attributes=` / `excludedAttributes=` of a read (400 `invalidValue` when malformed).
+    static func attributes(_ request: HTTPRequest, schemas: [String]) throws(ScimError) -> ScimAttributes {
+        try ScimAttributes(attributes: request.query["attributes"], excludedAttributes: request.query["excludedAttributes"], schemas: schemas)
+    }
+
     /// Refuses a write whose `If-Match` names another version (412).
     static func checkVersion(_ request: HTTPRequest, _ meta: ScimMeta) throws(ScimError) {
         guard let header = request.header("if-match"), header.trimmingCharacters(in: .whitespaces) != "*" else { return }
