@@ -89,6 +89,11 @@ enum PostgresSchema {
         [
             "ALTER TABLE outbox ADD COLUMN claimed_by TEXT, ADD COLUMN lease_until TIMESTAMPTZ",
         ],
+        // 3: who leads each maintenance task (River's leader table): retention runs on one
+        // instance at a time.
+        [
+            "CREATE TABLE herald_leader (task TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL)",
+        ],
     ]
 
     /// The version a fresh database reaches.

@@ -1,3 +1,4 @@
+public import Foundation
 public import HeraldStore
 
 /// Outbox claims: how several instances share one outbox without two of them sending
@@ -47,16 +48,40 @@ enum ClaimStatements {
         """
 
     static let release = "UPDATE outbox SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = $1"
+
+    /// $1 task, $2 this instance, $3 lease (ms): a row back when this instance leads now
+    /// (it took a free or lapsed lead, or renewed its own).
+    static let lead = """
+        INSERT INTO herald_leader (task, holder, expires_at)
+        VALUES ($1, $2, clock_timestamp() + $3::bigint * interval '1 millisecond')
+        ON CONFLICT (task) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+        WHERE herald_leader.holder = excluded.holder OR herald_leader.expires_at < clock_timestamp()
+        RETURNING holder
+        """
+
+    static let resign = "DELETE FROM herald_leader WHERE holder = $1"
 }
 
 extension PostgresStore {
-    /// Gives up every claim this instance holds, so the rows it did not finish go out from
-    /// another instance (or its own next start) at once rather than after the lease; the
-    /// daemon calls it once delivery has stopped. Returns how many rows were held.
+    /// Gives up every claim and maintenance lead this instance holds, so the rows it did
+    /// not finish go out from another instance (or its own next start) at once rather than
+    /// after the lease, and another instance takes maintenance over; the daemon calls it
+    /// once delivery has stopped. Returns how many outbox rows were held.
     @discardableResult
     public func releaseClaims() throws(StoreError) -> Int {
         try write("release claims") { (connection) throws(PostgresError) in
-            try connection.run(ClaimStatements.release, [.text(instanceID)], operation: "release claims")
+            try connection.run(ClaimStatements.resign, [.text(instanceID)], operation: "release claims")
+            return try connection.run(ClaimStatements.release, [.text(instanceID)], operation: "release claims")
+        }
+    }
+
+    /// The leader row of `task` (River's pattern, SCALEOUT.md A5.5): taken when free or
+    /// lapsed, renewed by its holder, on the database's clock.
+    public func leadMaintenance(_ task: String, for duration: TimeInterval) throws(StoreError) -> Bool {
+        let milliseconds = max(1, Int((duration * 1000).rounded()))
+        return try write("lead maintenance") { (connection) throws(PostgresError) in
+            try connection.run(ClaimStatements.lead, [.text(task), .text(instanceID), .integer(milliseconds)],
+                               operation: "lead maintenance") == 1
         }
     }
 }

@@ -131,6 +131,15 @@ public protocol StateStore: AnyObject, Sendable {
     /// `1...StoreLimits.maxPageSize`).
     func directoryAudit(limit: Int) throws(StoreError) -> [DirectoryAuditRecord]
 
+    // MARK: Maintenance lead (several processes on one store, issue #20)
+
+    /// Takes, or keeps, the lead of the maintenance task `task` (e.g. `"retention"`) for
+    /// `duration` seconds: true when this process holds it now. Processes sharing one store
+    /// ask before each pass; at most one is answered true at a time, and when its holder
+    /// stops asking (stopped, crashed, paused) another is answered true once `duration`
+    /// has passed since its last renewal. A store that only one process opens answers true.
+    func leadMaintenance(_ task: String, for duration: TimeInterval) throws(StoreError) -> Bool
+
     // MARK: Health
 
     /// Readiness probe: false when the store cannot take a write now.
@@ -246,5 +255,11 @@ extension StateStore {
     /// The readiness probe, now.
     public func checkWritable() -> Bool {
         checkWritable(now: Date())
+    }
+
+    /// One process per store (SQLite: the state directory's lock makes it so): always
+    /// the leader.
+    public func leadMaintenance(_ task: String, for duration: TimeInterval) throws(StoreError) -> Bool {
+        true
     }
 }

@@ -116,3 +116,22 @@ final class TakenBox: @unchecked Sendable {
     var byInstance: Set<Int> { lock.withLock { Set(taken.map(\.1)) } }
     var failed: Bool { lock.withLock { failure } }
 }
+
+/// The maintenance lead between instances (issue #20 guarantee 5).
+struct PostgresLeadTests {
+    @Test func oneInstanceLeadsUntilItStopsRenewingOrResigns() throws {
+        let server = try TemporaryPostgres.shared()
+        let database = try server.createDatabase()
+        defer { server.drop(database.name) }
+        let (a, b) = (try PostgresStore(url: database.url, connections: 1), try PostgresStore(url: database.url, connections: 1))
+        #expect(try a.leadMaintenance("retention", for: 0.3))
+        #expect(try !b.leadMaintenance("retention", for: 0.3))
+        #expect(try b.leadMaintenance("pruning", for: 0.3))   // another task, another lead
+        #expect(try a.leadMaintenance("retention", for: 0.3))   // renewed by its holder
+        Thread.sleep(forTimeInterval: 0.5)                      // a stops renewing
+        #expect(try b.leadMaintenance("retention", for: 60))
+        #expect(try !a.leadMaintenance("retention", for: 60))
+        try b.releaseClaims()                                   // a clean stop resigns
+        #expect(try a.leadMaintenance("retention", for: 60))
+    }
+}

@@ -77,11 +77,23 @@ final class RetentionLoop: @unchecked Sendable {
         self.timer = timer
     }
 
-    /// One pass: prune, release free pages, publish figures. Failures are logged and the
-    /// next pass tries again. Returns the rows removed (for tests).
+    /// Passes a maintenance lead covers: an instance that stops renewing it (several
+    /// instances on one PostgreSQL database) hands retention to another within three passes.
+    static let leadPasses: TimeInterval = 3
+
+    /// One pass: prune, release free pages, publish figures — on the one instance that
+    /// leads retention when several share the store. Failures are logged and the next
+    /// pass tries again. Returns the rows removed (for tests).
     @discardableResult
     func runPass() -> Int {
         let settings = holder.snapshot.config.store
+        do throws(StoreError) {
+            guard try store.leadMaintenance("retention", for: Self.passInterval(settings) * Self.leadPasses) else { return 0 }
+        } catch {
+            logger.warning("cannot take the retention lead, will retry at the next pass",
+                           ["error.code": error.code.rawValue, "error": error.message])
+            return 0
+        }
         let now = clock()
         let cutoffs = RetentionCutoffs(auditBefore: now.addingTimeInterval(-settings.auditRetention.seconds),
                                        deliveriesBefore: now.addingTimeInterval(-settings.deliveryRetention.seconds))
