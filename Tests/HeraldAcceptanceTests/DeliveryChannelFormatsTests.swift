@@ -102,4 +102,21 @@ extension DeliveryTests.Channels {
         #expect(receiver.requests().count == 1)
         #expect(herald.stop() == 0)
     }
+
+    /// template with secrets: the operator's JSON body, filled in, signed like a
+    /// standard webhook (an independent HMAC in the receiver verifies it).
+    @Test func aTemplateBodyIsFilledAndSigned() throws {
+        let receiver = try PythonReceiver(secrets: [DeliveryKit.secret])
+        let herald = try Self.start(DeliveryKit.config(targets: [
+            Self.channelTarget("in-house", format: "template", url: "\"\(receiver.url("/ok").absoluteString)\"",
+                               extra: #""secrets": [{"env": "SECRET_A"}], "template": {"text": "{{headline}}", "episode": "{{episode.id}}", "n": 1}"#),
+        ]))
+        try DeliveryKit.fire(herald, subjects: ["p-1"])
+        let request = try #require(DeliveryKit.waitForRequests(receiver, count: 1).first)
+        #expect(request.verified_with == [0], "the signature must verify with the target's secret")
+        #expect(request.json["text"] as? String == "[high] Rule load-high for Subject p-1 (participant p-1): 15 (threshold 10) — new")
+        #expect((request.json["episode"] as? String)?.hasPrefix("load-high/p-1/1@") == true)
+        #expect(request.json["n"] as? Int == 1)
+        #expect(herald.stop() == 0)
+    }
 }
