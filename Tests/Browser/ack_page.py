@@ -11,9 +11,11 @@ sys.dont_write_bytecode = True  # importing contrast.py leaves no __pycache__ in
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
-from contrast import CONTRAST
+from contrast import CONTRAST, FOCUSED
 
 url, shots = sys.argv[1], sys.argv[2]
 options = Options()
@@ -36,6 +38,11 @@ try:
     # Nothing is wider than the phone's screen (no sideways scrolling).
     seen["scroll_width"] = driver.execute_script("return document.documentElement.scrollWidth")
     seen["viewport_width"] = driver.execute_script("return window.innerWidth")
+    # Focus order: Tab from the top of the page reaches the buttons in reading order.
+    seen["tab_order"] = []
+    for _ in range(2):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        seen["tab_order"].append(driver.execute_script(FOCUSED))
     button = driver.find_element(By.XPATH, "//button[normalize-space()='Acknowledge']")
     # Keyboard users reach the button: it takes focus.
     button.send_keys("")

@@ -3,7 +3,8 @@
 CONTRAST is a script for Selenium's execute_script: for every visible element with text
 of its own, its computed colour, the first opaque background at or above it (white if
 none), and their WCAG 2.x contrast ratio. It returns how many such texts there are
-and the worst one.
+and the worst one. FOCUSED names the element that has the keyboard focus
+(`button:Acknowledge`, `input:token`), for focus-order checks.
 """
 
 CONTRAST = """
@@ -26,3 +27,8 @@ pairs.sort((x, y) => x.ratio - y.ratio);
 return {count: pairs.length, worst: pairs[0] || null};
 """
 
+
+FOCUSED = """
+const e = document.activeElement;
+return e.tagName.toLowerCase() + ':' + ((e.tagName === 'INPUT' ? e.id : e.innerText) || '').trim();
+"""

@@ -13,9 +13,11 @@ sys.dont_write_bytecode = True  # importing contrast.py leaves no __pycache__ in
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
-from contrast import CONTRAST
+from contrast import CONTRAST, FOCUSED
 
 base, token, subject, shots = sys.argv[1:5]
 options = Options()
@@ -48,6 +50,10 @@ try:
     seen["redirected_to"] = driver.current_url
     driver.save_screenshot(os.path.join(shots, "ui-sign-in.png"))
     measure("sign-in")
+    seen["tab_order"] = []
+    for _ in range(2):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        seen["tab_order"].append(driver.execute_script(FOCUSED))
     field = driver.find_element(By.ID, "token")
     seen["label"] = driver.find_element(By.CSS_SELECTOR, "label[for=token]").text
     field.send_keys(token)
@@ -58,6 +64,11 @@ try:
     seen["row"] = row.text
     shot("ui-episodes.png")
     measure("episodes")
+    # On a 360 px phone nothing is wider than the screen: wide tables scroll in their own box.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 360, "height": 780, "deviceScaleFactor": 1, "mobile": True})
+    seen["phone_scroll_width"] = driver.execute_script("return document.documentElement.scrollWidth")
+    seen["phone_viewport_width"] = driver.execute_script("return window.innerWidth")
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     row.find_element(By.XPATH, ".//button[normalize-space()='Silence 1 h']").click()
     seen["notice"] = notice()
 
