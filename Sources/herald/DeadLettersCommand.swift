@@ -11,7 +11,8 @@ enum DeadLettersCommand {
 
     Lists deliveries that failed for good (last status, error, response excerpt), or
     puts one back in the outbox to be sent again. Same as GET /v1/dead-letters and
-    POST /v1/dead-letters/{id}/retry.
+    POST /v1/dead-letters/{id}/retry. A re-queue is in the audit log: as
+    operator:<token id> through --url, as local:<user> on the state directory.
 
     options:
       --state-dir DIR   the daemon's state directory (default $STATE_DIRECTORY or ./.herald-state)

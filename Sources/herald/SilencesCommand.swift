@@ -16,7 +16,8 @@ enum SilencesCommand {
     labels (all given must match) from its start to its end: they are recorded in the
     audit log as suppressed, with the silence id, and not delivered. Same as
     GET/POST /v1/silences and DELETE /v1/silences/{id} (which expires; with ?purge=true
-    it deletes, as `delete` does). Changes through --url are audited with the token's id.
+    it deletes, as `delete` does). Every change is in the audit log: as operator:<token id>
+    through --url, as local:<user> on the state directory.
 
     options:
       --state-dir DIR   the daemon's state directory (default $STATE_DIRECTORY or ./.herald-state)

@@ -90,6 +90,11 @@ extension DeliveryTests {
             let after = try DeliveryKit.cli(["dead-letters", "list", "--state-dir", state])
             #expect(after.status == 0)
             #expect(!after.output.contains(id))
+            // The re-queue is in the audit log, by the local user, filed under the notice's subject.
+            let audit = try HTTPClient.get(herald.url("/v1/notifications?subject=p-1"), token: DeliveryKit.token)
+            let record = (audit.json["notifications"] as? [[String: Any]])?.first { $0["action"] as? String == "retry-dead-letter" }
+            #expect((record?["actor"] as? String)?.hasPrefix("local:") == true, "\(audit.text)")
+            #expect((record?["deadLetter"] as? [String: Any])?["deliveryId"] as? String == id)
             #expect(herald.stop() == 0)
         }
     }

@@ -81,6 +81,13 @@ extension EscalationTests {
             #expect(try DeliveryKit.cli(["silences", "expire", "cli-1", "--state-dir", state]).status == 0)
             #expect(try DeliveryKit.cli(["silences", "list", "--state-dir", state]).output.contains("no silences"))
             #expect(try DeliveryKit.cli(["silences", "list", "--all", "--state-dir", state]).output.contains("cli-1  expired"))
+            #expect(try DeliveryKit.cli(["silences", "delete", "cli-1", "--state-dir", state]).output == "deleted silence cli-1\n")
+            // Each change is in the audit log, newest first, by the local user.
+            try herald.start()
+            let changes = try K.audit(herald, subject: "p-cli").filter { $0["silence"] != nil }
+            #expect(changes.map { $0["action"] as? String } == ["delete-silence", "expire-silence", "silence"], "\(changes)")
+            #expect(changes.allSatisfy { ($0["actor"] as? String)?.hasPrefix("local:") == true })
+            #expect(herald.stop() == 0)
         }
 
         @Test func explainShowsWhichSilenceWouldSuppress() throws {

@@ -17,10 +17,6 @@ struct OperatorActions: Sendable {
     let store: any StateStore
     let logger: Logger
 
-    /// Most dead-letter pages read to find the notice a re-queued delivery belongs to
-    /// (for the audit record's rule and subject): 20 × `StoreLimits.maxPageSize` rows.
-    static let maxDeadLetterPagesScanned = 20
-
     /// Why an action changed nothing.
     enum Failure: Error {
         /// A silence with this id exists already.
@@ -82,28 +78,15 @@ struct OperatorActions: Sendable {
     /// is their call).
     func retryDeadLetter(id: String, actor: String, now: Date) -> Result<Void, Failure> {
         do {
-            let letter = try deadLetter(id)
+            let found = try OperatorAudit.deadLetter(id, in: store)
             guard try store.requeueDeadLetter(deliveryID: id, now: now) else { return .failure(.unknown) }
             if let depths = try? store.outboxDepthByTarget() { evaluation.backlog.seed(depths) }
             logger.notice("dead letter re-queued", ["delivery.id": id, "actor": actor])
-            let notice = try letter.flatMap { letter throws(StoreError) in try store.auditEntry(notificationID: letter.notificationID) }
-            audit(OperatorAudit.retry(deliveryID: id, letter: letter, notice: notice?.record, actor: actor, now: now))
+            audit(OperatorAudit.retry(deliveryID: id, letter: found?.0, notice: found?.1, actor: actor, now: now))
             return .success(())
         } catch {
             return .failure(.unavailable(error))
         }
-    }
-
-    /// The dead letter `id`, looked up page by page (bounded); nil past the bound.
-    private func deadLetter(_ id: String) throws(StoreError) -> DeadLetterRecord? {
-        var cursor: Int64?
-        for _ in 0..<Self.maxDeadLetterPagesScanned {
-            let page = try store.deadLetters(limit: StoreLimits.maxPageSize, after: cursor)
-            if let found = page.items.first(where: { $0.record.deliveryID == id }) { return found.record }
-            guard let next = page.next else { return nil }
-            cursor = next
-        }
-        return nil
     }
 
     /// Writes one audit record; a failure is logged (the change it records stands).

@@ -20,6 +20,31 @@ enum OperatorAudit {
     /// so it is not a notice's id, which has at least four (`<rule>/<subject>/<episode>@<start>/…`).
     static let idPrefix = "operator/"
 
+    /// Most dead-letter pages read to find the notice a re-queued delivery belongs to
+    /// (for the record's rule and subject): 20 × `StoreLimits.maxPageSize` rows.
+    static let maxDeadLetterPagesScanned = 20
+
+    /// The actor of the command line working on the state directory: `local:<user>`
+    /// (the caller of sudo when run through it).
+    static func localActor(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        "local:" + (environment["SUDO_USER"] ?? environment["USER"] ?? "uid \(getuid())")
+    }
+
+    /// The dead letter `id` and the notice it sends, read before a re-queue takes it out
+    /// of the dead letters; nil for either when not found (the scan is bounded).
+    static func deadLetter(_ id: String, in store: any StateStore) throws(StoreError) -> (DeadLetterRecord, AuditRecord?)? {
+        var cursor: Int64?
+        for _ in 0..<maxDeadLetterPagesScanned {
+            let page = try store.deadLetters(limit: StoreLimits.maxPageSize, after: cursor)
+            if let found = page.items.first(where: { $0.record.deliveryID == id }) {
+                return (found.record, try store.auditEntry(notificationID: found.record.notificationID)?.record)
+            }
+            guard let next = page.next else { return nil }
+            cursor = next
+        }
+        return nil
+    }
+
     static func silence(_ action: Action, _ silence: Silence, createdAt: Date, actor: String, now: Date) -> AuditRecord {
         record(action, object: silence.id, rule: silence.matcher.ruleID, subject: silence.matcher.subjectID, actor: actor, now: now,
                details: ["silence": SilenceJSON.object(silence, createdAt: createdAt, now: now)])

@@ -27,10 +27,13 @@ public enum DeadLetterTool {
 
     public static func retry(_ deliveryID: String, stateDirectory: String?) -> Result<String, Failure> {
         LocalState.run(stateDirectory) { store in
-            guard try store.requeueDeadLetter(deliveryID: deliveryID, now: Date()) else {
+            let now = Date()
+            let found = try OperatorAudit.deadLetter(deliveryID, in: store)
+            guard try store.requeueDeadLetter(deliveryID: deliveryID, now: now) else {
                 throw Failure(message: "no dead letter '\(deliveryID)'")
             }
-            return "re-queued \(deliveryID); a running daemon sends it within a second\n"
+            return "re-queued \(deliveryID); a running daemon sends it within a second\n" + SilenceTool.audit(
+                OperatorAudit.retry(deliveryID: deliveryID, letter: found?.0, notice: found?.1, actor: OperatorAudit.localActor(), now: now), in: store)
         }
     }
 }

@@ -70,7 +70,7 @@ public enum SilenceTool {
                 throw Failure(message: "a silence with id '\(silence.id)' exists already")
             }
             return "added silence \(silence.id) until \(NotificationJSON.timestamp(silence.endsAt)); " +
-                "a running daemon applies it within \(refreshSeconds) s\n"
+                "a running daemon applies it within \(refreshSeconds) s\n" + audit(OperatorAudit.silence(.silence, silence, createdAt: now, actor: OperatorAudit.localActor(), now: now), in: store)
         }
     }
 
@@ -88,17 +88,22 @@ public enum SilenceTool {
             guard let record = try store.silence(id: id), let silence = SilenceJSON.silence(record) else {
                 throw Failure(message: "no silence '\(id)'")
             }
-            let expired = SilenceJSON.expired(silence, at: Date())
+            let now = Date()
+            let expired = SilenceJSON.expired(silence, at: now)
             guard expired != silence else { return "silence \(id) had already ended\n" }
             try store.replaceSilence(SilenceJSON.record(expired, createdAt: record.createdAt))
             return "expired silence \(id); a running daemon applies it within \(refreshSeconds) s\n"
+                + audit(OperatorAudit.silence(.expireSilence, expired, createdAt: record.createdAt, actor: OperatorAudit.localActor(), now: now), in: store)
         }
     }
 
     public static func delete(_ id: String, stateDirectory: String?) -> Result<String, Failure> {
         LocalState.run(stateDirectory) { store in
+            let record = try store.silence(id: id)
             guard try store.deleteSilence(id: id) else { throw Failure(message: "no silence '\(id)'") }
+            guard let silence = record.flatMap(SilenceJSON.silence) else { return "deleted silence \(id)\n" }
             return "deleted silence \(id)\n"
+                + audit(OperatorAudit.silence(.deleteSilence, silence, createdAt: record!.createdAt, actor: OperatorAudit.localActor(), now: Date()), in: store)
         }
     }
 
@@ -117,6 +122,17 @@ public enum SilenceTool {
             }
         }
         return .success(SilenceSet(silences))
+    }
+
+    /// Writes the audit record of a change already made: "" when written, else a line
+    /// saying it was not (the change stands), for the command's output.
+    static func audit(_ record: AuditRecord, in store: any StateStore) -> String {
+        do {
+            try store.commit([CommitBatch(audit: [record])])
+            return ""
+        } catch {
+            return "warning: the change was made but its audit record was not written (\(error.message))\n"
+        }
     }
 
     private static var refreshSeconds: Int {
