@@ -25,7 +25,7 @@ for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-d
     options.add_argument(argument)
 # An explicit driver path: Selenium Manager would try to download one.
 driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-driver.set_page_load_timeout(20)
+driver.set_page_load_timeout(40)
 # Headless windows are at least 500 px wide: emulate the phone's screen instead.
 driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                        {"width": 360, "height": 780, "deviceScaleFactor": 1, "mobile": True})
@@ -50,7 +50,7 @@ try:
     driver.save_screenshot(os.path.join(shots, "ack-page.png"))
     seen["contrast_before"] = driver.execute_script(CONTRAST)
     button.click()
-    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "p.notice"))
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "p.notice"))
     seen["notice"] = driver.find_element(By.CSS_SELECTOR, "p.notice").text
     seen["state_after"] = driver.find_element(By.CSS_SELECTOR, ".state").text
     seen["url_after"] = driver.current_url

@@ -13,6 +13,7 @@ sys.dont_write_bytecode = True  # importing contrast.py leaves no __pycache__ in
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -25,8 +26,9 @@ options.binary_location = "/usr/bin/chromium"
 for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1100,700"):
     options.add_argument(argument)
 driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-driver.set_page_load_timeout(20)
-wait = WebDriverWait(driver, 15)
+driver.set_page_load_timeout(40)
+# Generous: the test machine may be busy. A page replaced while read is read again.
+wait = WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,))
 seen = {"contrast": {}}
 
 def measure(page):
@@ -41,9 +43,12 @@ def shot(name):
     driver.save_screenshot(os.path.join(shots, name))
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
-def notice():
-    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "p.notice"))
-    return driver.find_element(By.CSS_SELECTOR, "p.notice").text
+def notice(previous=None):
+    """The outcome line of the page a button led to (not the one still shown before it)."""
+    def shown(d):
+        found = d.find_elements(By.CSS_SELECTOR, "p.notice")
+        return found and found[0].text != previous and found[0].text
+    return wait.until(shown)
 
 try:
     driver.get(base + "/ui/")
@@ -84,7 +89,7 @@ try:
     measure("silences")
     other = next(r for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr") if "subject=p-other" in r.text)
     other.find_element(By.XPATH, ".//button[normalize-space()='Expire']").click()
-    seen["expired"] = notice()
+    seen["expired"] = notice(previous=seen["created"])
     seen["silences_after"] = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr")]
 
     # The directory: search, then open the person.
