@@ -59,6 +59,43 @@ struct PostgresServeTests {
         #expect(receiver.requests().count == 4)
     }
 
+    /// PostgreSQL down (issue #20): ingest answers 503 with Retry-After and accepts
+    /// nothing, /readyz says not ready; once the database is back the daemon resumes by
+    /// itself, and every event answered 202 — before and after — is delivered.
+    @Test func whilePostgreSQLIsDownIngestAnswers503AndResumesByItself() throws {
+        let server = try TemporaryPostgres.start()   // its own: this test stops it
+        defer { server.stop() }
+        let database = try server.createDatabase()
+        let receiver = try PythonReceiver(secrets: [DeliveryKit.secret])
+        let config = DeliveryKit.config(targets: [DeliveryKit.target("ops", url: receiver.url("/ok"))])
+            .replacingOccurrences(of: "\"users\": [", with: #""store": {"postgresql": {"url": {"env": "HERALD_DATABASE_URL"}, "connections": 2}},\#n  "users": ["#)
+        let herald = try HeraldProcess(config: config, environment: DeliveryKit.environment.merging(["HERALD_DATABASE_URL": database.url]) { $1 })
+        try DeliveryKit.fire(herald, subjects: ["host-1"])
+        #expect(DeliveryKit.waitForRequests(receiver, count: 1).count == 1)
+
+        server.shutDown()
+        let event = #"{"id": "evt-down-1", "metric": "load", "value": 15, "subject": {"id": "host-2"}}"#
+        let refused = try HTTPClient.post(herald.url("/v1/events"), json: event, token: DeliveryKit.token)
+        #expect(refused.status == 503, "\(refused.text)")
+        #expect(refused.header("Retry-After") == "5")
+        #expect(try HTTPClient.get(herald.url("/readyz")).status == 503)
+
+        try server.startAgain()
+        // The client retries as told; within a few tries the same event is accepted.
+        var accepted: HTTPClient.Response?
+        _ = Poll.until(timeout: 20) {
+            guard let answer = try? HTTPClient.post(herald.url("/v1/events"), json: event, token: DeliveryKit.token) else { return false }
+            if answer.status == 202 { accepted = answer }
+            return answer.status == 202
+        }
+        #expect(accepted?.json["accepted"] as? Int == 1)
+        #expect(accepted?.json["notifications"] as? Int == 1)
+        let received = DeliveryKit.waitForRequests(receiver, count: 2)
+        #expect(Set(received.compactMap { ($0.json["subject"] as? [String: Any])?["id"] as? String }) == ["host-1", "host-2"])
+        #expect(Poll.until(timeout: 15) { (try? HTTPClient.get(herald.url("/readyz")).status) == 200 })
+        #expect(herald.stop() == 0)
+    }
+
     @Test func aBadStoreSettingStopsTheStartAndNeverPrintsTheURL() throws {
         let receiver = URL(string: "http://127.0.0.1:9/ok")!
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-pg-serve-\(UUID().uuidString)")

@@ -72,8 +72,19 @@ public final class TemporaryPostgres: Sendable {
     /// Stops the server (fast shutdown: sessions are cut, as in a database restart) and
     /// starts it again on the same port and data; the same URLs work afterwards.
     public func restart() throws {
+        shutDown()
+        try startAgain()
+    }
+
+    /// Stops the server (fast shutdown) keeping its data: the database is down until
+    /// `startAgain`. Only on a server of the test's own (`start()`), never `shared()`.
+    public func shutDown() {
         signalPostmaster(SIGINT)
-        guard try startServer() else { throw HeraldProcessError(message: "postgres did not restart; log:\n\(logText())") }
+    }
+
+    /// Starts a server stopped by `shutDown` again on the same port and data.
+    public func startAgain() throws {
+        guard try startServer() else { throw HeraldProcessError(message: "postgres did not start again; log:\n\(logText())") }
     }
 
     /// Sends `signal` to the postmaster (from its pid file) and waits up to 10 s for it to end.
@@ -100,8 +111,9 @@ public final class TemporaryPostgres: Sendable {
         self.runAs = runAs
     }
 
-    /// initdb, then the server on the first free port that works, then the watchdog.
-    static func start() throws -> TemporaryPostgres {
+    /// A server of its own (initdb, then the server on the first free port that works,
+    /// then the watchdog), for a test that stops or restarts it; `stop()` removes it.
+    public static func start() throws -> TemporaryPostgres {
         let binDirectory = try findBinDirectory()
         let runAs = geteuid() == 0 ? unprivilegedUser() : nil
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-pg-\(UUID().uuidString)")
