@@ -230,7 +230,7 @@ struct ScimAcceptanceTests {
 }
 
 /// Values appended from several threads.
-private final class LockedList<Element: Sendable>: @unchecked Sendable {
+final class LockedList<Element: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [Element] = []
 
