@@ -36,7 +36,7 @@ QUICK = {"quick": True, "sizes": [100, 10_000], "wrk_seconds": 2, "e2e_rate": 10
          "e2e_count": 2_000, "e2e_warmup": 300, "burst_count": 2_000}
 # The size whose figures are compared with the targets.
 REFERENCE_USERS = 10_000
-PHASES = ("micro", "ingest", "e2e", "burst")
+PHASES = ("micro", "ingest", "e2e", "burst", "scim")
 
 
 def compile_tools(workdir):
@@ -131,6 +131,9 @@ def main():
         if "burst" in only:
             print(f"== delivery burst of {settings['burst_count']}", flush=True)
             results["burst"] = phases.burst(run, REFERENCE_USERS)
+        if "scim" in only:
+            print("== directory change and SCIM provisioning", flush=True)
+            results["scim"] = phases.scim(run)
         ok = True
     finally:
         processes.stop_all()

@@ -7,6 +7,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -292,3 +293,25 @@ def micro(run, config_paths):
     if done.returncode != 0:
         raise RuntimeError("herald-bench failed")
     return json.load(open(path))
+
+
+def scim(run):
+    """Issue 18: one directory change at 100,000 users (herald-bench directory-change) and
+    10,000 users provisioned over SCIM one per request, by 8 workers (an IdP's job) and
+    strictly one after another, each on a fresh daemon whose state is under state_root."""
+    users = 10_000 if run.settings["quick"] else 100_000
+    create = 1_000 if run.settings["quick"] else 10_000
+    done = subprocess.run([run.bins["herald-bench"], "directory-change", str(users)], capture_output=True, text=True, timeout=600)
+    out = {"directory_change": done.stdout.strip().splitlines()[-1] if done.returncode == 0 and done.stdout.strip() else None,
+           "provision": []}
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scim_provision.py")
+    for concurrency in (8, 1):
+        argv = [sys.executable, script, "--herald", run.bins["herald"], "--users", str(users), "--create", str(create),
+                "--concurrency", str(concurrency), "--budget", "150", "--work", run.state_root]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+        lines = done.stdout.strip().splitlines()
+        if lines and lines[-1].startswith("{"):
+            out["provision"].append(json.loads(lines[-1]))
+        print(lines[-1] if lines else done.stderr.strip()[-300:], flush=True)
+    return out
+

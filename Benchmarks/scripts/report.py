@@ -90,6 +90,10 @@ def targets(results):
                      + fan_text, verdict(r >= 0.8)))
         rows.append(("delivery burst RSS growth < 100 MB", f"{f(h['rss_growth_mb'], 1)} MiB (Alertmanager {f(a['rss_growth_mb'], 1)} MiB)",
                      verdict(h["rss_growth_mb"] < 100)))
+    for p in (results.get("scim") or {}).get("provision", []):
+        if p.get("requested") == 10_000:
+            rows.append((f"10,000 SCIM users one per request < 30 s ({p['concurrency']} at a time)",
+                         f"{p.get('seconds')} s, {p.get('changes_per_transaction')} changes per store transaction", verdict(p.get("seconds", 1e9) < 30)))
     if micro:
         load = micro_figure(micro, "config load", "load + index", 100_000)
         rss = micro_figure(micro, "config load", "RSS after load", 100_000)
@@ -126,7 +130,7 @@ def render(results, limits_path):
         "## Targets", "", "| target | this run | verdict |", "|---|---|---|",
     ]
     lines += [f"| {t} | {v} | {ok} |" for t, v, ok in targets(results)]
-    lines += ingest_section(results) + e2e_section(results) + burst_section(results) + micro_section(results)
+    lines += ingest_section(results) + e2e_section(results) + burst_section(results) + micro_section(results) + scim_section(results)
     if limits_path and os.path.exists(limits_path):
         lines += ["", open(limits_path).read().rstrip()]
     return "\n".join(lines) + "\n"
@@ -245,3 +249,18 @@ def micro_section(results):
         shown = f(value) if value >= 1000 else (f(value, 1) if value >= 10 else f(value, 2))
         out.append(f"| {fig['group']} | {fig['name'].strip()} | {users} | {shown} | {fig['unit']} | {fig['note']} |")
     return out
+
+
+def scim_section(results):
+    scim = results.get("scim")
+    if not scim:
+        return []
+    out = ["", "## Directory changes and SCIM provisioning (issue 18)", "",
+           f"- {scim.get('directory_change') or 'directory-change did not run'}", ""]
+    out += ["| clients at a time | users created | seconds | per second | p50 ms | p99 ms | changes per transaction | kept after kill -9 | load average |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for p in scim.get("provision", []):
+        out.append(f"| {p.get('concurrency')} | {p.get('created')} | {p.get('seconds')} | {p.get('per_second')} | {p.get('p50_ms')} | "
+                   f"{p.get('p99_ms')} | {p.get('changes_per_transaction')} | {p.get('kept_after_kill9')} | {p.get('load_average')} |")
+    return out
+
