@@ -94,6 +94,11 @@ enum PostgresSchema {
         [
             "CREATE TABLE herald_leader (task TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL)",
         ],
+        // 4: which config each running instance has (its hash and last heartbeat), so
+        // /readyz and a metric can say when instances disagree.
+        [
+            "CREATE TABLE herald_instance (instance TEXT PRIMARY KEY, config_hash TEXT NOT NULL, seen_at TIMESTAMPTZ NOT NULL)",
+        ],
     ]
 
     /// The version a fresh database reaches.

@@ -60,10 +60,24 @@ enum ClaimStatements {
         """
 
     static let resign = "DELETE FROM herald_leader WHERE holder = $1"
+
+    /// $1 this instance, $2 its config hash: the heartbeat.
+    static let announce = """
+        INSERT INTO herald_instance (instance, config_hash, seen_at) VALUES ($1, $2, clock_timestamp())
+        ON CONFLICT (instance) DO UPDATE SET config_hash = excluded.config_hash, seen_at = excluded.seen_at
+        """
+    /// $1 liveness (ms): the config hashes of instances heard from within it.
+    static let liveConfigs = """
+        SELECT DISTINCT config_hash FROM herald_instance
+        WHERE seen_at > clock_timestamp() - $1::bigint * interval '1 millisecond' ORDER BY 1
+        """
+    /// Rows of instances silent for a day are forgotten (crashed instances never delete theirs).
+    static let forgetInstances = "DELETE FROM herald_instance WHERE seen_at < clock_timestamp() - interval '1 day'"
+    static let leave = "DELETE FROM herald_instance WHERE instance = $1"
 }
 
 extension PostgresStore {
-    /// Gives up every claim and maintenance lead this instance holds, so the rows it did
+    /// Gives up every claim, maintenance lead and heartbeat row this instance holds, so the rows it did
     /// not finish go out from another instance (or its own next start) at once rather than
     /// after the lease, and another instance takes maintenance over; the daemon calls it
     /// once delivery has stopped. Returns how many outbox rows were held.
@@ -71,7 +85,19 @@ extension PostgresStore {
     public func releaseClaims() throws(StoreError) -> Int {
         try write("release claims") { (connection) throws(PostgresError) in
             try connection.run(ClaimStatements.resign, [.text(instanceID)], operation: "release claims")
+            try connection.run(ClaimStatements.leave, [.text(instanceID)], operation: "release claims")
             return try connection.run(ClaimStatements.release, [.text(instanceID)], operation: "release claims")
+        }
+    }
+
+    /// This instance's heartbeat row with its config hash, and the hashes of the
+    /// instances heard from within `liveWithin` (the database's clock).
+    public func announceConfig(_ configHash: String, liveWithin: TimeInterval) throws(StoreError) -> [String] {
+        let milliseconds = max(1, Int((liveWithin * 1000).rounded()))
+        return try write("announce config") { (connection) throws(PostgresError) in
+            try connection.run(ClaimStatements.forgetInstances, operation: "announce config")
+            try connection.run(ClaimStatements.announce, [.text(instanceID), .text(configHash)], operation: "announce config")
+            return try connection.rows(ClaimStatements.liveConfigs, [.integer(milliseconds)], operation: "announce config") { $0.text(0) }
         }
     }
 

@@ -139,6 +139,12 @@ public protocol StateStore: AnyObject, Sendable {
     /// stops asking (stopped, crashed, paused) another is answered true once `duration`
     /// has passed since its last renewal. A store that only one process opens answers true.
     func leadMaintenance(_ task: String, for duration: TimeInterval) throws(StoreError) -> Bool
+    /// Records that this process runs the config whose hash is `configHash` (again: a
+    /// heartbeat), and returns the config hashes of every process that recorded one in
+    /// the last `liveWithin` seconds, this one included, sorted and distinct: more than
+    /// one means the processes sharing the store disagree. A store that only one process
+    /// opens returns `[configHash]`.
+    func announceConfig(_ configHash: String, liveWithin: TimeInterval) throws(StoreError) -> [String]
 
     // MARK: Health
 
@@ -261,5 +267,10 @@ extension StateStore {
     /// the leader.
     public func leadMaintenance(_ task: String, for duration: TimeInterval) throws(StoreError) -> Bool {
         true
+    }
+
+    /// One process per store: only its own config.
+    public func announceConfig(_ configHash: String, liveWithin: TimeInterval) throws(StoreError) -> [String] {
+        [configHash]
     }
 }

@@ -46,11 +46,11 @@ struct PostgresClaimTests {
     @Test func aLeaseThatRanOutIsTakenOverAndTheOldHoldersLateFinishChangesNothing() throws {
         try withDatabase { _, _, url in
             let paused = try PostgresStore(url: url, connections: 1, metrics: nil,
-                                           schemaVersion: PostgresStore.latestSchemaVersion, leaseMilliseconds: 200)
+                                           schemaVersion: PostgresStore.latestSchemaVersion, leaseMilliseconds: 2_000)
             let other = try PostgresStore(url: url, connections: 1)
             try paused.commit(CommitBatch(outbox: Self.deliveries(1)))
             #expect(try other.dueDeliveries(now: Self.at(10), limit: 10).isEmpty)
-            Thread.sleep(forTimeInterval: 0.4)   // past the 200 ms lease, on the database's clock
+            Thread.sleep(forTimeInterval: 2.5)   // past the 2 s lease, on the database's clock
             #expect(try other.dueDeliveries(now: Self.at(10), limit: 10).map(\.deliveryID) == ["d0"])
             // The paused instance wakes up and reports its (duplicate) send: refused.
             #expect(try paused.markDelivered([DeliveredRecord(deliveryID: "d0", status: 200, at: Self.at(11))]) == 0)
@@ -72,10 +72,16 @@ struct PostgresClaimTests {
             let stores = [try PostgresStore(url: url, connections: 1), try PostgresStore(url: url, connections: 1)]
             let taken = TakenBox()
             let group = DispatchGroup()
+            // A barrier after the first claim of each: both hold rows at the same time.
+            let arrived = [DispatchSemaphore(value: 0), DispatchSemaphore(value: 0)]
             for (index, store) in stores.enumerated() {
                 DispatchQueue.global().async(group: group) {
-                    for _ in 0..<30 {
+                    for round in 0..<30 {
                         guard let rows = try? store.dueDeliveries(now: Self.at(100), limit: 25) else { taken.fail(); return }
+                        if round == 0 {
+                            arrived[index].signal()
+                            guard arrived[1 - index].wait(timeout: .now() + 60) == .success else { taken.fail(); return }
+                        }
                         // Each claimed row is finished at once, as a fast sender would.
                         for row in rows {
                             taken.add(row.deliveryID, by: index)
@@ -88,7 +94,7 @@ struct PostgresClaimTests {
             #expect(!taken.failed)
             #expect(taken.ids.count == 300)   // 300 claims in all: no row was claimed twice
             #expect(Set(taken.ids).count == 300)
-            #expect(taken.byInstance.count == 2)   // both took part
+            #expect(taken.byInstance.count == 2)   // both held rows at once (the barrier)
             #expect(try writer.outboxDepth() == 0)
         }
     }
@@ -124,14 +130,32 @@ struct PostgresLeadTests {
         let database = try server.createDatabase()
         defer { server.drop(database.name) }
         let (a, b) = (try PostgresStore(url: database.url, connections: 1), try PostgresStore(url: database.url, connections: 1))
-        #expect(try a.leadMaintenance("retention", for: 0.3))
-        #expect(try !b.leadMaintenance("retention", for: 0.3))
-        #expect(try b.leadMaintenance("pruning", for: 0.3))   // another task, another lead
-        #expect(try a.leadMaintenance("retention", for: 0.3))   // renewed by its holder
-        Thread.sleep(forTimeInterval: 0.5)                      // a stops renewing
+        #expect(try a.leadMaintenance("retention", for: 2))
+        #expect(try !b.leadMaintenance("retention", for: 2))
+        #expect(try b.leadMaintenance("pruning", for: 2))     // another task, another lead
+        #expect(try a.leadMaintenance("retention", for: 2))   // renewed by its holder
+        Thread.sleep(forTimeInterval: 2.5)                    // a stops renewing
         #expect(try b.leadMaintenance("retention", for: 60))
         #expect(try !a.leadMaintenance("retention", for: 60))
         try b.releaseClaims()                                   // a clean stop resigns
         #expect(try a.leadMaintenance("retention", for: 60))
+    }
+}
+
+/// Config agreement between instances (issue #20 guarantee 7).
+struct PostgresConfigAgreementTests {
+    @Test func instancesHearEachOthersConfigUntilOneLeavesOrFallsSilent() throws {
+        let server = try TemporaryPostgres.shared()
+        let database = try server.createDatabase()
+        defer { server.drop(database.name) }
+        let stores = try (0..<3).map { _ in try PostgresStore(url: database.url, connections: 1) }
+        #expect(try stores[0].announceConfig("aaa", liveWithin: 15) == ["aaa"])
+        #expect(try stores[1].announceConfig("bbb", liveWithin: 15) == ["aaa", "bbb"])
+        #expect(try stores[0].announceConfig("aaa", liveWithin: 15) == ["aaa", "bbb"])
+        try stores[1].releaseClaims()   // a clean stop leaves
+        #expect(try stores[0].announceConfig("aaa", liveWithin: 15) == ["aaa"])
+        #expect(try stores[2].announceConfig("ccc", liveWithin: 15) == ["aaa", "ccc"])
+        Thread.sleep(forTimeInterval: 0.4)   // ccc falls silent (a crash)
+        #expect(try stores[0].announceConfig("aaa", liveWithin: 0.3) == ["aaa"])
     }
 }

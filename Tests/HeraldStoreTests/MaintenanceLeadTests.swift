@@ -14,3 +14,13 @@ struct MaintenanceLeadTests {
         }
     }
 }
+
+/// Config agreement, as the contract states it for one process: only its own hash.
+struct ConfigAnnouncementTests {
+    @Test(arguments: StoreUnderTest.allCases) func theOnlyProcessHearsOnlyItsOwnConfig(_ kind: StoreUnderTest) throws {
+        try kind.withStore { (store) throws in
+            #expect(try store.announceConfig("abc", liveWithin: 15) == ["abc"])
+            #expect(try store.announceConfig("def", liveWithin: 15) == ["def"])   // a reload replaced it
+        }
+    }
+}

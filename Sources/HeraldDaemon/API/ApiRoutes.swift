@@ -13,6 +13,8 @@ struct ApiRoutes: Sendable {
     let scim: ScimService
     let metrics: MetricsRegistry
     let logger: Logger
+    /// Whether the instances sharing the store run the same config (nil: not watched).
+    var configAgreement: ConfigAgreement?
 
     /// Scopes, as written in the config's `server.tokens[].scopes`.
     enum Scope {
@@ -146,7 +148,8 @@ struct ApiRoutes: Sendable {
         // A target at its backlog limit does not make Herald unready (it still accepts and
         // records everything); the body names it for whoever looks.
         let full = evaluation.backlog.snapshot().full.sorted()
-        return .json(Readiness(status: "ready", backlogFull: full.isEmpty ? nil : full))
+        return .json(Readiness(status: "ready", backlogFull: full.isEmpty ? nil : full,
+                               configHashes: configAgreement?.disagreement))
     }
 
     // MARK: - Helpers
@@ -165,6 +168,8 @@ struct Readiness: Encodable {
     let status: String
     /// Targets whose backlog is at `maxBacklog` (new deliveries become dead letters).
     let backlogFull: [String]?
+    /// The config file hashes of the instances sharing the store, when they differ.
+    let configHashes: [String]?
 }
 
 /// `limit` and `after` query parameters, validated.

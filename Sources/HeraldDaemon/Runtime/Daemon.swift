@@ -36,6 +36,7 @@ public final class Daemon: @unchecked Sendable {
     private let evaluation: EvaluationLoop
     private let engine: DeliveryEngine
     private let retention: RetentionLoop
+    private let agreement: ConfigAgreement
     private let server: HTTPServer
     /// The listening socket systemd passed, if any.
     private let inheritedSocket: Int32?
@@ -88,7 +89,9 @@ public final class Daemon: @unchecked Sendable {
             throw DaemonStartError(code: .delivery, lines: ["cannot start webhook delivery: \(error)"])
         }
         retention = RetentionLoop(store: store, holder: holder, metrics: metrics, logger: logger)
-        let routes = ApiRoutes(evaluation: evaluation, store: store, holder: holder, scim: scim, metrics: metrics, logger: logger)
+        agreement = ConfigAgreement(store: store, holder: holder, metrics: metrics, logger: logger)
+        let routes = ApiRoutes(evaluation: evaluation, store: store, holder: holder, scim: scim, metrics: metrics, logger: logger,
+                               configAgreement: agreement)
         scim.onDirectoryChanged = { [evaluation] next in evaluation.applyDirectory(next.config, ackLinks: next.ackLinks) }
         var router = routes.router()
         // Pages for people beside the API: the acknowledge page (and its stylesheet).
@@ -166,6 +169,7 @@ public final class Daemon: @unchecked Sendable {
         if runtime.config.targets.isEmpty { logger.warning("no webhook targets configured: notifications are recorded in the audit log only") }
         schedulePruning()
         retention.start()
+        agreement.start()
         startWatchdog()
         notifier.ready(status: status())
         scheduleStatus()
@@ -290,6 +294,7 @@ public final class Daemon: @unchecked Sendable {
         evaluation.drain()
         retention.stop()
         engine.shutdown(deadline: .now() + Self.deliveryDrainSeconds)
+        agreement.stop()
         // Shared outbox: what this instance held and did not finish goes to the others now.
         if let shared = store as? PostgresStore, (try? shared.releaseClaims()) == nil {
             logger.warning("cannot release this instance's outbox claims; other instances take them when the lease runs out")

@@ -22,6 +22,9 @@ struct RuntimeConfig: Sendable {
     /// `store.postgresql.url` read from its secret source; nil for the SQLite store. Read
     /// at start only: the store is not switched by a reload.
     var databaseURL: String?
+    /// SHA-256 (hex) of the config file's bytes as read: instances sharing a store
+    /// compare it (`ConfigAgreement`).
+    var configHash = ""
     /// The file it was read from, for reload.
     let path: String
 
@@ -29,12 +32,12 @@ struct RuntimeConfig: Sendable {
     /// everything read from secrets — routing keys, bridge credentials, TLS, database URL — is kept.
     func replacing(_ config: HeraldConfig) -> RuntimeConfig {
         RuntimeConfig(config: config, tokens: tokens, targets: targets, ackLinks: ackLinks, routingKeys: routingKeys,
-                      bridges: bridges, tls: tls, databaseURL: databaseURL, path: path)
+                      bridges: bridges, tls: tls, databaseURL: databaseURL, configHash: configHash, path: path)
     }
 
     /// Reads and validates the config file and its secrets; every problem is reported.
     static func load(path: String, reader: SecretReader = SecretReader()) throws(RuntimeConfigError) -> RuntimeConfig {
-        let config = try loadConfigOnly(path: path)
+        let (config, bytes) = try loadConfigAndBytes(path: path)
         var problems: [String] = []
         if let issue = ListenCheck.issue(config) { problems.append("\(path): \(issue.description)") }
         let tokens: TokenTable
@@ -80,11 +83,17 @@ struct RuntimeConfig: Sendable {
         }
         guard problems.isEmpty else { throw RuntimeConfigError(lines: problems) }
         return RuntimeConfig(config: config, tokens: tokens, targets: targets, ackLinks: AckLinkSigner(secretKeys: keys),
-                             routingKeys: routingKeys, bridges: bridges, tls: tls, databaseURL: databaseURL, path: path)
+                             routingKeys: routingKeys, bridges: bridges, tls: tls, databaseURL: databaseURL,
+                             configHash: Digest.sha256Hex(Array(bytes)), path: path)
     }
 
     /// Reads and validates the config file alone (no secrets), e.g. for CLI checks.
     static func loadConfigOnly(path: String) throws(RuntimeConfigError) -> HeraldConfig {
+        try loadConfigAndBytes(path: path).config
+    }
+
+    /// The validated config and the file's bytes it came from.
+    private static func loadConfigAndBytes(path: String) throws(RuntimeConfigError) -> (config: HeraldConfig, bytes: Data) {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -92,7 +101,7 @@ struct RuntimeConfig: Sendable {
             throw RuntimeConfigError(lines: ["cannot read config '\(path)': \(error.localizedDescription)"])
         }
         do {
-            return try ConfigLoader.load(data, readFiles: DirectoryFileGlob.reader(forConfigAt: path))
+            return (try ConfigLoader.load(data, readFiles: DirectoryFileGlob.reader(forConfigAt: path)), data)
         } catch {
             throw RuntimeConfigError(lines: error.issues.map { "\($0.file ?? path):\($0.position == nil ? " " : "")\($0.description)" })
         }
