@@ -11,6 +11,9 @@ public import Foundation
 /// --tests` installs it — else `nobody`) and the temp directory is handed to that user.
 /// `setpriv` (util-linux) needs no PAM or password, unlike `su`/`runuser` in some setups.
 ///
+/// **Binaries.** The newest `/usr/lib/postgresql/<major>/bin` (Debian's layout), or the
+/// directory `$HERALD_PG_BINDIR` names.
+///
 /// **Stopping.** The server is stopped and its directory removed when the test process
 /// exits (an `atexit` handler), and also by a watchdog shell that polls the test process
 /// and cleans up if it died without exiting (a crash, SIGKILL): no server outlives a run.
@@ -116,7 +119,10 @@ public final class TemporaryPostgres: Sendable {
     public static func start() throws -> TemporaryPostgres {
         let binDirectory = try findBinDirectory()
         let runAs = geteuid() == 0 ? unprivilegedUser() : nil
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-pg-\(UUID().uuidString)")
+        // As root the server runs as another user, who must reach the directory: under
+        // /tmp, not a $TMPDIR that may sit in root's private home.
+        let base = runAs == nil ? FileManager.default.temporaryDirectory : URL(fileURLWithPath: "/tmp")
+        let directory = base.appendingPathComponent("herald-pg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         do {
