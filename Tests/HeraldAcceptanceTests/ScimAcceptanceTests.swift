@@ -61,6 +61,11 @@ struct ScimAcceptanceTests {
         #expect(off.status == 200, "\(off.text)")
         #expect(off.json["active"] as? Bool == false)
         #expect(try Self.notified(herald, subject: "p-2") == ["ann@example.org", "cfg-user", "owner"])
+        // explain (the daemon's, with the live directory) says where each recipient comes from.
+        let explained = try HTTPClient.post(herald.url("/v1/explain"), json: #"{"metric": "load", "value": 20, "subject": {"id": "x-1"}}"#, token: Self.opsToken)
+        let notice = ((explained.json["steps"] as? [[String: Any]])?.first?["rules"] as? [[String: Any]])?.first?["notifications"] as? [[String: Any]]
+        #expect(notice?.first?["recipientSources"] as? [String: String] == ["ann@example.org": "scim"], "\(explained.text)")
+
 
         // Ann leaves the group: she is no longer a manager.
         let moved = try Self.scim(herald, "PATCH", "Groups/\(groupID)", #"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "remove", "path": "members[value eq \"ann@example.org\"]"}]}"#)

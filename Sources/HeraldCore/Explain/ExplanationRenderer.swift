@@ -145,11 +145,16 @@ public enum ExplanationRenderer {
     }
 
     /// A notice with what would hold it: `suppressedBy` (silence id) and `heldUntil`
-    /// (user id → end of their quiet hours); with `config`, its `routes`.
+    /// (user id → end of their quiet hours); with `config`, its `routes` and the
+    /// `recipientSources` of people not defined in the config.
     static func noticeJSON(_ notification: Notification, _ holds: [String: Explanation.NoticeHolds],
                            config: HeraldConfig? = nil) -> [String: Any] {
         var object = NotificationJSON.object(notification)
-        if let config { object["routes"] = routesJSON(notification, config: config) }
+        if let config {
+            object["routes"] = routesJSON(notification, config: config)
+            let sources = recipientSources(notification, directory: config.directory)
+            if !sources.isEmpty { object["recipientSources"] = sources }
+        }
         if let hold = holds[notification.id] {
             if let silence = hold.silence { object["suppressedBy"] = silence.id }
             if !hold.quiet.isEmpty {
@@ -157,6 +162,16 @@ public enum ExplanationRenderer {
             }
         }
         return object
+    }
+
+    /// Recipients not defined in the config → where they come from (`scim`, or the
+    /// directory file's name), as the text form's "(from …)".
+    static func recipientSources(_ notification: Notification, directory: Directory) -> [String: String] {
+        var sources: [String: String] = [:]
+        for person in notification.recipients {
+            if let u = directory.user(person.id), directory.users[u].source != .config { sources[person.id] = directory.users[u].source.description }
+        }
+        return sources
     }
 
     /// One entry per recipient, in the notice's order: `{user, targets: [{target, format}],
