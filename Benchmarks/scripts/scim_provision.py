@@ -5,7 +5,7 @@ already holds the generated 100,000-user directory (gen_config.py's shape). Targ
 < 30 s for the 10,000.
 
     scim_provision.py --herald BIN [--users 100000] [--create 10000] [--concurrency 1]
-                      [--budget 120] [--work DIR]
+                      [--budget 120] [--work DIR] [--keep]
 
 Starts `herald serve` on a loopback port with a fresh state directory, POSTs the users
 over --concurrency keep-alive connections, each sending its next user only after the
@@ -20,6 +20,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -64,6 +65,7 @@ def main():
     parser.add_argument("--create", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=1, help="connections sending at once (each one request at a time)")
     parser.add_argument("--budget", type=float, default=120)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (config, state, log); removed otherwise")
     parser.add_argument("--work", default=None,
                         help="folder for the config and state (e.g. /dev/shm: tmpfs, whose fsync is free, to separate the disk's share)")
     args = parser.parse_args()
@@ -149,6 +151,12 @@ def main():
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=15)
+        log.close()
+        if args.keep:
+            figures["work"] = work
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(figures))
     return 0 if figures.get("kept_after_kill9") == figures.get("created") == args.create and figures["seconds"] < 30 else 1
 
