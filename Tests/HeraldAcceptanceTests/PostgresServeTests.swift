@@ -125,6 +125,38 @@ struct PostgresServeTests {
         #expect(first.stop() == 0)
     }
 
+    /// Two instances on one database (issue #20 guarantee 3): notices committed by both
+    /// wait while the receiver is down, one instance is killed (kill -9), and once the
+    /// receiver is back the survivor delivers every notice, each exactly once — its own,
+    /// and the killed one's (released by their failed attempts, or after the lease).
+    @Test func twoInstancesDeliverEachNoticeOnceAndTheSurvivorTakesOverAfterAKill() throws {
+        let server = try TemporaryPostgres.shared()
+        let database = try server.createDatabase()
+        defer { server.drop(database.name) }
+        let down = try DeliveryKit.downReceiver()
+        let retries = #""retrySchedule": ["0s", "200ms", "1s"], "maxAttempts": 100"#
+        let config = DeliveryKit.config(targets: [DeliveryKit.target("ops", url: DeliveryKit.url(port: down.port, "/ok"), extra: retries)])
+            .replacingOccurrences(of: "\"users\": [", with: #""store": {"postgresql": {"url": {"env": "HERALD_DATABASE_URL"}}},\#n  "users": ["#)
+        let environment = DeliveryKit.environment.merging(["HERALD_DATABASE_URL": database.url]) { $1 }
+        let (doomed, survivor) = (try HeraldProcess(config: config, environment: environment),
+                                  try HeraldProcess(config: config, environment: environment))
+        let subjects = (1...5).map { "a-\($0)" } + (1...5).map { "b-\($0)" }
+        try DeliveryKit.fire(doomed, subjects: Array(subjects.prefix(5)))
+        try DeliveryKit.fire(survivor, subjects: Array(subjects.suffix(5)))
+        #expect(Poll.until(timeout: DeliveryKit.patience) { doomed.logText().contains("will retry") })
+        doomed.crash()
+        let receiver = try PythonReceiver(secrets: [DeliveryKit.secret], port: down.port, directory: down.directory)
+        defer { receiver.stop() }
+        // A row the killed instance was sending when it died waits for its 30 s lease.
+        let received = DeliveryKit.waitForRequests(receiver, count: subjects.count, timeout: 60)
+        #expect(Poll.until(timeout: 15) { (try? server.psql("SELECT count(*) FROM outbox", database: database.name)) == "0" })
+        Thread.sleep(forTimeInterval: 1)   // room for a duplicate to show, if one were sent
+        let subjectsReceived = receiver.requests().compactMap { ($0.json["subject"] as? [String: Any])?["id"] as? String }
+        #expect(subjectsReceived.sorted() == subjects.sorted(), "received \(received.count): \(subjectsReceived)")
+        #expect(receiver.requests().allSatisfy { $0.verified_with == [0] })
+        #expect(survivor.stop() == 0)
+    }
+
     @Test func aBadStoreSettingStopsTheStartAndNeverPrintsTheURL() throws {
         let receiver = URL(string: "http://127.0.0.1:9/ok")!
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-pg-serve-\(UUID().uuidString)")
