@@ -4,30 +4,14 @@ public enum ChannelEscaping {
     /// Slack mrkdwn: only `&`, `<` and `>` are control characters (Slack's "Escaping
     /// text" rule); links are written `<url|label>`.
     public static func angleBrackets(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            default: out.append(c)
-            }
-        }
-        return out
+        escaped(text) { c in reference(c) }
     }
 
     /// Markdown (Discord, Mattermost, Teams TextBlock): a backslash before each
     /// character that starts emphasis, code, spoilers, links or mentions (values sit
     /// inside a line, so line-start markers such as `#` and `-` need nothing).
     public static func markdown(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for c in text {
-            if "\\*_~`|[]<>".contains(c) { out.append("\\") }
-            out.append(c)
-        }
-        return out
+        escaped(text) { c in "\\*_~`|[]<>".contains(c) ? "\\\(c)" : nil }
     }
 
     /// Adaptive Card text (Teams TextBlock and Fact values are Markdown; "HTML isn't
@@ -37,37 +21,42 @@ public enum ChannelEscaping {
     /// start emphasis, code or links (CommonMark backslash escapes); a line break as a
     /// space, so a value cannot start a list or a heading line.
     public static func teams(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\n", "\r", "\r\n": out += " "
-            default:
-                if "\\*_~`[]".contains(c) { out.append("\\") }
-                out.append(c)
-            }
+        escaped(text) { c in
+            if let entity = reference(c) { return entity }
+            if c == "\n" || c == "\r" || c == "\r\n" { return " " }
+            return "\\*_~`[]".contains(c) ? "\\\(c)" : nil
         }
-        return out
     }
 
     /// HTML text and attribute values (Google Chat card `textParagraph`, whose text
     /// "is rendered as HTML"): the five characters that can open markup or end a quoted
     /// attribute.
     public static func html(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for c in text {
+        escaped(text) { c in
             switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
+            case "\"": "&quot;"
+            case "'": "&#39;"
+            default: reference(c)
             }
+        }
+    }
+
+    /// `&`, `<` and `>` as character references; nil for every other character.
+    private static func reference(_ c: Character) -> String? {
+        switch c {
+        case "&": "&amp;"
+        case "<": "&lt;"
+        case ">": "&gt;"
+        default: nil
+        }
+    }
+
+    /// `text` with each character that `replacement` names replaced; the others kept.
+    private static func escaped(_ text: String, _ replacement: (Character) -> String?) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for c in text {
+            if let replaced = replacement(c) { out += replaced } else { out.append(c) }
         }
         return out
     }
