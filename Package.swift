@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "HeraldPostgresTests", dependencies: ["HeraldPostgres", "HeraldStore", "HeraldTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldServerTests", dependencies: ["HeraldServer", "HeraldSupport", "HeraldTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldDeliveryTests", dependencies: ["HeraldDelivery", "HeraldSupport", "HeraldTestKit"], swiftSettings: swiftSettings),
-        .testTarget(name: "HeraldDaemonTests", dependencies: ["HeraldDaemon", "HeraldCore", "HeraldStore", "HeraldSupport", "HeraldTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldDaemonTests", dependencies: ["HeraldDaemon", "HeraldCore", "HeraldStore", "HeraldPostgres", "HeraldSupport", "HeraldTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldWebTests", dependencies: ["HeraldWeb", "HeraldServer"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldAcceptanceTests", dependencies: ["HeraldTestKit"], swiftSettings: swiftSettings),
     ]

@@ -34,6 +34,28 @@ enum ClaimStatements {
             o.next_attempt_at_ms, o.attempts, o.last_status, o.last_error, o.id
         """
 
+    /// $1 this instance, $2 lease (ms), $3 delivery ids (JSON): renews the rows among them
+    /// this instance still holds within their lease, and returns their delivery ids. A row
+    /// whose lease ran out is not renewed even when nobody took it yet: its holder may
+    /// already have dropped it (`OutboxLeases`), and the next poll claims it afresh. Rows
+    /// locked by another transaction (being finished, or claimed) are skipped rather than
+    /// waited for, so a renewal never deadlocks with a finish of the same rows.
+    static let renew = """
+        WITH mine AS (
+            SELECT id FROM outbox
+            WHERE delivery_id IN (SELECT jsonb_array_elements_text($3::jsonb))
+              AND claimed_by = $1 AND lease_until > clock_timestamp()
+            FOR UPDATE SKIP LOCKED)
+        UPDATE outbox o SET lease_until = clock_timestamp() + $2::bigint * interval '1 millisecond'
+        FROM mine WHERE o.id = mine.id
+        RETURNING o.delivery_id
+        """
+
+    /// Most ids one renewal statement carries: keeps each statement's parameter and
+    /// transaction short when an instance holds tens of thousands of rows (a backed-up
+    /// target's queue holds up to 10,000).
+    static let maxRenewedPerStatement = 1_000
+
     /// $1 attempts, $2 next attempt (ms), $3 status, $4 error, $5 delivery id, $6 this instance.
     static let recordAttempt = """
         UPDATE outbox SET attempts = $1, next_attempt_at_ms = $2, last_status = $3, last_error = $4,
@@ -88,6 +110,24 @@ extension PostgresStore {
             try connection.run(ClaimStatements.leave, [.text(instanceID)], operation: "release claims")
             return try connection.run(ClaimStatements.release, [.text(instanceID)], operation: "release claims")
         }
+    }
+
+    /// Renews this instance's claims on the rows `deliveryIDs` (those its sender holds in
+    /// memory) for another lease; returns the ids still held (see `ClaimStatements.renew`).
+    public func renewClaims(_ deliveryIDs: [String]) throws(StoreError) -> Set<String> {
+        var renewed = Set<String>()
+        var start = 0
+        while start < deliveryIDs.count {
+            let chunk = Array(deliveryIDs[start..<min(start + ClaimStatements.maxRenewedPerStatement, deliveryIDs.count)])
+            start += chunk.count
+            let ids = try write("renew outbox claims") { (connection) throws(PostgresError) in
+                try connection.rows(ClaimStatements.renew, [.text(instanceID), .integer(leaseMilliseconds),
+                                                            PostgresColumns.jsonArray(chunk)],
+                                    operation: "renew outbox claims") { $0.text(0) }
+            }
+            renewed.formUnion(ids)
+        }
+        return renewed
     }
 
     /// This instance's heartbeat row with its config hash, and the hashes of the

@@ -22,17 +22,21 @@ public final class PostgresStore: StateStore, @unchecked Sendable {
     public static var latestSchemaVersion: Int { PostgresSchema.latestVersion }
 
     /// How long a claim on an outbox row lasts (on the database's clock) before another
-    /// instance may take the row: three times a target's default 10 s timeout, so one
-    /// attempt finishes well inside it; short enough that the rows of an instance that
-    /// died go out again within half a minute. Every poll that reads a row renews it.
+    /// instance may take the row, unless `store.postgresql.leaseSeconds` says otherwise:
+    /// three times a target's default 10 s timeout, so one attempt finishes well inside it;
+    /// short enough that the rows of an instance that died go out again within half a
+    /// minute. The sender renews the claims of the rows it holds in memory every third of
+    /// it (`renewClaims`), and never starts a row whose claim may have run out.
     public static let leaseMilliseconds = 30_000
 
     /// This process's name in `outbox.claimed_by`: new at every start, so a restarted
     /// instance never mistakes its predecessor's claims (released at a clean stop,
     /// expired after a crash) for its own.
     public let instanceID = "herald-" + UUID().uuidString.lowercased()
-    /// `leaseMilliseconds`, shorter in tests.
+    /// How long this instance's claims last: `leaseMilliseconds` unless configured.
     let leaseMilliseconds: Int
+    /// The claim lease in seconds, for the sender's renewal and its send guard.
+    public var leaseSeconds: TimeInterval { Double(leaseMilliseconds) / 1000 }
 
     let pool: PostgresPool
     private let metrics: MetricsRegistry?
@@ -50,8 +54,11 @@ public final class PostgresStore: StateStore, @unchecked Sendable {
     ///   - url: a libpq URL or key=value string; never logged (it may hold a password).
     ///   - connections: the pool size, `1...PostgresPool.maxConnections`.
     ///   - metrics: when given, every failure counts in `herald_store_errors_total{code}`.
-    public convenience init(url: String, connections: Int, metrics: MetricsRegistry? = nil) throws(StoreError) {
-        try self.init(url: url, connections: connections, metrics: metrics, schemaVersion: PostgresSchema.latestVersion)
+    ///   - leaseMilliseconds: how long an outbox claim lasts (`store.postgresql.leaseSeconds`).
+    public convenience init(url: String, connections: Int, metrics: MetricsRegistry? = nil,
+                            leaseMilliseconds: Int = PostgresStore.leaseMilliseconds) throws(StoreError) {
+        try self.init(url: url, connections: connections, metrics: metrics, schemaVersion: PostgresSchema.latestVersion,
+                      leaseMilliseconds: leaseMilliseconds)
     }
 
     /// Opens the store migrating only up to `schemaVersion` (tests build old databases)

@@ -68,6 +68,13 @@ public protocol StateStore: AnyObject, Sendable {
     func outboxDepth() throws(StoreError) -> Int
     /// Deliveries waiting per target id (the part of `target` before any '@').
     func outboxDepthByTarget() throws(StoreError) -> [String: Int]
+    /// Renews this process's claims on the outbox rows `deliveryIDs` that it holds in
+    /// memory (several processes on one store, issue #20): returns the ids it still holds,
+    /// whose lease now runs again from this call. An id another process holds, whose lease
+    /// already ran out, that is busy in another transaction or has left the outbox is not
+    /// returned. A store that only one process opens needs no leases: it returns
+    /// `deliveryIDs` unchanged.
+    func renewClaims(_ deliveryIDs: [String]) throws(StoreError) -> Set<String>
 
     // MARK: Dead letters
 
@@ -267,6 +274,11 @@ extension StateStore {
     /// the leader.
     public func leadMaintenance(_ task: String, for duration: TimeInterval) throws(StoreError) -> Bool {
         true
+    }
+
+    /// One process per store: nobody else can take a row, so every claim holds.
+    public func renewClaims(_ deliveryIDs: [String]) throws(StoreError) -> Set<String> {
+        Set(deliveryIDs)
     }
 
     /// One process per store: only its own config.

@@ -62,6 +62,8 @@ struct ConfigSchemaTests {
         #"{"users": [{"id": "o", "owner": true}], "store": {"postgresql": {"connections": 4}}}"#,
         #"{"users": [{"id": "o", "owner": true}], "store": {"postgresql": {"url": {"env": "U"}, "connections": 0}}}"#,
         #"{"users": [{"id": "o", "owner": true}], "store": {"postgresql": {"url": {"env": "U"}, "pool": 4}}}"#,
+        #"{"users": [{"id": "o", "owner": true}], "store": {"postgresql": {"url": {"env": "U"}, "leaseSeconds": 4}}}"#,
+        #"{"users": [{"id": "o", "owner": true}], "store": {"postgresql": {"url": {"env": "U"}, "leaseSeconds": 3601}}}"#,
     ]
 
     @Test(arguments: examples)

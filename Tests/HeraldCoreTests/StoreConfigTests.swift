@@ -28,6 +28,12 @@ struct StoreConfigTests {
             "store": {"postgresql": {"url": {"file": "db-url"}, "connections": 3}}
             """#))
         #expect(sized.store.postgres == PostgresStoreSettings(url: .file("db-url"), connections: 3))
+        #expect(sized.store.postgres?.leaseSeconds == 30)
+        let leased = try TestConfig.load(Self.config(#"""
+            "targets": [\#(Self.target)}],
+            "store": {"postgresql": {"url": {"env": "U"}, "leaseSeconds": 5}}
+            """#))
+        #expect(leased.store.postgres == PostgresStoreSettings(url: .environment("U"), leaseSeconds: 5))
     }
 
     @Test func writtenValuesAreTaken() throws {
@@ -55,6 +61,13 @@ struct StoreConfigTests {
          #"'url' is required: a secret source such as {"env": "HERALD_DATABASE_URL"}"#),
         (#""store": {"postgresql": {"url": {"env": "U"}, "connections": 65}}"#, "store.postgresql.connections",
          "'connections' must be a whole number from 1 to 64, found 65"),
+        // The outbox claim lease: too short for renewals on a loaded machine, longer than an hour, not whole.
+        (#""store": {"postgresql": {"url": {"env": "U"}, "leaseSeconds": 4}}"#, "store.postgresql.leaseSeconds",
+         "'leaseSeconds' must be a whole number from 5 to 3600, found 4"),
+        (#""store": {"postgresql": {"url": {"env": "U"}, "leaseSeconds": 3601}}"#, "store.postgresql.leaseSeconds",
+         "'leaseSeconds' must be a whole number from 5 to 3600, found 3601"),
+        (#""store": {"postgresql": {"url": {"env": "U"}, "leaseSeconds": 7.5}}"#, "store.postgresql.leaseSeconds",
+         "'leaseSeconds' must be a whole number from 5 to 3600, found 7.5"),
         (#""store": {"postgresql": {"url": {}}}"#, "store.postgresql.url",
          "a secret source needs 'env', 'file' or both (the variable wins when set)"),
         (#""store": {"postgresql": {"url": {"env": "U"}, "conections": 4}}"#, "store.postgresql.conections",

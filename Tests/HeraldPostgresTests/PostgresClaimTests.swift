@@ -62,6 +62,32 @@ struct PostgresClaimTests {
         }
     }
 
+    /// Renewal keeps a row held past its first lease (another instance cannot claim it);
+    /// a row whose lease ran out is not renewed (whether another instance took it or not)
+    /// and is claimable; rows that left the outbox are not confirmed.
+    @Test func aRenewedRowStaysHeldAndALapsedOneIsNotRenewed() throws {
+        try withDatabase { _, _, url in
+            let holder = try PostgresStore(url: url, connections: 1, metrics: nil,
+                                           schemaVersion: PostgresStore.latestSchemaVersion, leaseMilliseconds: 3_000)
+            let other = try PostgresStore(url: url, connections: 1)
+            try holder.commit(CommitBatch(outbox: Self.deliveries(4)))
+            Thread.sleep(forTimeInterval: 1.5)
+            #expect(try holder.renewClaims(["d0", "d1", "gone"]) == ["d0", "d1"])
+            Thread.sleep(forTimeInterval: 1.8)   // 3.3 s since the commit: d2 and d3 lapsed, d0 and d1 renewed at 1.5 s
+            #expect(try other.dueDeliveries(now: Self.at(100), limit: 10).map(\.deliveryID).sorted() == ["d2", "d3"])
+            // d2 and d3 are the other instance's now; d0 is renewed again, past its first lease.
+            #expect(try holder.renewClaims(["d0", "d2", "d3"]) == ["d0"])
+            #expect(try !holder.markDelivered(deliveryID: "d2", status: 200, at: Self.at(101)))
+            // d1 lapsed without anyone taking it: not renewed either (its holder may have
+            // dropped it already); the next claim takes it afresh.
+            Thread.sleep(forTimeInterval: 1.5)   // 3.3 s since d1's renewal
+            #expect(try holder.renewClaims(["d0", "d1"]) == ["d0"])
+            #expect(try other.dueDeliveries(now: Self.at(100), limit: 10).map(\.deliveryID).sorted() == ["d1", "d2", "d3"])
+            #expect(try holder.markDelivered(deliveryID: "d0", status: 200, at: Self.at(102)))
+            #expect(try holder.renewClaims(["d0"]).isEmpty)
+        }
+    }
+
     /// Two instances poll the same outbox at once, again and again: every row is taken by
     /// exactly one of them (SKIP LOCKED), none twice, none left.
     @Test func pollsAtOnceTakeDisjointRows() throws {

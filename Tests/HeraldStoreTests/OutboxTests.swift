@@ -24,6 +24,21 @@ import Testing
         }
     }
 
+    /// The rows a sender holds in memory keep their claim: both stores confirm every row
+    /// this process holds (SQLite: nobody else can take one); a row that left the outbox
+    /// is not confirmed by a shared store, and never matters to SQLite's.
+    @Test(arguments: StoreUnderTest.allCases) func renewingClaimsConfirmsTheRowsThisProcessHolds(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
+            try store.commit(CommitBatch(outbox: [delivery("d1", due: at(0)), delivery("d2", due: at(0))]))
+            #expect(try store.dueDeliveries(now: at(10), limit: 10).count == 2)
+            #expect(try store.renewClaims(["d1", "d2"]) == ["d1", "d2"])
+            #expect(try store.renewClaims([]).isEmpty)
+            #expect(try store.markDelivered(deliveryID: "d2", at: at(11)))
+            #expect(try store.renewClaims(["d1"]) == ["d1"])
+            #expect(try store.outboxDepth() == 1)   // renewing changes no row's content
+        }
+    }
+
     @Test(arguments: StoreUnderTest.allCases) func recordedAttemptMovesTheDueTime(_ kind: StoreUnderTest) throws {
         try kind.withStore { store in
             try store.commit(CommitBatch(outbox: [delivery("d1", due: at(0)), delivery("d2", due: at(1))]))

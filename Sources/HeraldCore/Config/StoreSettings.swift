@@ -37,15 +37,30 @@ public struct PostgresStoreSettings: Sendable, Equatable {
     /// with 64 each already need it raised.
     public static let connectionRange = 1...64
 
-    public init(url: SecretSource, connections: Int = PostgresStoreSettings.defaultConnections) {
+    /// How long an instance's claim on an outbox row lasts before another instance may
+    /// send the row (`leaseSeconds`): the longest an instance that died keeps its rows from
+    /// the others. The holder renews it every third of it while the row waits in its
+    /// memory, and never starts a row whose claim may have run out.
+    public var leaseSeconds: Int
+
+    /// `leaseSeconds` when not given: three times a target's default 10 s timeout.
+    public static let defaultLeaseSeconds = 30
+    /// Shortest and longest lease accepted: below 5 s a loaded machine's renewal (every
+    /// third of the lease) would miss it; above an hour a crashed instance's rows would
+    /// wait longer than any retry schedule.
+    public static let leaseRange = 5...3600
+
+    public init(url: SecretSource, connections: Int = PostgresStoreSettings.defaultConnections,
+                leaseSeconds: Int = PostgresStoreSettings.defaultLeaseSeconds) {
         self.url = url
         self.connections = connections
+        self.leaseSeconds = leaseSeconds
     }
 }
 
 extension ConfigDecoder {
     /// `store`: `{"retention": {"audit": "30d", "deliveries": "14d"},
-    /// "postgresql": {"url": {"env": "HERALD_DATABASE_URL"}, "connections": 8}}`.
+    /// "postgresql": {"url": {"env": "HERALD_DATABASE_URL"}, "connections": 8, "leaseSeconds": 30}}`.
     func decodeStore(_ reader: inout ObjectReader) -> StoreSettings {
         var settings = StoreSettings()
         if var retention = reader.object("retention") {
@@ -61,9 +76,11 @@ extension ConfigDecoder {
         return settings
     }
 
-    /// `store.postgresql`: a required `url` secret source, optional `connections`.
+    /// `store.postgresql`: a required `url` secret source, optional `connections` and
+    /// `leaseSeconds`.
     private func decodePostgres(_ reader: inout ObjectReader) -> PostgresStoreSettings? {
         let connections = reader.integer("connections", in: PostgresStoreSettings.connectionRange)
+        let lease = reader.integer("leaseSeconds", in: PostgresStoreSettings.leaseRange)
         guard let value = reader.raw("url") else {
             diagnostics.error("missing_key", reader.path.appending("url"),
                               "'url' is required: a secret source such as {\"env\": \"HERALD_DATABASE_URL\"}")
@@ -75,7 +92,8 @@ extension ConfigDecoder {
             return nil
         }
         guard let url = decodeSecretSource(value, at: reader.path.appending("url")) else { return nil }
-        return PostgresStoreSettings(url: url, connections: connections ?? PostgresStoreSettings.defaultConnections)
+        return PostgresStoreSettings(url: url, connections: connections ?? PostgresStoreSettings.defaultConnections,
+                                     leaseSeconds: lease ?? PostgresStoreSettings.defaultLeaseSeconds)
     }
 
     private func retentionDuration(_ reader: inout ObjectReader, _ key: String) -> Duration? {

@@ -10,11 +10,14 @@ extension DeliveryEngine {
         polls += 1
         do {
             let skipped = targetsToSkip()
+            // Before the read: a shared store claims (or renews) the rows it returns.
+            let claimedAt = OutboxLeases.now()
             let due = try store.dueDeliveries(now: Date(), limit: Self.pollBatch, excludingTargets: skipped)
             // A full read may have left rows behind; a busy target's rows were not read at all.
             backlogged = skipped.subtracting(disabledTargets)
             if due.count == Self.pollBatch { backlogged.formUnion(due.compactMap { Destination(key: $0.target)?.target }) }
-            due.forEach(send)
+            leases?.renewed(due.lazy.map(\.deliveryID), at: claimedAt)
+            for row in due { send(row, claimedAt: claimedAt) }
             if polls % 4 == 0 {
                 metrics.set(DaemonMetrics.outboxDepth, to: Double(try store.outboxDepth()))
                 publishBacklog()

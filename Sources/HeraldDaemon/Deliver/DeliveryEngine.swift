@@ -36,10 +36,18 @@ final class DeliveryEngine: @unchecked Sendable {
     let logger: Logger
     private let client: WebhookClient
     let dispatcher: WebhookDispatcher
+    /// False only in tests that stand for an instance whose renewals fail.
+    let renewsClaims: Bool
     private var timer: DispatchSourceTimer?
     /// The notice whose rows are being sent, read once for all of them (on `queue`).
     private let lastNotice = LastNotice()
     private let interval: DispatchTimeInterval
+    /// Claims on the rows held in memory, in a store several instances share; nil when
+    /// only this process opens the store (nobody else can take a row).
+    let leases: OutboxLeases?
+    /// Renews `leases` off the engine's queue (a renewal is a store round trip).
+    let leaseQueue = DispatchQueue(label: "herald.deliver.leases")
+    var leaseTimer: DispatchSourceTimer?
 
     // Confined to `queue`.
     /// Delivery id → target id of every row handed to the dispatcher and not yet reported.
@@ -64,12 +72,13 @@ final class DeliveryEngine: @unchecked Sendable {
     /// Most 2xx outcomes recorded in one transaction.
     static let maxDeliveredPerTransaction = 512
 
-    /// `pollInterval` and `maxQueuedJobs` (per target, see `WebhookDispatcher`) are for
-    /// tests; the daemon takes the defaults.
+    /// `claimLease`: how long the store's outbox claims last when several instances share
+    /// it (nil: one process, no leases). `pollInterval`, `maxQueuedJobs` (per target, see
+    /// `WebhookDispatcher`) and `renewsClaims` are for tests; the daemon takes the defaults.
     init(store: any StateStore, holder: ConfigHolder, publicURL: PublicURL = PublicURL(), backlog: BacklogLimiter = BacklogLimiter(),
-         metrics: MetricsRegistry, logger: Logger,
+         metrics: MetricsRegistry, logger: Logger, claimLease: Swift.Duration? = nil,
          pollInterval: DispatchTimeInterval = DeliveryEngine.pollInterval,
-         maxQueuedJobs: Int = WebhookDispatcher.maxQueuedJobsPerTarget) throws(TransportError) {
+         maxQueuedJobs: Int = WebhookDispatcher.maxQueuedJobsPerTarget, renewsClaims: Bool = true) throws(TransportError) {
         self.store = store
         self.holder = holder
         self.publicURL = publicURL
@@ -78,11 +87,16 @@ final class DeliveryEngine: @unchecked Sendable {
         self.logger = logger
         self.interval = pollInterval
         self.client = try WebhookClient()
+        let leases = claimLease.map { OutboxLeases(lease: $0) }
+        self.leases = leases
+        self.renewsClaims = renewsClaims
         // The dispatcher reports to the engine, which does not exist yet while the
         // dispatcher is made: the relay is pointed at it once `init` completes.
         let relay = ReportRelay()
         self.dispatcher = WebhookDispatcher(client: client, version: HeraldVersion.string, metrics: metrics,
-                                            maxQueuedJobs: maxQueuedJobs) { report in relay.engine?.record(report) }
+                                            maxQueuedJobs: maxQueuedJobs,
+                                            mayStart: { job in leases?.mayStart(job.deliveryID) ?? true },
+                                            onRefused: { job in relay.engine?.claimLapsed(job) }) { report in relay.engine?.record(report) }
         metrics.describe(DaemonMetrics.outboxDepth, type: .gauge, help: "Deliveries waiting in the outbox (pending or retrying).")
         metrics.describe(DaemonMetrics.deadLetters, type: .counter, help: "Deliveries that ended as dead letters, by target.")
         relay.engine = self
@@ -94,6 +108,7 @@ final class DeliveryEngine: @unchecked Sendable {
         timer.setEventHandler { [weak self] in self?.poll() }
         timer.resume()
         self.timer = timer
+        startRenewingClaims()
     }
 
     /// Rows just committed: send them now rather than at the next poll. Rows not yet
@@ -104,7 +119,9 @@ final class DeliveryEngine: @unchecked Sendable {
         queue.async { [self] in
             // Within the rows' time resolution (whole milliseconds, rounded possibly up).
             let now = Date().addingTimeInterval(CommitPlanner.timeResolution)
-            for row in rows where row.nextAttemptAt <= now && !recentlyFinished.contains(row.deliveryID) { send(row) }
+            for row in rows where row.nextAttemptAt <= now && !recentlyFinished.contains(row.deliveryID) {
+                send(row, claimedAt: OutboxLeases.claimTime(createdAt: row.createdAt))
+            }
         }
     }
 
@@ -132,15 +149,20 @@ final class DeliveryEngine: @unchecked Sendable {
 
     func clearInFlight(_ deliveryID: String) {
         rememberFinished(deliveryID)
+        leases?.forget(deliveryID)
         guard let target = inFlight.removeValue(forKey: deliveryID) else { return }
         inFlightPerTarget[target, default: 1] -= 1
         if inFlightPerTarget[target] == 0 { inFlightPerTarget[target] = nil }
         refillIfRoom(target)
     }
 
-    func send(_ row: OutboxRecord) {
+    /// Hands `row` to the dispatcher. `claimedAt` (monotonic) is when this instance's claim
+    /// on the row began, in a shared store: a row whose claim may have run out already is
+    /// not sent (`OutboxLeases`).
+    func send(_ row: OutboxRecord, claimedAt: UInt64) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard inFlight[row.deliveryID] == nil else { return }
+        if let leases, !leases.isFresh(claimedAt) { return countLapsed(target: row.targetID) }
         let runtime = holder.snapshot
         guard let destination = Destination(key: row.target), let settings = runtime.targets[destination.target],
               let address = destination.address(in: runtime.config),
@@ -165,9 +187,12 @@ final class DeliveryEngine: @unchecked Sendable {
             deadLetter(row, attempts: row.attempts, status: nil, reason: .invalidRequest, error: error.message, excerpt: nil)
             return
         }
+        // Held before the dispatcher may start it (it asks `leases` as it does).
+        leases?.hold(row.deliveryID, claimedAt: claimedAt)
         if dispatcher.enqueue(job) {
             markInFlight(row.deliveryID, target: destination.target)
         } else {
+            leases?.forget(row.deliveryID)
             backlogged.insert(destination.target)
         }
     }
@@ -178,6 +203,7 @@ final class DeliveryEngine: @unchecked Sendable {
         queue.sync { timer?.cancel() }
         _ = dispatcher.shutdown(deadline: deadline)
         queue.sync { recordDelivered() }
+        leaseQueue.sync { leaseTimer?.cancel() }
     }
 }
 

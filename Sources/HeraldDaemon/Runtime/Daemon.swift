@@ -84,7 +84,7 @@ public final class Daemon: @unchecked Sendable {
         }
         do {
             engine = try DeliveryEngine(store: store, holder: holder, publicURL: publicURL, backlog: evaluation.backlog,
-                                        metrics: metrics, logger: logger)
+                                        metrics: metrics, logger: logger, claimLease: Daemon.claimLease(of: store))
         } catch {
             throw DaemonStartError(code: .delivery, lines: ["cannot start webhook delivery: \(error)"])
         }
@@ -118,9 +118,16 @@ public final class Daemon: @unchecked Sendable {
     static func openStore(_ runtime: RuntimeConfig, stateDirectory: String,
                           metrics: MetricsRegistry) throws(StoreError) -> any StateStore {
         if let url = runtime.databaseURL, let settings = runtime.config.store.postgres {
-            return try PostgresStore(url: url, connections: settings.connections, metrics: metrics)
+            return try PostgresStore(url: url, connections: settings.connections, metrics: metrics,
+                                     leaseMilliseconds: settings.leaseSeconds * 1000)
         }
         return try SQLiteStore(directory: URL(fileURLWithPath: stateDirectory), metrics: metrics)
+    }
+
+    /// How long the store's outbox claims last when several instances share it; nil for
+    /// a store only this process opens.
+    static func claimLease(of store: any StateStore) -> Swift.Duration? {
+        (store as? PostgresStore).map { .milliseconds(Int(($0.leaseSeconds * 1000).rounded())) }
     }
 
     /// The socket systemd passed (herald.socket), if any: then Herald serves on it

@@ -28,6 +28,10 @@ enum DaemonMetrics {
     /// Gauges per target: rows waiting, and 1 while the backlog is at `maxBacklog`.
     static let targetBacklog = "herald_target_backlog"
     static let targetBacklogFull = "herald_target_backlog_full"
+    /// Shared outbox (PostgreSQL): claims renewed on rows held in memory, and rows not
+    /// sent because their claim may have run out while they waited.
+    static let claimsRenewed = "herald_outbox_claims_renewed_total"
+    static let claimsLapsed = "herald_outbox_claims_lapsed_total"
 
     // API and runtime
     static let ackLinksRefused = "herald_ack_links_refused_total"

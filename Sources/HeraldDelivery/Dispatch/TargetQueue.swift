@@ -34,10 +34,18 @@ struct TargetQueue {
     }
 
     /// Marks as started and returns as many pending jobs as free slots and the rate
-    /// allow at `now`.
-    mutating func takeStartable(now: Date = Date()) -> [DeliveryJob] {
+    /// allow at `now`. A job `mayStart` refuses is taken out without using a slot or the
+    /// rate and added to `refused` (its owner no longer holds it, see `WebhookDispatcher`).
+    mutating func takeStartable(now: Date = Date(), mayStart: (DeliveryJob) -> Bool = { _ in true },
+                                refused: inout [DeliveryJob]) -> [DeliveryJob] {
         var started: [DeliveryJob] = []
         while inflight < maxConcurrent, head < storage.count {
+            guard mayStart(storage[head]) else {
+                refused.append(storage[head])
+                pendingBytes -= storage[head].body.count
+                head += 1
+                continue
+            }
             if let minInterval {
                 guard now >= nextStart else { break }
                 nextStart = max(now, nextStart).addingTimeInterval(minInterval)
@@ -52,6 +60,12 @@ struct TargetQueue {
             head = 0
         }
         return started
+    }
+
+    /// `takeStartable` for callers that refuse nothing.
+    mutating func takeStartable(now: Date = Date()) -> [DeliveryJob] {
+        var refused: [DeliveryJob] = []
+        return takeStartable(now: now, refused: &refused)
     }
 
     mutating func finishOne() { inflight = max(0, inflight - 1) }

@@ -40,6 +40,8 @@ public final class WebhookDispatcher: Sendable {
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
     private let onReport: @Sendable (DeliveryReport) -> Void
+    private let mayStart: @Sendable (DeliveryJob) -> Bool
+    private let onRefused: @Sendable (DeliveryJob) -> Void
     /// `maxQueuedJobsPerTarget` unless a test asked for fewer.
     private let queuedJobsLimit: Int
 
@@ -48,12 +50,21 @@ public final class WebhookDispatcher: Sendable {
     ///   - now: the clock used for `webhook-timestamp` and retry times.
     ///   - random: values in `0..<1` for retry jitter.
     ///   - maxQueuedJobs: jobs waiting per target (tests reach the bound with fewer).
+    ///   - mayStart: asked as each queued job is about to start, under the dispatcher's
+    ///     lock (so it must be quick and must not call back): false when the owner no
+    ///     longer holds the job's row — a shared outbox's claim that may have run out
+    ///     while the job waited behind a slow target. Such a job is not sent; it is
+    ///     handed to `onRefused` instead (no report), and the row stays in the outbox.
     ///   - onReport: called once per attempt, on the client's callback queue, one at a time.
     public init(client: WebhookClient, version: String, metrics: MetricsRegistry,
                 now: @escaping @Sendable () -> Date = { Date() },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
                 maxQueuedJobs: Int = WebhookDispatcher.maxQueuedJobsPerTarget,
+                mayStart: @escaping @Sendable (DeliveryJob) -> Bool = { _ in true },
+                onRefused: @escaping @Sendable (DeliveryJob) -> Void = { _ in },
                 onReport: @escaping @Sendable (DeliveryReport) -> Void) {
+        self.mayStart = mayStart
+        self.onRefused = onRefused
         self.queuedJobsLimit = maxQueuedJobs
         self.client = client
         self.userAgent = "Herald/\(version)"
@@ -68,7 +79,7 @@ public final class WebhookDispatcher: Sendable {
     @discardableResult
     public func enqueue(_ job: DeliveryJob) -> Bool {
         let name = job.target.name
-        let started: [DeliveryJob]? = state.withLock { state in
+        let started: Starts? = state.withLock { state in
             guard state.accepting else { return nil }
             guard hasRoom(state.targets[name], for: job) else { return nil }
             // Changed in place through the dictionary: a copy taken out and written back
@@ -84,29 +95,45 @@ public final class WebhookDispatcher: Sendable {
             metrics.rejected(target: name)
             return false
         }
-        started.forEach(attempt)
+        run(started)
         return true
+    }
+
+    /// Jobs taken from a queue: those to send, and those `mayStart` refused.
+    private struct Starts {
+        var started: [DeliveryJob] = []
+        var refused: [DeliveryJob] = []
+    }
+
+    /// Outside the lock: hands refused jobs back, sends the others.
+    private func run(_ starts: Starts) {
+        starts.refused.forEach(onRefused)
+        starts.started.forEach(attempt)
     }
 
     /// Starts what `name`'s queue allows now; when its rate holds jobs back, schedules
     /// one wake-up for when the next may start (never more than one per target).
-    private func takeStartable(_ state: inout State, _ name: String) -> [DeliveryJob] {
+    private func takeStartable(_ state: inout State, _ name: String) -> Starts {
         let now = now()
-        guard let started = state.targets[name]?.takeStartable(now: now) else { return [] }
+        var starts = Starts()
+        guard let started = state.targets[name]?.takeStartable(now: now, mayStart: mayStart, refused: &starts.refused) else {
+            return starts
+        }
+        starts.started = started
         if let wait = state.targets[name]?.rateWait(now: now), state.targets[name]?.wakeScheduled == false {
             state.targets[name]?.wakeScheduled = true
             DispatchQueue.global().asyncAfter(deadline: .now() + wait) { [weak self] in self?.wake(name) }
         }
-        return started
+        return starts
     }
 
     /// A rate-limited target's next request may start.
     private func wake(_ name: String) {
-        let started = state.withLock { state -> [DeliveryJob] in
+        let started = state.withLock { state -> Starts in
             state.targets[name]?.wakeScheduled = false
-            return state.accepting ? takeStartable(&state, name) : []
+            return state.accepting ? takeStartable(&state, name) : Starts()
         }
-        started.forEach(attempt)
+        run(started)
     }
 
     /// Whether `queue` may take `job` (see `maxQueuedJobsPerTarget`).
@@ -190,12 +217,12 @@ public final class WebhookDispatcher: Sendable {
         let started = state.withLock { state in
             state.targets[job.target.name]?.finishOne()
             let mayStartMore = state.accepting && !targetGone
-            let started = mayStartMore ? takeStartable(&state, job.target.name) : []
+            let started = mayStartMore ? takeStartable(&state, job.target.name) : Starts()
             metrics.inflight(target: job.target.name, count: state.targets[job.target.name]?.inflight ?? 0)
             return started
         }
         onReport(DeliveryReport(job: job, attempt: job.attempts + 1, outcome: outcome))
-        started.forEach(attempt)
+        run(started)
     }
 
     /// The outcome of `response` for `job`: classification and the requested wait as the
