@@ -3,7 +3,9 @@
 
 Phases: core micro-benchmarks (herald-bench), ingest with wrk against Herald at each
 directory size, nginx-204 and Alertmanager; end to end at a steady rate; a delivery
-burst against nginx-204 with the plain libcurl ceiling and Alertmanager. Prints the
+burst against nginx-204 with the plain libcurl ceiling and Alertmanager; SCIM; and
+`pg`: ingest and end to end with the state in a throw-away PostgreSQL (1 instance, 1
+behind nginx, 2 behind nginx round-robin) with ratios to SQLite mode of the same run. Prints the
 figures as it goes and writes BENCHMARKS.md. Everything runs on 127.0.0.1; every
 process it starts is stopped at the end, also on Ctrl-C / SIGTERM / SIGHUP.
 """
@@ -21,6 +23,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import gen_config  # noqa: E402
+import phase_pg  # noqa: E402
 import phases  # noqa: E402
 import procs  # noqa: E402
 import report  # noqa: E402
@@ -36,7 +39,7 @@ QUICK = {"quick": True, "sizes": [100, 10_000], "wrk_seconds": 2, "e2e_rate": 10
          "e2e_count": 2_000, "e2e_warmup": 300, "burst_count": 2_000}
 # The size whose figures are compared with the targets.
 REFERENCE_USERS = 10_000
-PHASES = ("micro", "ingest", "e2e", "burst", "scim")
+PHASES = ("micro", "ingest", "e2e", "burst", "scim", "pg")
 
 
 def compile_tools(workdir):
@@ -134,6 +137,9 @@ def main():
         if "scim" in only:
             print("== directory change and SCIM provisioning", flush=True)
             results["scim"] = phases.scim(run)
+        if "pg" in only:
+            print("== PostgreSQL store: 1 instance, 1 behind nginx, 2 behind nginx (same run as SQLite)", flush=True)
+            results["pg"] = phase_pg.postgresql(run, REFERENCE_USERS, os.path.join(BENCH, "config", "balancer.conf.in"), results)
         ok = True
     finally:
         processes.stop_all()

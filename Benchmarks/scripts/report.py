@@ -90,6 +90,14 @@ def targets(results):
                      + fan_text, verdict(r >= 0.8)))
         rows.append(("delivery burst RSS growth < 100 MB", f"{f(h['rss_growth_mb'], 1)} MiB (Alertmanager {f(a['rss_growth_mb'], 1)} MiB)",
                      verdict(h["rss_growth_mb"] < 100)))
+    pg = results.get("pg")
+    if pg and "pg1" in pg.get("modes", {}):
+        one, base = pg["modes"]["pg1"], pg["sqlite_ingest"]
+        for batch, what in ((1, "single-event"), (100, "batched")):
+            r = one[batch]["events_per_s"] / base[batch]["events_per_s"] if base[batch]["events_per_s"] else float("nan")
+            rows.append((f"PostgreSQL, 1 instance: {what} ingest ≥ 0.5× SQLite mode",
+                         f"{f(one[batch]['events_per_s'])} events/s = {r:.2f}× SQLite ({f(base[batch]['events_per_s'])})",
+                         verdict(None if math.isnan(r) else r >= 0.5)))
     for p in (results.get("scim") or {}).get("provision", []):
         if p.get("requested") == 10_000:
             rows.append((f"10,000 SCIM users one per request < 30 s ({p['concurrency']} at a time)",
@@ -130,7 +138,7 @@ def render(results, limits_path):
         "## Targets", "", "| target | this run | verdict |", "|---|---|---|",
     ]
     lines += [f"| {t} | {v} | {ok} |" for t, v, ok in targets(results)]
-    lines += ingest_section(results) + e2e_section(results) + burst_section(results) + micro_section(results) + scim_section(results)
+    lines += ingest_section(results) + e2e_section(results) + burst_section(results) + micro_section(results) + scim_section(results) + pg_section(results)
     if limits_path and os.path.exists(limits_path):
         lines += ["", open(limits_path).read().rstrip()]
     return "\n".join(lines) + "\n"
@@ -264,3 +272,48 @@ def scim_section(results):
                    f"{p.get('p99_ms')} | {p.get('changes_per_transaction')} | {p.get('kept_after_kill9')} | {p.get('load_average')} |")
     return out
 
+
+
+PG_MODES = (("pg1", "PostgreSQL, 1 instance"), ("pg1_nginx", "PostgreSQL, 1 instance behind nginx"),
+            ("pg2_nginx", "PostgreSQL, 2 instances behind nginx (round-robin)"))
+
+
+def pg_section(results):
+    pg = results.get("pg")
+    if not pg:
+        return []
+    base, base_e2e, modes = pg["sqlite_ingest"], pg["sqlite_e2e"], pg["modes"]
+    out = ["", "## PostgreSQL store (issue #20)", "",
+           f"The same wrk ingest and paced end-to-end stream as above ({pg['users']:,}-user config), with the state in PostgreSQL "
+           f"{pg.get('server', '?')}: a throw-away cluster of this run (`Benchmarks/scripts/pg.py`: initdb in a temp directory, "
+           "loopback port, PostgreSQL's durable defaults — fsync and synchronous commit on — on the same disk as the SQLite state; "
+           "a fresh database per row). Each Herald instance holds a pool of 8 connections. Ratios are to SQLite mode measured in "
+           "this run. The nginx rows go through `Benchmarks/config/balancer.conf.in` (round-robin, keep-alive to the instances); "
+           "the 1-instance-behind-nginx row shows what the proxy alone costs.", "",
+           "**On this 2-core machine the 2-instance row shows the cost of sharing, not scaling**: both instances, nginx, "
+           "PostgreSQL and the load generator share the same two cores, so a second instance adds coordination (row locks, "
+           "claims, two group committers on one database) and no CPU.", "",
+           "| store | batch | req/s | events/s | p50 µs | p99 µs | errors | vs SQLite (events/s) |", "|---|---|---|---|---|---|---|---|"]
+    for batch in (1, 100):
+        b = base[batch]
+        out.append(f"| SQLite, 1 instance | {batch} | {f(b['rps'])} | {f(b['events_per_s'])} | {f(b['p50_us'])} | {f(b['p99_us'])} | "
+                   f"{b['errors']} | 1.00× |")
+        for key, name in PG_MODES:
+            if key in modes:
+                r = modes[key][batch]
+                out.append(f"| {name} | {batch} | {f(r['rps'])} | {f(r['events_per_s'])} | {f(r['p50_us'])} | {f(r['p99_us'])} | "
+                           f"{r['errors']} | {ratio(r['events_per_s'], b['events_per_s'])} |")
+    out += ["", f"End to end at {results['settings']['e2e_rate']:,} events/s:", "",
+            "| store | arrived | p50 µs | p90 µs | p99 µs | max µs | p50 vs SQLite | p99 vs SQLite | late starts |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    rows = [("SQLite, 1 instance", base_e2e)] + [(name, modes[key]["e2e"]) for key, name in PG_MODES if key in modes and "e2e" in modes[key]]
+    for name, r in rows:
+        out.append(f"| {name} | {r['received']:,} / {r['expected']:,} | {f(r.get('p50_us'))} | {f(r.get('p90_us'))} | {f(r.get('p99_us'))} | "
+                   f"{f(r.get('max_us'))} | {ratio(r.get('p50_us'), base_e2e.get('p50_us'))} | {ratio(r.get('p99_us'), base_e2e.get('p99_us'))} | "
+                   f"{r.get('sender', {}).get('late_starts', 'n/a')} |")
+    commits = [(name, modes[key]) for key, name in PG_MODES if key in modes and modes[key].get("commits")]
+    if commits:
+        out += ["", "Group commits during the ingest rows (all instances): "
+                + "; ".join(f"{name}: {f(m['commits'])} transactions, mean {f(1000 * m['commit_seconds_sum'] / m['commits'], 2)} ms"
+                            for name, m in commits) + "."]
+    return out

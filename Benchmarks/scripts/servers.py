@@ -14,6 +14,8 @@ HERALD_TOKEN = "bench-token-not-a-secret"
 # A fixed development secret (Standard Webhooks format); only ever used on loopback.
 HERALD_WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
+# A Herald instance's PostgreSQL pool in the benchmarks: the documented default.
+PG_CONNECTIONS = 8
 
 
 class Nginx:
@@ -73,6 +75,34 @@ class Nginx:
             return 0
 
 
+class Balancer:
+    """nginx round-robin over Herald instances (Benchmarks/config/balancer.conf.in), the
+    way docs/operations.md shows it: keep-alive to the upstreams, one worker like the
+    reference nginx."""
+
+    def __init__(self, processes, workdir, template, ports, tag):
+        self.port = procs.free_port()
+        directory = os.path.join(workdir, f"balancer-{tag}")
+        os.makedirs(directory, exist_ok=True)
+        upstreams = "\n".join(f"        server 127.0.0.1:{p};" for p in ports)
+        conf = open(template).read()
+        for key, value in (("@DIR@", directory), ("@PORT@", str(self.port)), ("@UPSTREAMS@", upstreams)):
+            conf = conf.replace(key, value)
+        path = os.path.join(directory, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        self.processes = processes
+        self.proc = processes.start(f"balancer-{tag}", [shutil.which("nginx") or "/usr/sbin/nginx", "-p", directory, "-c", path])
+        if not procs.wait_ready(self.url("/healthz"), self.proc, timeout=10):
+            raise RuntimeError(f"the nginx balancer did not start; see {directory}/nginx-error.log")
+
+    def url(self, path="/v1/events"):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        self.processes.stop(self.proc)
+
+
 class TimestampSink:
     """Benchmarks/tools/sink.c: records arrival - sent_ns for each webhook."""
 
@@ -100,18 +130,24 @@ class TimestampSink:
 
 
 class Herald:
-    """`herald serve` (release build) with a generated config and a fresh state dir."""
+    """`herald serve` (release build) with a generated config and a fresh state dir;
+    with `database_url`, its store is that PostgreSQL database (`store.postgresql`, the
+    URL from the environment as operators pass it) with a pool of `connections`."""
 
-    def __init__(self, processes, binary, workdir, users, sink_url, tag, state_root=None, make_config=gen_config.make_config):
+    def __init__(self, processes, binary, workdir, users, sink_url, tag, state_root=None, make_config=gen_config.make_config,
+                 database_url=None, connections=PG_CONNECTIONS):
         self.processes = processes
         self.port = procs.free_port()
         self.state_dir = os.path.join(state_root or workdir, f"state-{tag}")
         os.makedirs(self.state_dir, exist_ok=True)
         self.config_path = os.path.join(workdir, f"herald-{tag}.json")
         self.config = make_config(users, sink_url)
+        env = dict(os.environ, HERALD_TOKEN=HERALD_TOKEN, HERALD_WEBHOOK_SECRET=HERALD_WEBHOOK_SECRET)
+        if database_url:
+            self.config["store"] = {"postgresql": {"url": {"env": "HERALD_DATABASE_URL"}, "connections": connections}}
+            env["HERALD_DATABASE_URL"] = database_url
         with open(self.config_path, "w") as f:
             json.dump(self.config, f, separators=(",", ":"))
-        env = dict(os.environ, HERALD_TOKEN=HERALD_TOKEN, HERALD_WEBHOOK_SECRET=HERALD_WEBHOOK_SECRET)
         started = time.monotonic()
         self.proc = processes.start(f"herald-{tag}", [binary, "serve", "--config", self.config_path,
                                                        "--listen", f"127.0.0.1:{self.port}",
