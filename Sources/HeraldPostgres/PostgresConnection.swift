@@ -17,7 +17,8 @@ public final class PostgresConnection {
     /// ~15 minutes of retransmissions. Longer than any statement Herald runs.
     public static let tcpUserTimeoutMilliseconds = 20_000
 
-    private let handle: OpaquePointer
+    /// The libpq connection; internal so the pipeline (PostgresPipeline.swift) drives it.
+    let handle: OpaquePointer
     /// Statement names by SQL text. Bounded: every SQL string comes from Herald's code (a
     /// few dozen shapes), never from input. Emptied when the session is reset.
     private var prepared: [String: String] = [:]
@@ -142,7 +143,7 @@ public final class PostgresConnection {
     }
 
     /// The name `sql` is prepared under on this connection, preparing it when new.
-    private func statementName(_ sql: String, operation: String) throws(PostgresError) -> String {
+    func statementName(_ sql: String, operation: String) throws(PostgresError) -> String {
         if let name = prepared[sql] { return name }
         let name = "herald_\(prepared.count + 1)"
         let result = PQprepare(handle, name, sql, 0, nil)
@@ -153,7 +154,7 @@ public final class PostgresConnection {
     }
 
     /// Throws unless `result` is a successful command or query result.
-    private func check(_ result: OpaquePointer?, operation: String) throws(PostgresError) {
+    func check(_ result: OpaquePointer?, operation: String) throws(PostgresError) {
         guard let result else {
             throw PostgresError(sqlState: nil, message: Self.trimmed(PQerrorMessage(handle)), operation: operation,
                                 connectionLost: isBroken)
