@@ -137,6 +137,9 @@ public final class PostgresStore: StateStore, @unchecked Sendable {
         }
     }
 
+    /// Several instances may share the database.
+    public var isShared: Bool { true }
+
     /// PostgreSQL gives space back itself (autovacuum): nothing to do.
     public func releaseFreeSpace(maxPages: Int) throws(StoreError) -> Int { 0 }
 

@@ -138,6 +138,13 @@ public protocol StateStore: AnyObject, Sendable {
     /// `1...StoreLimits.maxPageSize`).
     func directoryAudit(limit: Int) throws(StoreError) -> [DirectoryAuditRecord]
 
+    // MARK: Several processes on one store (issue #20)
+
+    /// True when other processes may change this store while this one runs (PostgreSQL):
+    /// what they change (silences, SCIM resources) is then re-read every second or so.
+    /// False for a store only one process serves (SQLite: the state directory's lock).
+    var isShared: Bool { get }
+
     // MARK: Maintenance lead (several processes on one store, issue #20)
 
     /// Takes, or keeps, the lead of the maintenance task `task` (e.g. `"retention"`) for
@@ -275,6 +282,9 @@ extension StateStore {
     public func leadMaintenance(_ task: String, for duration: TimeInterval) throws(StoreError) -> Bool {
         true
     }
+
+    /// Only one process serves the store (SQLite's state directory lock).
+    public var isShared: Bool { false }
 
     /// One process per store: nobody else can take a row, so every claim holds.
     public func renewClaims(_ deliveryIDs: [String]) throws(StoreError) -> Set<String> {

@@ -23,6 +23,9 @@ extension EvaluationLoop {
     /// How often silences are re-read from the store, to pick up `herald silences`
     /// run against the state directory while the daemon runs (API changes apply at once).
     static let silenceRefreshInterval: DispatchTimeInterval = .seconds(10)
+    /// The same in a store several instances share: a silence made through another
+    /// instance applies here within about a second.
+    static let sharedSilenceRefreshInterval: DispatchTimeInterval = .seconds(1)
 
     /// Loads the silences, ticks once (timers that fell due while Herald was down fire
     /// now) and starts the timers. Called once the delivery engine runs.
@@ -34,7 +37,8 @@ extension EvaluationLoop {
             timer.resume()
             escalationTimer = timer
             let refresh = DispatchSource.makeTimerSource(queue: queue)
-            refresh.schedule(deadline: .now() + Self.silenceRefreshInterval, repeating: Self.silenceRefreshInterval)
+            let every = store.isShared ? Self.sharedSilenceRefreshInterval : Self.silenceRefreshInterval
+            refresh.schedule(deadline: .now() + every, repeating: every)
             refresh.setEventHandler { [weak self] in self?.refreshSilences() }
             refresh.resume()
             silenceRefreshTimer = refresh
