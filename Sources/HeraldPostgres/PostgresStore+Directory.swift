@@ -97,6 +97,15 @@ extension PostgresStore {
                   .text(audit.resourceID), .bytes(audit.detail)], operation: "save scim change")
     }
 
+    /// The count of directory audit rows. Not `max(id)`: identity values are taken at
+    /// insert, not at commit, so a change committing after one with a higher id would
+    /// never move a maximum already seen; every commit moves the count.
+    public func directoryVersion() throws(StoreError) -> Int64 {
+        try read("read directory version") { (connection) throws(PostgresError) in
+            try connection.firstRow("SELECT count(*) FROM directory_audit", operation: "read directory version") { $0.int64(0) } ?? 0
+        }
+    }
+
     public func directoryAudit(limit: Int) throws(StoreError) -> [DirectoryAuditRecord] {
         try read("read directory audit") { (connection) throws(PostgresError) in
             try connection.rows("""

@@ -95,6 +95,12 @@ extension SQLiteStore {
                   .text(audit.resourceID), .blob(audit.detail)], operation: "save scim change")
     }
 
+    public func directoryVersion() throws(StoreError) -> Int64 {
+        try perform("read directory version") { (connection) throws(StoreError) in
+            try connection.firstRow("SELECT count(*) FROM directory_audit", operation: "read directory version") { $0.int64(0) } ?? 0
+        }
+    }
+
     public func directoryAudit(limit: Int) throws(StoreError) -> [DirectoryAuditRecord] {
         let bounded = min(max(limit, 1), StoreLimits.maxPageSize)
         return try perform("read directory audit") { (connection) throws(StoreError) in

@@ -137,6 +137,11 @@ public protocol StateStore: AnyObject, Sendable {
     /// The directory audit log, newest first, at most `limit` (clamped to
     /// `1...StoreLimits.maxPageSize`).
     func directoryAudit(limit: Int) throws(StoreError) -> [DirectoryAuditRecord]
+    /// A number that changes whenever a SCIM change is stored, by this process or another
+    /// sharing the store (the count of directory audit records, which are written with
+    /// every change, in the same transaction, and never pruned): cheap to poll, to know
+    /// when `scimResources()` must be read again.
+    func directoryVersion() throws(StoreError) -> Int64
 
     // MARK: Several processes on one store (issue #20)
 

@@ -31,6 +31,30 @@ struct ScimStoreTests {
         }
     }
 
+    /// The directory version moves with every stored SCIM change (the signal other
+    /// instances poll), and only then; a store several processes share says so.
+    @Test(arguments: StoreUnderTest.allCases)
+    func theDirectoryVersionMovesWithEveryStoredChange(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
+            #expect(store.isShared == (kind == .postgresql))
+            let start = try store.directoryVersion()
+            #expect(try store.directoryVersion() == start)
+            try store.saveScimChange(ScimChangeRecord(upserts: [Self.user("ann")], audit: Self.audit("create", "ann")))
+            let afterOne = try store.directoryVersion()
+            #expect(afterOne != start)
+            try store.saveScimChanges([
+                ScimChangeRecord(upserts: [Self.user("bob")], audit: Self.audit("create", "bob")),
+                ScimChangeRecord(upserts: [], deletes: [(kind: "User", id: "ann")], audit: Self.audit("delete", "ann")),
+            ])
+            #expect(try store.directoryVersion() != afterOne)
+            #expect(try store.directoryVersion() != start)
+            // Other writes leave it alone.
+            let before = try store.directoryVersion()
+            try store.addSilence(SilenceRecord(id: "s1", body: Data("{}".utf8), startsAt: at(0), endsAt: at(60), createdAt: at(0)))
+            #expect(try store.directoryVersion() == before)
+        }
+    }
+
     /// Group commit: several requests' changes in one transaction keep their order and
     /// each its audit record, exactly as if saved one by one.
     @Test(arguments: StoreUnderTest.allCases)

@@ -37,6 +37,8 @@ public final class Daemon: @unchecked Sendable {
     private let engine: DeliveryEngine
     private let retention: RetentionLoop
     private let agreement: ConfigAgreement
+    /// SCIM changes made through other instances (shared stores only).
+    private let directoryWatch: SharedDirectoryWatch?
     private let server: HTTPServer
     /// The listening socket systemd passed, if any.
     private let inheritedSocket: Int32?
@@ -73,7 +75,7 @@ public final class Daemon: @unchecked Sendable {
             let scimDirectory = try ScimService.load(from: store, settings: runtime.config.document.scim, logger: logger)
             let merged = ScimService.merged(runtime, with: scimDirectory, logger: logger)
             holder = ConfigHolder(merged)
-            scim = ScimService(scim: scimDirectory, store: store, holder: holder, metrics: metrics, logger: logger)
+            scim = ScimService(base: runtime, scim: scimDirectory, store: store, holder: holder, metrics: metrics, logger: logger)
             config = merged.config
             let state = try EvaluationLoop.loadState(from: store, config: config, now: Date(), logger: logger)
             evaluation = EvaluationLoop(config: config, ackLinks: runtime.ackLinks, publicURL: publicURL, state: state, store: store, metrics: metrics, logger: logger)
@@ -90,6 +92,7 @@ public final class Daemon: @unchecked Sendable {
         }
         retention = RetentionLoop(store: store, holder: holder, metrics: metrics, logger: logger)
         agreement = ConfigAgreement(store: store, holder: holder, metrics: metrics, logger: logger)
+        directoryWatch = store.isShared ? SharedDirectoryWatch(store: store, scim: scim, logger: logger) : nil
         let routes = ApiRoutes(evaluation: evaluation, store: store, holder: holder, scim: scim, metrics: metrics, logger: logger,
                                configAgreement: agreement)
         scim.onDirectoryChanged = { [evaluation] next in evaluation.applyDirectory(next.config, ackLinks: next.ackLinks) }
@@ -177,6 +180,7 @@ public final class Daemon: @unchecked Sendable {
         schedulePruning()
         retention.start()
         agreement.start()
+        directoryWatch?.start()
         startWatchdog()
         notifier.ready(status: status())
         scheduleStatus()
@@ -300,6 +304,7 @@ public final class Daemon: @unchecked Sendable {
         server.stop(drainTimeout: Self.httpDrainSeconds)
         evaluation.drain()
         retention.stop()
+        directoryWatch?.stop()
         engine.shutdown(deadline: .now() + Self.deliveryDrainSeconds)
         agreement.stop()
         // Shared outbox: what this instance held and did not finish goes to the others now.

@@ -32,6 +32,9 @@ final class ScimService: @unchecked Sendable {
     private var failed = false
     /// A config reload waits for outstanding changes; new changes wait for it.
     private var reloading = false
+    /// The config as read from its file, before the SCIM resources were merged in: what
+    /// the resources are merged into again when another instance changed them.
+    private var base: RuntimeConfig
     private let writer: GroupWriter<ScimChangeRecord>
     /// Where completions publish and answer, in submission order: off the writer's
     /// queue, so the next transaction starts while this one's changes are published
@@ -51,7 +54,9 @@ final class ScimService: @unchecked Sendable {
     /// a provisioning client with more requests in flight than this is told to slow down.
     static let maxPendingChanges = 4 * maxChangesPerTransaction
 
-    init(scim: ScimDirectory, store: any StateStore, holder: ConfigHolder, metrics: MetricsRegistry, logger: Logger) {
+    /// `base`: the config as read from its file (`holder` has the SCIM resources merged in).
+    init(base: RuntimeConfig, scim: ScimDirectory, store: any StateStore, holder: ConfigHolder, metrics: MetricsRegistry, logger: Logger) {
+        self.base = base
         self.scim = scim
         self.store = store
         self.holder = holder
@@ -121,7 +126,51 @@ final class ScimService: @unchecked Sendable {
         scim = ScimDirectory(users: scim.userOrder.compactMap { scim.users[$0] }, groups: scim.groupOrder.compactMap { scim.groups[$0] },
                              roleGroups: next.config.document.scim.roleGroups, groupIDs: next.config.document.scim.groups)
         working = nil
+        base = next
         install(Self.merged(next, with: scim, logger: logger))
+    }
+
+    // MARK: - Changes made by other instances (a shared store)
+
+    /// Re-reads the SCIM resources from the store and, when they differ from the ones in
+    /// memory (another instance changed them), merges them into the config again and
+    /// publishes the result as a local change would be. Returns false when it could not
+    /// look now (a local change or reload in progress, or the store failed): the caller
+    /// asks again at its next tick.
+    @discardableResult
+    func adoptStoredResources() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !reloading, outstanding == 0, !failed else { return false }
+        let stored: ScimDirectory
+        do throws(StoreError) {
+            stored = try Self.load(from: store, settings: base.config.document.scim, logger: logger)
+        } catch {
+            logger.warning("cannot re-read the SCIM resources, will retry", ["error.code": error.code.rawValue, "error": error.message])
+            return false
+        }
+        guard !Self.sameResources(stored, scim) else { return true }
+        scim = stored
+        working = nil
+        let next = Self.merged(base, with: stored, logger: logger)
+        holder.replace(with: next)
+        onDirectoryChanged?(next)
+        logger.info("directory changed through SCIM on another instance", ["users": stored.userOrder.count, "groups": stored.groupOrder.count])
+        return true
+    }
+
+    /// Whether two sets of resources are the same, timestamps aside: a stored copy keeps
+    /// milliseconds only, while every change bumps a resource's `meta.version` anyway.
+    static func sameResources(_ a: ScimDirectory, _ b: ScimDirectory) -> Bool {
+        func undated<Resource>(_ resources: [String: Resource], _ meta: WritableKeyPath<Resource, ScimMeta>) -> [String: Resource] {
+            resources.mapValues { resource in
+                var copy = resource
+                copy[keyPath: meta] = ScimMeta(created: .distantPast, lastModified: .distantPast, version: resource[keyPath: meta].version)
+                return copy
+            }
+        }
+        return a.userOrder == b.userOrder && a.groupOrder == b.groupOrder
+            && undated(a.users, \.meta) == undated(b.users, \.meta) && undated(a.groups, \.meta) == undated(b.groups, \.meta)
     }
 
     // MARK: - Reading

@@ -1,0 +1,67 @@
+import Foundation
+import HeraldStore
+import HeraldSupport
+
+/// In a store several instances share: notices SCIM changes stored through another
+/// instance and has `ScimService` adopt them, so users and groups provisioned at any
+/// instance route notices at every one within about `interval` (issue #20 guarantee 4).
+///
+/// Polls the store's `directoryVersion` (one count on the directory audit table) and
+/// re-reads the resources only when it moved. Polling is the guarantee; a wake-up such as
+/// LISTEN/NOTIFY could only make it sooner (guarantee 6).
+final class SharedDirectoryWatch: @unchecked Sendable {
+    /// How often the version is read: a second keeps "provisioned at A, notified at B"
+    /// within a couple of seconds for one small query per instance per second.
+    static let interval: DispatchTimeInterval = .seconds(1)
+
+    private let store: any StateStore
+    private let scim: ScimService
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "herald.scim.watch")
+    // Confined to `queue`.
+    private var timer: DispatchSourceTimer?
+    /// The version whose resources are in memory; nil until the first look, which
+    /// therefore always compares (a change stored between the start-up load and the first
+    /// tick is not missed).
+    private var seen: Int64?
+    private var failing = false
+
+    init(store: any StateStore, scim: ScimService, logger: Logger) {
+        self.store = store
+        self.scim = scim
+        self.logger = logger
+    }
+
+    func start(interval: DispatchTimeInterval = SharedDirectoryWatch.interval) {
+        queue.sync {
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.schedule(deadline: .now() + interval, repeating: interval)
+            timer.setEventHandler { [weak self] in self?.tick() }
+            timer.resume()
+            self.timer = timer
+        }
+    }
+
+    func stop() {
+        queue.sync {
+            timer?.cancel()
+            timer = nil
+        }
+    }
+
+    /// One look: adopt the stored resources when the version moved. The version is read
+    /// before the resources, so a change stored meanwhile moves it again for the next look.
+    private func tick() {
+        let version: Int64
+        do throws(StoreError) {
+            version = try store.directoryVersion()
+        } catch {
+            if !failing { logger.warning("cannot read the directory version, will retry", ["error.code": error.code.rawValue]) }
+            failing = true
+            return
+        }
+        failing = false
+        guard version != seen else { return }
+        if scim.adoptStoredResources() { seen = version }
+    }
+}
