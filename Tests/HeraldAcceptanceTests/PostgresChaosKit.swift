@@ -20,9 +20,8 @@ enum ChaosKit {
     /// `notifyResolved`, `notifyAcknowledged`), which is what makes a sequential replay
     /// exact (see `EpisodeReplay`). `high` escalates to the owner after `stepAfter`;
     /// `critical` to the owner, then to `u-step`.
-    static func config(receiver: PythonReceiver, leaseSeconds: Int?) -> String {
+    static func config(receiver: PythonReceiver, leaseSeconds: Int) -> String {
         let after = "\(Int(stepAfter))s"
-        let lease = leaseSeconds.map { #", "leaseSeconds": \#($0)"# } ?? ""
         return """
             {
               "users": [
@@ -51,7 +50,7 @@ enum ChaosKit {
                 {"id": "writer", "env": "HERALD_TOKEN", "scopes": ["events:write", "read", "admin"]},
                 {"id": "acker", "env": "HERALD_ACK_TOKEN", "scopes": ["ack", "read"]}
               ]},
-              "store": {"postgresql": {"url": {"env": "HERALD_DATABASE_URL"}, "connections": 4\(lease)}}
+              "store": {"postgresql": {"url": {"env": "HERALD_DATABASE_URL"}, "connections": 4, "leaseSeconds": \(leaseSeconds)}}
             }
             """
     }

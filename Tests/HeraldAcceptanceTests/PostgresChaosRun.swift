@@ -18,10 +18,9 @@ struct ChaosRun: Sendable {
     static let subjects = 16
     /// Most events one subject posts (the deadline usually ends it first).
     static let stepsPerSubject = 200
-    /// The delivery lease the instances run with: `store.postgresql.leaseSeconds` once
-    /// the daemon reads it (nil: the daemon's built-in 30 s, and a longer run).
-    static let leaseSeconds: Int? = nil
-    static let builtInLease = 30
+    /// The delivery lease the instances run with (`store.postgresql.leaseSeconds`, its
+    /// shortest allowed value): instance 1 is paused for this plus 2 s.
+    static let leaseSeconds = 5
     /// Longest wait, after the clients stopped, for the last escalation steps to fire:
     /// the longest chain (2 × `ChaosKit.stepAfter`) and a few seconds of timer slack.
     static let timerLimit: TimeInterval = 2 * ChaosKit.stepAfter + 6
@@ -81,7 +80,7 @@ struct ChaosRun: Sendable {
         defer { nginx.stop() }
         note("3 instances on ports \(instances.map(\.port)) behind nginx on \(nginx.port)")
 
-        let lease = TimeInterval(leaseSeconds ?? builtInLease)
+        let lease = TimeInterval(leaseSeconds)
         let pauseAt: TimeInterval = 11, pauseFor = lease + 2
         let databaseAt = pauseAt + pauseFor + 3
         let start = Date()

@@ -31,6 +31,9 @@ struct ChaosStore {
     let deadLetters: [String]
     /// Stored rule states by subject, then rule id.
     let states: [String: [String: Data]]
+    /// Their revisions (`rule_state.seq`: 1 when written first, +1 on every write), by
+    /// subject, then rule id; empty while the schema has no revisions.
+    let revisions: [String: [String: Int64]]
 
     init(_ server: TemporaryPostgres, database: String) throws {
         func rows(_ sql: String) throws -> [[String]] {
@@ -50,11 +53,16 @@ struct ChaosStore {
         }
         outbox = try rows("SELECT delivery_id FROM outbox").map { $0[0] }
         deadLetters = try rows("SELECT delivery_id FROM dead_letter").map { $0[0] }
-        var states: [String: [String: Data]] = [:]
-        for row in try rows("SELECT subject_id, rule_id, encode(state, 'hex') FROM rule_state") {
+        let hasRevisions = try server.psql("""
+            SELECT count(*) FROM information_schema.columns WHERE table_name = 'rule_state' AND column_name = 'seq'
+            """, database: database) == "1"
+        var states: [String: [String: Data]] = [:], revisions: [String: [String: Int64]] = [:]
+        for row in try rows("SELECT subject_id, rule_id, encode(state, 'hex'), \(hasRevisions ? "seq" : "0") FROM rule_state") {
             states[row[0], default: [:]][row[1]] = Self.hex(row[2])
+            if hasRevisions { revisions[row[0], default: [:]][row[1]] = Int64(row[3]) ?? -1 }
         }
         self.states = states
+        self.revisions = revisions
     }
 
     /// Rule states with an escalation timer still to fire (their JSON has `escalationDueAt`).

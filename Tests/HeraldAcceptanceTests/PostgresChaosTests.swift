@@ -79,7 +79,8 @@ struct PostgresChaosTests {
         for subject in Set(postsBySubject.keys).union(auditBySubject.keys).sorted() {
             let report = try check.check(ReplayCheck.Subject(
                 id: subject, accepted: (postsBySubject[subject] ?? []).map(\.body),
-                audit: (auditBySubject[subject] ?? []).map(\.payload), states: run.store.states[subject] ?? [:]), end: run.replayEnd)
+                audit: (auditBySubject[subject] ?? []).map(\.payload), states: run.store.states[subject] ?? [:],
+                revisions: run.store.revisions[subject] ?? [:]), end: run.replayEnd)
             problems += report.problems
             noticesPerEvent.merge(report.noticesPerEvent) { $0 + $1 }
             totals = (totals.notices + report.notices, totals.timeouts + report.timeouts, totals.manual + report.manual)

@@ -27,12 +27,16 @@ public struct ReplayCheck: Sendable {
         public let audit: [Data]
         /// The stored state of each rule with a row, by rule id.
         public let states: [String: Data]
+        /// Each row's revision (1 when first written, +1 on every write), by rule id;
+        /// empty for a store without revisions.
+        public let revisions: [String: Int64]
 
-        public init(id: String, accepted: [String], audit: [Data], states: [String: Data]) {
+        public init(id: String, accepted: [String], audit: [Data], states: [String: Data], revisions: [String: Int64] = [:]) {
             self.id = id
             self.accepted = accepted
             self.audit = audit
             self.states = states
+            self.revisions = revisions
         }
     }
 
@@ -66,6 +70,12 @@ public struct ReplayCheck: Sendable {
         report.problems += Self.sequenceProblems(subject.id, store: stored, replay: outcome.notices)
         report.problems += Self.repeatedSteps(subject.id, stored)
         report.problems += stateProblems(subject, replayed: outcome.state)
+        // Gap-free: the row was written once per event that moved it, step fired and ack
+        // that took — as many times as the replay wrote it, no more (a write on a stale
+        // base) and no fewer (a write lost).
+        for (rule, revision) in subject.revisions.sorted(by: { $0.key < $1.key }) where revision != Int64(report.writes[rule] ?? 0) {
+            report.problems.append("subject \(subject.id), rule \(rule): stored revision \(revision), the replay wrote the row \(report.writes[rule] ?? 0) times")
+        }
         return report
     }
 
