@@ -31,6 +31,9 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         case misuse
         /// The database's schema is not this Herald's (Herald's own check, no SQLSTATE).
         case schemaTooNew
+        /// A checked write found a row changed since it was read, or an event id already
+        /// stored (Herald's own check, no SQLSTATE): re-read and decide again.
+        case conflict
         /// Anything else; the message says what.
         case other
     }

@@ -99,6 +99,17 @@ enum PostgresSchema {
         [
             "CREATE TABLE herald_instance (instance TEXT PRIMARY KEY, config_hash TEXT NOT NULL, seen_at TIMESTAMPTZ NOT NULL)",
         ],
+        // 5: rule states carry a revision and their next escalation time: every write is
+        // checked against the revision it was based on (instances never build on stale
+        // memory), and any instance finds due timers by an index (SQLite's migration 6).
+        [
+            "ALTER TABLE rule_state ADD COLUMN seq BIGINT NOT NULL DEFAULT 1, ADD COLUMN due_at_ms BIGINT",
+            """
+            UPDATE rule_state SET due_at_ms = (convert_from(state, 'UTF8')::jsonb ->> 'escalationDueAt')::double precision::bigint
+            WHERE convert_from(state, 'UTF8')::jsonb ? 'escalationDueAt'
+            """,
+            "CREATE INDEX rule_state_due ON rule_state (due_at_ms) WHERE due_at_ms IS NOT NULL",
+        ],
     ]
 
     /// The version a fresh database reaches.

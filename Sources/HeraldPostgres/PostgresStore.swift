@@ -14,9 +14,10 @@ public import HeraldSupport
 /// connection is `io` (503), and the pool reconnects on the next call.
 ///
 /// Outbox rows are claimed (PostgresStore+Claims.swift): an instance sends only rows it
-/// holds, and finishes only rows nobody else holds. What is not here yet: rule-state
-/// rows locked and sequenced across instances, shared escalation timers, a leader for
-/// maintenance (SCALEOUT.md).
+/// holds, and finishes only rows nobody else holds. Rule-state rows carry a revision that
+/// every commit checks (PostgresStore+Commit.swift), so an instance never builds on a
+/// state another changed since it read it; due escalation timers are found by an index
+/// (PostgresStore+RuleStates.swift); maintenance runs under a leader row.
 public final class PostgresStore: StateStore, @unchecked Sendable {
     /// The schema version this code writes.
     public static var latestSchemaVersion: Int { PostgresSchema.latestVersion }

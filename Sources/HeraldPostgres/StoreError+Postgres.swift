@@ -16,6 +16,7 @@ extension StoreError {
         case .corrupt: .corrupt
         case .misuse: .misuse
         case .schemaTooNew: .schemaTooNew
+        case .conflict: .conflict
         case .other: .other
         }
         let state = error.sqlState.map { " (SQLSTATE \($0))" } ?? ""

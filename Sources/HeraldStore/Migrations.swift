@@ -6,9 +6,10 @@
 ///
 /// Tables (after the latest migration):
 /// - `schema_version(version)` — one row: the number of migrations applied.
-/// - `rule_state(rule_id, subject_id, state)` — the evaluator's state per (rule, subject);
-///   primary key (rule_id, subject_id). A row exists only while the state is not the
-///   initial one.
+/// - `rule_state(rule_id, subject_id, state, seq, due_at_ms)` — the evaluator's state per
+///   (rule, subject); primary key (rule_id, subject_id). A row exists only while the
+///   state is not the initial one. `seq` is the row's revision (1 when inserted, +1 per
+///   write); `due_at_ms` its next escalation step, indexed when set.
 /// - `seen_event(event_id, seen_at_ms)` — event ids already accepted (idempotency);
 ///   indexed by time so pruning old ids is a range delete.
 /// - `audit(id, notification_id UNIQUE, rule_id, subject_id, transition, tier,
@@ -136,6 +137,19 @@ enum Migrations {
             dead_at_ms INTEGER NOT NULL
             """, copying: "id, delivery_id, notification_id, target, body, created_at_ms, attempts, last_status, last_error, response_excerpt, dead_at_ms")
             + ["CREATE INDEX dead_letter_by_notification ON dead_letter (notification_id)"],
+        // 6: rule states carry a revision and their next escalation time (issue #20): a
+        // commit is checked against the revision it was based on, and due timers are found
+        // by an index instead of by every process's memory. Rows already stored start at
+        // revision 1 with their due time copied out of the state.
+        [
+            "ALTER TABLE rule_state ADD COLUMN seq INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE rule_state ADD COLUMN due_at_ms INTEGER",
+            """
+            UPDATE rule_state SET due_at_ms = CAST(json_extract(CAST(state AS TEXT), '$.escalationDueAt') AS INTEGER)
+            WHERE json_valid(CAST(state AS TEXT))
+            """,
+            "CREATE INDEX rule_state_due ON rule_state (due_at_ms) WHERE due_at_ms IS NOT NULL",
+        ],
     ]
 
     /// SQLite's way to change a column's constraints: a new table with the rows copied,

@@ -19,15 +19,43 @@ enum StoreTime {
 }
 
 /// The evaluator's state for one (rule, subject) pair; the blob is JSON owned by the core.
+///
+/// `revision` makes the row the authority when several processes share one store
+/// (issue #20): read, it is the stored revision (1 for a new row, +1 on every write: a
+/// gap-free sequence per row); in a commit, it is the revision the writer based its
+/// change on (0: it found no row). The store refuses the commit (`conflict`) unless that
+/// is still the stored one, and stores `revision + 1`.
 public struct RuleStateRecord: Sendable, Equatable {
     public var ruleID: String
     public var subjectID: String
     public var state: Data
+    public var revision: Int64
+    /// When the state's next escalation step falls due (nil: no timer). Copied out of
+    /// the blob so every process sharing the store can find due timers with one query.
+    public var dueAt: Date?
 
-    public init(ruleID: String, subjectID: String, state: Data) {
+    public init(ruleID: String, subjectID: String, state: Data, revision: Int64 = 0, dueAt: Date? = nil) {
         self.ruleID = ruleID
         self.subjectID = subjectID
         self.state = state
+        self.revision = revision
+        self.dueAt = dueAt
+    }
+
+    public var key: RuleStateRowKey { RuleStateRowKey(ruleID: ruleID, subjectID: subjectID) }
+}
+
+/// A rule state row to delete, with the revision the writer saw (see `RuleStateRecord`):
+/// the delete is refused (`conflict`) when another process wrote the row since.
+public struct RuleStateDeletion: Sendable, Hashable {
+    public var ruleID: String
+    public var subjectID: String
+    public var revision: Int64
+
+    public init(ruleID: String, subjectID: String, revision: Int64) {
+        self.ruleID = ruleID
+        self.subjectID = subjectID
+        self.revision = revision
     }
 
     public var key: RuleStateRowKey { RuleStateRowKey(ruleID: ruleID, subjectID: subjectID) }

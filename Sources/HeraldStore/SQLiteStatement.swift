@@ -10,6 +10,8 @@ enum SQLiteValue {
 
     /// `NULL` when the optional is nil, otherwise the integer.
     static func integer(_ value: Int?) -> SQLiteValue { value.map { .integer(Int64($0)) } ?? .null }
+    /// `NULL` when the optional is nil, otherwise the integer.
+    static func integer(_ value: Int64?) -> SQLiteValue { value.map { .integer($0) } ?? .null }
     /// `NULL` when the optional is nil, otherwise the text.
     static func text(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
     /// `NULL` when the optional is nil, otherwise the blob.

@@ -1,11 +1,12 @@
 /// Everything one batch of evaluated events caused, to be made durable together:
 /// the 202 for those events is sent only after this is committed.
 public struct CommitBatch: Sendable {
-    /// New or changed rule states (insert or replace by key).
+    /// New or changed rule states, each based on the revision it carries.
     public var ruleStateUpserts: [RuleStateRecord]
     /// Rule states back to initial; applied after the upserts of the same batch.
-    public var ruleStateDeletes: [RuleStateRowKey]
-    /// Event ids accepted by this batch; an id already present keeps its first time.
+    public var ruleStateDeletes: [RuleStateDeletion]
+    /// Event ids accepted by this batch: claims, so an id already stored (accepted by
+    /// this or another process) refuses the commit (`conflict`).
     public var seenEvents: [SeenEventRecord]
     /// Notifications decided; an existing `notificationID` is ignored (replay).
     public var audit: [AuditRecord]
@@ -15,7 +16,7 @@ public struct CommitBatch: Sendable {
     /// duplicate `deliveryID` is a `constraint` error.
     public var deadLetters: [DeadLetterRecord] = []
 
-    public init(ruleStateUpserts: [RuleStateRecord] = [], ruleStateDeletes: [RuleStateRowKey] = [],
+    public init(ruleStateUpserts: [RuleStateRecord] = [], ruleStateDeletes: [RuleStateDeletion] = [],
                 seenEvents: [SeenEventRecord] = [], audit: [AuditRecord] = [], outbox: [OutboxRecord] = []) {
         self.ruleStateUpserts = ruleStateUpserts
         self.ruleStateDeletes = ruleStateDeletes
@@ -32,11 +33,15 @@ public struct CommitBatch: Sendable {
 
 /// The SQL of one commit, named once so every statement is prepared once and reused.
 enum CommitSQL {
+    /// A new row, or the stored one if its revision is still the base (?6; 0 matches no
+    /// row, revisions start at 1): no change means the base was stale.
     static let upsertRuleState = """
-        INSERT INTO rule_state (rule_id, subject_id, state) VALUES (?, ?, ?)
-        ON CONFLICT (rule_id, subject_id) DO UPDATE SET state = excluded.state
+        INSERT INTO rule_state (rule_id, subject_id, state, seq, due_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+        ON CONFLICT (rule_id, subject_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
+            due_at_ms = excluded.due_at_ms
+        WHERE rule_state.seq = ?6
         """
-    static let deleteRuleState = "DELETE FROM rule_state WHERE rule_id = ? AND subject_id = ?"
+    static let deleteRuleState = "DELETE FROM rule_state WHERE rule_id = ? AND subject_id = ? AND seq = ?"
     static let insertSeenEvent = "INSERT OR IGNORE INTO seen_event (event_id, seen_at_ms) VALUES (?, ?)"
     static let insertAudit = """
         INSERT OR IGNORE INTO audit (notification_id, rule_id, subject_id, transition, tier,
@@ -48,11 +53,16 @@ enum CommitSQL {
 
 extension SQLiteStore {
     /// Writes all `batches` in ONE transaction: either everything is durable or nothing
-    /// is (on error the transaction is rolled back and the error rethrown).
+    /// is (on error the transaction is rolled back and the error rethrown). Rule states
+    /// and event ids are checked as the contract says (`conflict`), although in one
+    /// process (the state directory's lock) the evaluator's memory always matches them.
     public func commit(_ batches: [CommitBatch]) throws(StoreError) {
+        let ruleStates = try RuleStateWrites(batches)
+        let seen = try RuleStateWrites.seenEvents(batches, operation: "commit")
         try perform("commit") { (connection) throws(StoreError) in
             try connection.transaction(operation: "commit") { () throws(StoreError) in
                 let statements = try CommitStatements(connection)
+                try statements.write(ruleStates, seen, with: connection)
                 for batch in batches {
                     try statements.write(batch, with: connection)
                 }
@@ -77,20 +87,32 @@ private struct CommitStatements {
         insertAudit = try connection.statement(CommitSQL.insertAudit, operation: "commit")
     }
 
-    /// Writes one batch inside the caller's transaction.
+    /// Writes the group's checked rows (rule states, then event ids) inside the caller's
+    /// transaction; throws `conflict` at the first stale one.
+    func write(_ ruleStates: RuleStateWrites, _ seen: [SeenEventRecord], with connection: SQLiteConnection) throws(StoreError) {
+        for row in ruleStates.rows {
+            let key = row.key
+            if let state = row.final {
+                let changed = try connection.run(upsertRuleState, [
+                    .text(key.ruleID), .text(key.subjectID), .blob(state.state), .integer(state.revision),
+                    .integer(state.dueAt.map { StoreTime.milliseconds($0) }), .integer(row.base),
+                ], operation: "commit rule state")
+                guard changed == 1 else { throw RuleStateWrites.conflict(key, stored: nil, based: row.base, operation: "commit") }
+            } else if row.base > 0 {
+                let changed = try connection.run(deleteRuleState, [.text(key.ruleID), .text(key.subjectID), .integer(row.base)],
+                                                 operation: "commit rule state")
+                guard changed == 1 else { throw RuleStateWrites.conflict(key, stored: nil, based: row.base, operation: "commit") }
+            }
+        }
+        for record in seen {
+            let claimed = try connection.run(insertSeenEvent, [.text(record.eventID), .integer(StoreTime.milliseconds(record.seenAt))],
+                                             operation: "commit seen event")
+            guard claimed == 1 else { throw RuleStateWrites.alreadySeen(record.eventID, operation: "commit") }
+        }
+    }
+
+    /// Writes one batch's other rows inside the caller's transaction.
     func write(_ batch: CommitBatch, with connection: SQLiteConnection) throws(StoreError) {
-        for state in batch.ruleStateUpserts {
-            try connection.run(upsertRuleState, [.text(state.ruleID), .text(state.subjectID), .blob(state.state)],
-                               operation: "commit rule state")
-        }
-        for key in batch.ruleStateDeletes {
-            try connection.run(deleteRuleState, [.text(key.ruleID), .text(key.subjectID)],
-                               operation: "commit rule state")
-        }
-        for seen in batch.seenEvents {
-            try connection.run(insertSeenEvent, [.text(seen.eventID), .integer(StoreTime.milliseconds(seen.seenAt))],
-                               operation: "commit seen event")
-        }
         for record in batch.audit {
             try connection.run(insertAudit, [
                 .text(record.notificationID), .text(record.ruleID), .text(record.subjectID),

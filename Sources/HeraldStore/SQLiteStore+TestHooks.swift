@@ -41,6 +41,11 @@ extension SQLiteStore {
     var checkpointCount: Int { queue.sync { probe.checkpoints } }
 
     /// Names of the user tables, to check what a migration created.
+    /// Runs `sql` as it is: tests write rows the way an older schema's code did.
+    func executeForTesting(_ sql: String) throws(StoreError) {
+        try perform("test") { (connection) throws(StoreError) in try connection.executeScript(sql, operation: "test") }
+    }
+
     func tableNamesForTesting() throws(StoreError) -> Set<String> {
         try perform("test hook") { (connection) throws(StoreError) in
             Set(try connection.rows("SELECT name FROM sqlite_master WHERE type = 'table'",

@@ -16,9 +16,16 @@ public protocol StateStore: AnyObject, Sendable {
 
     /// Writes all `batches` in ONE transaction: either everything is durable or nothing
     /// is (on error nothing is kept and the error is thrown). In a batch, rule-state
-    /// deletes apply after its upserts; a seen event id or notification id already
-    /// stored is ignored; a duplicate delivery id (outbox or dead letter) is a
-    /// `constraint` error.
+    /// deletes apply after its upserts.
+    ///
+    /// Checked, so that processes sharing the store never build on each other's stale
+    /// memory (issue #20): every rule-state write is based on a revision (see
+    /// `RuleStateRecord`) and a seen event id is a claim. The commit fails with
+    /// `conflict`, writing nothing, when a row's stored revision is not the first write's
+    /// base, when a later write in the group is not based on the one before it, or when
+    /// an event id is stored already (by anyone, whatever its age) or repeated in the
+    /// group. Rows are locked in key order. A notification id already stored is ignored;
+    /// a duplicate delivery id (outbox or dead letter) is a `constraint` error.
     func commit(_ batches: [CommitBatch]) throws(StoreError)
 
     // MARK: Start-up and pruning
@@ -27,6 +34,16 @@ public protocol StateStore: AnyObject, Sendable {
     func loadRuleStates() throws(StoreError) -> [RuleStateRecord]
     /// Event ids seen at or after `since`, oldest first (the idempotency window).
     func loadSeenEvents(since: Date) throws(StoreError) -> [SeenEventRecord]
+
+    // MARK: Re-reading what a conflict named (several processes, issue #20)
+
+    /// The stored rows of `keys` (absent ones left out), ordered by rule id then subject id.
+    func ruleStates(_ keys: [RuleStateRowKey]) throws(StoreError) -> [RuleStateRecord]
+    /// Rule states whose escalation step falls due at or before `before`, earliest first,
+    /// at most `limit` (clamped to `1...StoreLimits.maxRuleStatesPerRead`).
+    func dueRuleStates(before: Date, limit: Int) throws(StoreError) -> [RuleStateRecord]
+    /// Which of `ids` are stored as seen, whatever their age, ordered by id.
+    func seenEvents(_ ids: [String]) throws(StoreError) -> [SeenEventRecord]
     /// Forgets event ids seen before `before`; returns how many were removed.
     @discardableResult
     func pruneSeenEvents(before: Date) throws(StoreError) -> Int
@@ -146,7 +163,9 @@ public protocol StateStore: AnyObject, Sendable {
     // MARK: Several processes on one store (issue #20)
 
     /// True when other processes may change this store while this one runs (PostgreSQL):
-    /// what they change (silences, SCIM resources) is then re-read every second or so.
+    /// what they change (silences, SCIM resources) is then re-read every second or so,
+    /// and memory of rule states is only a cache (due timers are polled, episodes read
+    /// before an action).
     /// False for a store only one process serves (SQLite: the state directory's lock).
     var isShared: Bool { get }
 
@@ -183,6 +202,9 @@ public enum StoreLimits {
     /// Most silences one listing returns. Silences are made by people, a few a day; a
     /// listing this long is already more than anyone reads, and it bounds memory.
     public static let maxSilencesListed = 1_000
+    /// Most rule states one due-timer read returns: a poll takes the earliest and comes
+    /// back for the rest, so a burst of due timers never makes one huge read.
+    public static let maxRuleStatesPerRead = 1_000
     /// Most rows of one table one pruning step deletes: a step is one transaction on the
     /// queue ingest commits also wait on, so it must stay short (≈ 1–3 ms here).
     public static let maxPrunedPerStep = 1_000

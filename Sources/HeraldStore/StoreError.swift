@@ -29,6 +29,10 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case noMemory = "no_memory"
         /// The group committer has more pending batches than it accepts (answer 429/503).
         case overloaded
+        /// What the commit was based on changed: a rule state row another process (or an
+        /// earlier commit) wrote since it was read, or an event id already accepted. Nothing
+        /// was written; re-read the named rows and decide again (issue #20).
+        case conflict
         /// Any other SQLite result code; the message says which.
         case other
     }

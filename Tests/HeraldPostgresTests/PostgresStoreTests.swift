@@ -63,14 +63,20 @@ struct PostgresStoreTests {
     /// migrates the database to the latest schema; from then on the old one's writes are
     /// refused, and the new one finds the old rows.
     @Test func anUpgradeMigratesKeepingRowsAndStopsTheOldInstancesWrites() throws {
-        try withDatabase { _, _, url in
+        try withDatabase { server, name, url in
             let old = try PostgresStore(url: url, connections: 1, metrics: nil, schemaVersion: 1)
-            try old.commit(CommitBatch(ruleStateUpserts: [RuleStateRecord(ruleID: "r", subjectID: "s", state: Data("{}".utf8))],
-                                       seenEvents: [SeenEventRecord(eventID: "e1", seenAt: Self.at(1))]))
+            try old.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e1", seenAt: Self.at(1))]))
+            // Rule states as schema 1's code wrote them (no revision, no due time).
+            try server.psql("""
+                INSERT INTO rule_state (rule_id, subject_id, state) VALUES
+                    ('r', 's', convert_to('{}', 'UTF8')), ('r', 't', convert_to('{"escalationDueAt":1700000010000}', 'UTF8'))
+                """, database: name)
             #expect(try old.recordedSchemaVersion() == 1)
             let new = try PostgresStore(url: url, connections: 1)
             #expect(try new.recordedSchemaVersion() == PostgresStore.latestSchemaVersion)
-            #expect(try new.loadRuleStates().map(\.subjectID) == ["s"])
+            // Rows start at revision 1; a pending escalation is copied out as the due time.
+            #expect(try new.loadRuleStates().map { [$0.subjectID, "\($0.revision)", "\($0.dueAt.map { $0.timeIntervalSince1970 } ?? 0)"] }
+                        == [["s", "1", "0.0"], ["t", "1", "1700000010.0"]])
             let refused = #expect(throws: StoreError.self) {
                 try old.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e2", seenAt: Self.at(2))]))
             }
@@ -86,7 +92,10 @@ struct PostgresStoreTests {
             let second = try PostgresStore(url: url, connections: 2)
             try first.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e1", seenAt: Self.at(1))],
                                          outbox: [Self.delivery("d1")]))
-            try second.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e1", seenAt: Self.at(5))]))
+            let claimed = #expect(throws: StoreError.self) {
+                try second.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e1", seenAt: Self.at(5))]))
+            }
+            #expect(claimed?.code == .conflict)
             #expect(try second.loadSeenEvents(since: Self.at(0)) == [SeenEventRecord(eventID: "e1", seenAt: Self.at(1))])
             #expect(try second.outboxDepth() == 1)
             // The instance that committed the delivery holds it: the other can neither
@@ -99,7 +108,10 @@ struct PostgresStoreTests {
     }
 
     /// Two instances committing the same subjects, each listing them in the opposite order,
-    /// many times at once: the rows are locked in one fixed order, so no deadlock surfaces.
+    /// many times at once, each based on what it last read: the rows are locked in one
+    /// fixed order, so no deadlock surfaces; a commit based on a revision the other
+    /// instance moved on is refused whole (`conflict`), and after re-reading it succeeds.
+    /// Every row ends with one revision per successful commit: a gap-free sequence.
     @Test func overlappingCommitsFromTwoInstancesDoNotDeadlock() throws {
         try withDatabase { _, _, url in
             let stores = [try PostgresStore(url: url, connections: 1), try PostgresStore(url: url, connections: 1)]
@@ -110,15 +122,31 @@ struct PostgresStoreTests {
                 DispatchQueue.global().async(group: group) {
                     for round in 0..<25 {
                         let order = index == 0 ? keys : keys.reversed()
-                        let upserts = order.map { RuleStateRecord(ruleID: "r", subjectID: $0, state: Data("\(index)-\(round)".utf8)) }
-                        results.append(Result { () throws(StoreError) in try store.commit(CommitBatch(ruleStateUpserts: upserts)); return 0 })
+                        results.append(Result { () throws(StoreError) in
+                            for attempt in 1...100 {
+                                let read = Dictionary(uniqueKeysWithValues: try store.ruleStates(order.map { RuleStateRowKey(ruleID: "r", subjectID: $0) })
+                                    .map { ($0.subjectID, $0.revision) })
+                                let upserts = order.map {
+                                    RuleStateRecord(ruleID: "r", subjectID: $0, state: Data("\(index)-\(round)".utf8), revision: read[$0] ?? 0)
+                                }
+                                do throws(StoreError) {
+                                    try store.commit(CommitBatch(ruleStateUpserts: upserts))
+                                    return attempt
+                                } catch where error.code == .conflict {
+                                    continue
+                                }
+                            }
+                            throw StoreError(code: .other, operation: "test", message: "100 conflicts in a row")
+                        })
                     }
                 }
             }
             #expect(group.wait(timeout: .now() + 120) == .success)
             #expect(results.values.count == 50)
             #expect(results.values.allSatisfy { (try? $0.get()) != nil })
-            #expect(try stores[0].loadRuleStates().count == 20)
+            let rows = try stores[0].loadRuleStates()
+            #expect(rows.count == 20)
+            #expect(rows.allSatisfy { $0.revision == 50 })
         }
     }
 

@@ -9,19 +9,21 @@ import Testing
         try kind.withStore { store in
             try store.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1"), ruleState("r1", "s2"),
                                                             ruleState("r2", "s1")]))
-            // Upsert replaces by key; delete removes; a later batch in the same commit wins.
+            // Upsert replaces by key (based on the stored revision, storing the next);
+            // delete removes; a later batch in the same commit wins.
             try store.commit([
-                CommitBatch(ruleStateUpserts: [ruleState("r1", "s1", #"{"tier":"critical"}"#)]),
-                CommitBatch(ruleStateDeletes: [RuleStateRowKey(ruleID: "r1", subjectID: "s2")]),
+                CommitBatch(ruleStateUpserts: [ruleState("r1", "s1", #"{"tier":"critical"}"#, revision: 1)]),
+                CommitBatch(ruleStateDeletes: [RuleStateDeletion(ruleID: "r1", subjectID: "s2", revision: 1)]),
             ])
-            #expect(try store.loadRuleStates() == [ruleState("r1", "s1", #"{"tier":"critical"}"#),
-                                                   ruleState("r2", "s1")])
+            #expect(try store.loadRuleStates() == [ruleState("r1", "s1", #"{"tier":"critical"}"#, revision: 2),
+                                                   ruleState("r2", "s1", revision: 1)])
         }
     }
 
     @Test(arguments: StoreUnderTest.allCases) func deleteInTheSameBatchAsUpsertWins(_ kind: StoreUnderTest) throws {
         try kind.withStore { store in
-            let key = RuleStateRowKey(ruleID: "r1", subjectID: "s1")
+            // The delete is based on the revision the upsert makes.
+            let key = RuleStateDeletion(ruleID: "r1", subjectID: "s1", revision: 1)
             try store.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")], ruleStateDeletes: [key]))
             #expect(try store.loadRuleStates().isEmpty)
         }
@@ -34,8 +36,9 @@ import Testing
                 SeenEventRecord(eventID: "e2", seenAt: at(20)),
                 SeenEventRecord(eventID: "e3", seenAt: at(30)),
             ]))
-            // A replayed id keeps its first time.
-            try store.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e1", seenAt: at(40))]))
+            // A replayed id is refused and keeps its first time.
+            #expect(storeErrorCode { try store.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "e1", seenAt: at(40))])) }
+                        == .conflict)
             #expect(try store.loadSeenEvents(since: at(0)).map(\.eventID) == ["e1", "e2", "e3"])
             #expect(try store.loadSeenEvents(since: at(20)) == [SeenEventRecord(eventID: "e2", seenAt: at(20)),
                                                                 SeenEventRecord(eventID: "e3", seenAt: at(30))])
@@ -89,7 +92,7 @@ import Testing
                                              audit: [audit("n1")], outbox: [delivery("d1")]))
             }
             let reopened = try SQLiteStore(directory: directory)
-            #expect(try reopened.loadRuleStates() == [ruleState("r1", "s1")])
+            #expect(try reopened.loadRuleStates() == [ruleState("r1", "s1", revision: 1)])
             #expect(try reopened.loadSeenEvents(since: at(0)) == [SeenEventRecord(eventID: "e1", seenAt: at(5))])
             #expect(try reopened.auditPage(limit: 10).items.map(\.record) == [audit("n1")])
             #expect(try reopened.pendingDeliveries(limit: 10) == [delivery("d1")])

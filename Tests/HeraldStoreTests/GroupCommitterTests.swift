@@ -30,7 +30,7 @@ final class CompletionTally: @unchecked Sendable {
 }
 
 private func eventBatch(_ n: Int) -> CommitBatch {
-    CommitBatch(ruleStateUpserts: [ruleState("r", "s\(n % 50)")],
+    CommitBatch(ruleStateUpserts: [ruleState("r", "s\(n)")],
                 seenEvents: [SeenEventRecord(eventID: "e\(n)", seenAt: at(0))],
                 audit: [audit("n\(n)")], outbox: [delivery("d\(n)", notification: "n\(n)")])
 }

@@ -26,12 +26,20 @@ import Testing
                 let old = try SQLiteStore(directory: directory, synchronous: .normal, metrics: nil, schemaVersion: 1)
                 #expect(try old.schemaVersion() == 1)
                 #expect(try !old.tableNamesForTesting().contains("delivery_outcome"))
-                try old.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")]))
+                // As the code of that schema wrote it (no revision, no due time).
+                try old.executeForTesting("""
+                    INSERT INTO rule_state (rule_id, subject_id, state) VALUES
+                        ('r1', 's1', CAST('{"tier":"warning"}' AS BLOB)),
+                        ('r1', 's2', CAST('{"escalationDueAt":1700000010000,"tier":1}' AS BLOB))
+                    """)
             }
             let store = try SQLiteStore(directory: directory)
             #expect(try store.schemaVersion() == SQLiteStore.latestSchemaVersion)
             #expect(try store.tableNamesForTesting().contains("delivery_outcome"))
-            #expect(try store.loadRuleStates() == [ruleState("r1", "s1")])
+            // Rows start at revision 1; a pending escalation is copied out as the due time.
+            #expect(try store.loadRuleStates() == [ruleState("r1", "s1", revision: 1),
+                                                   ruleState("r1", "s2", #"{"escalationDueAt":1700000010000,"tier":1}"#,
+                                                             revision: 1, dueAt: at(10))])
         }
     }
 

@@ -64,12 +64,14 @@ import Testing
             do {
                 let old = try SQLiteStore(directory: directory, synchronous: .normal, metrics: nil, schemaVersion: 2)
                 #expect(try !old.tableNamesForTesting().contains("silences"))
-                try old.commit(CommitBatch(ruleStateUpserts: [ruleState("r1", "s1")]))
+                try old.executeForTesting("""
+                    INSERT INTO rule_state (rule_id, subject_id, state) VALUES ('r1', 's1', CAST('{"tier":"warning"}' AS BLOB))
+                    """)
             }
             let store = try SQLiteStore(directory: directory)
             #expect(try store.schemaVersion() == SQLiteStore.latestSchemaVersion)
             #expect(try store.tableNamesForTesting().contains("silences"))
-            #expect(try store.loadRuleStates() == [ruleState("r1", "s1")])
+            #expect(try store.loadRuleStates() == [ruleState("r1", "s1", revision: 1)])
             #expect(try store.addSilence(silence("s-1")))
         }
     }

@@ -59,8 +59,10 @@ func at(_ offset: Double) -> Date {
     Date(timeIntervalSince1970: (1_700_000_000 + offset).rounded())
 }
 
-func ruleState(_ rule: String, _ subject: String, _ json: String = #"{"tier":"warning"}"#) -> RuleStateRecord {
-    RuleStateRecord(ruleID: rule, subjectID: subject, state: Data(json.utf8))
+/// A rule state row: in a commit, based on `revision` (0: a new row); as loaded, at it.
+func ruleState(_ rule: String, _ subject: String, _ json: String = #"{"tier":"warning"}"#, revision: Int64 = 0,
+               dueAt: Date? = nil) -> RuleStateRecord {
+    RuleStateRecord(ruleID: rule, subjectID: subject, state: Data(json.utf8), revision: revision, dueAt: dueAt)
 }
 
 func audit(_ id: String, rule: String = "r1", subject: String = "s1", at time: Date = at(0)) -> AuditRecord {

@@ -63,3 +63,12 @@ struct EpisodeIDParts: Equatable {
         self.number = number
     }
 }
+
+extension RuleStateKey {
+    /// The (rule, subject) an episode id names, or nil when it is not an episode id: lets
+    /// a process that shares its store read that state before acting on the episode.
+    public init?(episodeID: String) {
+        guard let parts = EpisodeIDParts(episodeID) else { return nil }
+        self = parts.key
+    }
+}

@@ -55,7 +55,18 @@ public struct RuleState: Sendable, Codable, Equatable {
     /// manual resolves carry it (and resolve relations from it) like value notices do.
     public var lastEvent: MetricEvent?
 
+    /// How many times this state's row has been stored (0: never). Not part of the
+    /// state's JSON: the store keeps it beside the row and refuses a write based on an
+    /// older revision, so a process that shares the store with others (issue #20) never
+    /// builds on a state another changed. The evaluator leaves it as it finds it.
+    public var revision: Int64 = 0
+
     public init(tierSignature: String) { self.tierSignature = tierSignature }
+
+    private enum CodingKeys: String, CodingKey {
+        case tier, episode, episodeStartedAt, notices, lastEventAt, lastNoticeAt, notifiedTiers, told, tierSignature
+        case acknowledgedBy, acknowledgedAt, tierEnteredAt, escalationStep, escalationDueAt, lastEvent
+    }
 
     /// Whether someone has acknowledged the current episode.
     public var isAcknowledged: Bool { acknowledgedBy != nil }

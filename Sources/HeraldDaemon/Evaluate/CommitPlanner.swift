@@ -76,8 +76,11 @@ struct CommitPlanner {
                            subjectID: outcome.key.subjectID, transition: action.rawValue, tier: tier, createdAt: now, payload: payload)
     }
 
+    /// The row of `state`, based on the revision it carries (the one memory last read or
+    /// wrote), with its escalation time copied out for the store's due-timer index.
     func stateRecord(_ key: RuleStateKey, _ state: RuleState) -> RuleStateRecord {
-        RuleStateRecord(ruleID: key.ruleID, subjectID: key.subjectID, state: state.storedData())
+        RuleStateRecord(ruleID: key.ruleID, subjectID: key.subjectID, state: state.storedData(), revision: state.revision,
+                        dueAt: state.escalationDueAt)
     }
 
     /// The webhook id: derived from the notification and destination, so a replayed
@@ -90,8 +93,12 @@ struct CommitPlanner {
     /// two per rule); beyond it strings are kept as read.
     static let maxInternedStrings = 10_000
 
-    /// Decodes persisted rule states (skipping unreadable rows, which are reported).
-    static func decodeStates(_ records: [RuleStateRecord], logger: (String) -> Void) -> [RuleStateKey: RuleState] {
+    /// Decodes persisted rule states, each with its row's revision. An unreadable row is
+    /// reported and replaced by `fresh(record)` (a new state of its rule at the row's
+    /// revision, so the next write replaces the row instead of conflicting with it) or
+    /// left out when that is nil.
+    static func decodeStates(_ records: [RuleStateRecord], fresh: (RuleStateRecord) -> RuleState? = { _ in nil },
+                             logger: (String) -> Void) -> [RuleStateKey: RuleState] {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970
         // Sized once: growing a 100,000-entry dictionary rehashed it ≈ 17 times (7 % of a
@@ -110,9 +117,11 @@ struct CommitPlanner {
             // for shapes it does not know.
             guard var state = RuleState(storedJSON: record.state) ?? (try? decoder.decode(RuleState.self, from: record.state)) else {
                 logger("unreadable rule state for rule '\(record.ruleID)' subject '\(record.subjectID)', starting it afresh")
+                if let state = fresh(record) { states[RuleStateKey(ruleID: record.ruleID, subjectID: record.subjectID)] = state }
                 continue
             }
             state.tierSignature = interned(state.tierSignature)
+            state.revision = record.revision
             states[RuleStateKey(ruleID: interned(record.ruleID), subjectID: record.subjectID)] = state
         }
         return states

@@ -28,9 +28,21 @@ extension EvaluationLoop {
     typealias ActionCompletion = @Sendable (Result<ActionResult, ActionFailure>) -> Void
 
     /// Runs `action` on `episodeID` as `actor`; `completion` runs after the commit.
-    func act(_ action: EpisodeAction, episodeID: String, by actor: EpisodeActor, completion: @escaping ActionCompletion) {
+    ///
+    /// When other instances share the store, the episode's row is read first (another
+    /// instance may have started or moved it), and an action whose commit conflicts is
+    /// decided again on the re-read row (`attempt` counts, see `+Revisions`).
+    func act(_ action: EpisodeAction, episodeID: String, by actor: EpisodeActor, attempt: Int = 1,
+             completion: @escaping ActionCompletion) {
         queue.async { [self] in
             if needsResync, let problem = resync() { return completion(.failure(.unavailable(problem))) }
+            if store.isShared, let key = RuleStateKey(episodeID: episodeID) {
+                do throws(StoreError) {
+                    try reread([key])
+                } catch {
+                    return completion(.failure(.unavailable("the state store cannot be read (\(error.code.rawValue))")))
+                }
+            }
             let now = Date()
             let before = state.key(forEpisode: episodeID).flatMap { state.rules[$0] }
             let decided: Result<EpisodeActionOutcome, AckError>
@@ -52,10 +64,13 @@ extension EvaluationLoop {
                                       state: outcome.state, tierName: tier, notifications: outcome.notifications.map(\.id))
             guard result.changed else { return completion(.success(result)) }
             var batch = CommitBatch()
-            batch.ruleStateUpserts = [planner.stateRecord(outcome.key, outcome.state)]
+            batch.ruleStateUpserts = plannedWrites([outcome.key])
             add(outcome.notifications, to: &batch, now: now)
             batch.audit.append(planner.actionRecord(action, outcome: outcome, episodeID: episodeID, actor: actor, now: now))
-            commit(batch, now: now) { [logger] error in
+            commit(batch, now: now) { [self] error in
+                if let error, mayRetry(error, attempt: attempt) {
+                    return act(action, episodeID: episodeID, by: actor, attempt: attempt + 1, completion: completion)
+                }
                 if let error { return completion(.failure(.unavailable("the state store cannot commit (\(error.code.rawValue))"))) }
                 logger.notice("episode \(action.rawValue)d by hand", ["episode.id": episodeID, "actor": actor.description,
                                                                     "notifications": outcome.notifications.count])

@@ -44,14 +44,17 @@ extension EvaluationLoop {
     /// Forgets states with no tier and no timer whose last event is older than the
     /// retention; their rows are deleted through the group committer, in order with
     /// every other write. A failed delete only leaves an idle row that the next start
-    /// loads again.
+    /// loads again. Holding a copy of the states while dropping costs one copy of the
+    /// table per prune, and only when something is dropped.
     private func dropIdleRuleStates(now: Date) {
         dispatchPrecondition(condition: .onQueue(queue))
         let retention = max(Self.idleRuleStateRetention, evaluator.config.server.idempotencyWindow.seconds)
+        let before = state.rules
         let idle = state.dropIdleRules(lastEventBefore: now.addingTimeInterval(-retention))
         if !idle.isEmpty {
-            let deletes = idle.map { RuleStateRowKey(ruleID: $0.ruleID, subjectID: $0.subjectID) }
-            try? committer.submit(CommitBatch(ruleStateDeletes: deletes)) { _ in }
+            // A row another instance moved on since is not deleted: the commit conflicts and
+            // the row is re-read into memory.
+            commit(CommitBatch(ruleStateDeletes: plannedDeletes(idle, from: before)), now: now) { _ in }
             metrics.increment(DaemonMetrics.ruleStatesForgotten, by: Double(idle.count),
                               help: "Rule states forgotten after their subject was idle for 30 days (no tier, no timer).")
         }

@@ -23,9 +23,13 @@ extension EvaluationLoop {
     /// How often silences are re-read from the store, to pick up `herald silences`
     /// run against the state directory while the daemon runs (API changes apply at once).
     static let silenceRefreshInterval: DispatchTimeInterval = .seconds(10)
-    /// The same in a store several instances share: a silence made through another
-    /// instance applies here within about a second.
+    /// The same when other instances share the store: a silence set through any of them
+    /// holds on all within about a second.
     static let sharedSilenceRefreshInterval: DispatchTimeInterval = .seconds(1)
+    /// How often an instance sharing the store looks for escalation timers due within
+    /// the next interval that any instance armed: a timer whose instance died still
+    /// fires, about this late at most; the rows' revisions make it fire once.
+    static let sharedTimerPollInterval: TimeInterval = 1
 
     /// Loads the silences, ticks once (timers that fell due while Herald was down fire
     /// now) and starts the timers. Called once the delivery engine runs.
@@ -37,12 +41,17 @@ extension EvaluationLoop {
             timer.resume()
             escalationTimer = timer
             let refresh = DispatchSource.makeTimerSource(queue: queue)
-            let every = store.isShared ? Self.sharedSilenceRefreshInterval : Self.silenceRefreshInterval
-            refresh.schedule(deadline: .now() + every, repeating: every)
-            refresh.setEventHandler { [weak self] in self?.refreshSilences() }
+            let interval = store.isShared ? Self.sharedSilenceRefreshInterval : Self.silenceRefreshInterval
+            refresh.schedule(deadline: .now() + interval, repeating: interval)
+            refresh.setEventHandler { [weak self] in
+                guard let self else { return }
+                refreshSilences()
+                if store.isShared { pollSharedTimers() }
+            }
             refresh.resume()
             silenceRefreshTimer = refresh
             refreshSilences()
+            if store.isShared { pollSharedTimers() }
             tick()
         }
     }
@@ -89,16 +98,38 @@ extension EvaluationLoop {
         rearmEscalationTimer(now: now)
         guard !outcome.changed.isEmpty else { return }
         var batch = CommitBatch()
-        batch.ruleStateUpserts = outcome.changed.compactMap { key in state.rules[key].map { planner.stateRecord(key, $0) } }
+        batch.ruleStateUpserts = plannedWrites(outcome.changed)
         add(outcome.notifications, to: &batch, now: now)
-        for notification in outcome.notifications {
-            logger.info("escalation timer fired", ["notification.id": notification.id, "rule.id": notification.ruleID,
-                                                   "step": notification.escalationStep ?? 0, "recipients": notification.recipients.count])
-        }
         commit(batch, now: now) { [self] error in
-            guard error != nil else { return }
-            // The state is re-read from the store at the next tick, which fires the step again.
-            queue.async { [self] in arm(at: nil, now: Date(), minimum: Self.failedTickRetry) }
+            guard let error else {
+                for notification in outcome.notifications {
+                    logger.info("escalation timer fired", ["notification.id": notification.id, "rule.id": notification.ruleID,
+                                                           "step": notification.escalationStep ?? 0,
+                                                           "recipients": notification.recipients.count])
+                }
+                return
+            }
+            // The state is re-read from the store at the next tick, which fires the step
+            // again if it is still due: at once after a conflict (another instance moved
+            // the row: it may have fired the step, or an ack stopped it), later after a
+            // failure of the store.
+            let retry = error.code == .conflict ? Self.minimumTimerSleep : Self.failedTickRetry
+            queue.async { [self] in arm(at: nil, now: Date(), minimum: retry) }
+        }
+    }
+
+    /// Takes into memory the rows, written by any instance, whose escalation falls due
+    /// within the next poll, and sets the timer for them. Firing commits against the
+    /// row's revision, so when several instances hold the same due row one fires it and
+    /// the others conflict, re-read it and find the step done (or stopped by an ack).
+    func pollSharedTimers(now: Date = Date()) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        do {
+            merge(try store.dueRuleStates(before: now.addingTimeInterval(Self.sharedTimerPollInterval),
+                                          limit: StoreLimits.maxRuleStatesPerRead))
+            rearmEscalationTimer(now: now)
+        } catch {
+            logger.warning("cannot read due escalation timers, trying again at the next poll", ["error.code": error.code.rawValue])
         }
     }
 

@@ -59,6 +59,8 @@ final class EvaluationLoop: @unchecked Sendable {
     var silences = SilenceSet()
     /// Set when a commit failed: memory is ahead of the store until reloaded from it.
     var needsResync = false
+    /// What failed commits had changed in memory (see `+Revisions`).
+    let staleRows = StaleRows()
     /// Wakes the queue when the next escalation timer falls due (see `+Timers`).
     var escalationTimer: DispatchSourceTimer?
     /// When `escalationTimer` is set to fire.
@@ -91,7 +93,13 @@ final class EvaluationLoop: @unchecked Sendable {
 
     /// Loads rule states and recent event ids from the store.
     static func loadState(from store: any StateStore, config: HeraldConfig, now: Date, logger: Logger) throws(StoreError) -> EvaluationState {
-        let rules = CommitPlanner.decodeStates(try store.loadRuleStates()) { logger.warning($0) }
+        let rules = CommitPlanner.decodeStates(try store.loadRuleStates(), fresh: { record in
+            config.rule(id: record.ruleID).map { rule in
+                var state = RuleState(tierSignature: rule.tierSignature)
+                state.revision = record.revision
+                return state
+            }
+        }, logger: { logger.warning($0) })
         let since = now.addingTimeInterval(-config.server.idempotencyWindow.seconds)
         let seen = try store.loadSeenEvents(since: since)
         var seenEvents: [String: Date] = [:]
@@ -112,7 +120,10 @@ final class EvaluationLoop: @unchecked Sendable {
         queue.async { [self] in evaluateAndCommit(events, completion) }
     }
 
-    private func evaluateAndCommit(_ events: [MetricEvent], _ completion: @escaping Completion) {
+    /// Evaluates `events` against memory and commits; a commit that conflicts with
+    /// another process's writes is evaluated again after the rows are re-read
+    /// (`attempt` counts, see `+Revisions`).
+    private func evaluateAndCommit(_ events: [MetricEvent], _ completion: @escaping Completion, attempt: Int = 1) {
         dispatchPrecondition(condition: .onQueue(queue))
         if needsResync, let problem = resync() {
             release(events.count)
@@ -141,10 +152,15 @@ final class EvaluationLoop: @unchecked Sendable {
             }
             summary.notifications += add(outcome.notifications, to: &batch, now: now)
         }
-        batch.ruleStateUpserts = changed.compactMap { key in state.rules[key].map { planner.stateRecord(key, $0) } }
+        batch.ruleStateUpserts = plannedWrites(changed)
         noteTimers(of: changed)
         let committed = summary
         commit(batch, now: now) { [self] error in
+            if let error, mayRetry(error, attempt: attempt) {
+                // Still counted in the depth: the same events go round again, behind the
+                // re-read that the failure scheduled.
+                return queue.async { [self] in evaluateAndCommit(events, completion, attempt: attempt + 1) }
+            }
             release(events.count)
             guard let error else {
                 metrics.increment(DaemonMetrics.eventsAccepted, by: Double(committed.accepted))
@@ -153,6 +169,9 @@ final class EvaluationLoop: @unchecked Sendable {
                 return completion(.success(committed))
             }
             if error.code == .overloaded, committer.latchedFailure == nil { return completion(.failure(.overloaded)) }
+            if error.code == .conflict {
+                return completion(.failure(.unavailable("other instances kept changing the same rule states (\(attempt) attempts)")))
+            }
             completion(.failure(.unavailable("the state store cannot commit (\(error.code.rawValue))")))
         }
     }
@@ -197,32 +216,48 @@ final class EvaluationLoop: @unchecked Sendable {
                     done(nil)
                 case .failure(let error):
                     releaseBacklog(of: batch)
-                    depthLock.withLock { lastCommitFailure = (error.code, Date()) }
+                    staleRows.note(batch)
                     queue.async { [self] in needsResync = true }
-                    logger.error("commit failed, the work is refused and the state re-read from the store",
-                                 ["error.code": error.code.rawValue, "error": error.message])
+                    if error.code == .conflict {
+                        // Not a failure of the store: another instance wrote first. Decided again.
+                        metrics.increment(DaemonMetrics.commitConflicts, help: DaemonMetrics.commitConflictsHelp)
+                        logger.debug("commit conflicted with another instance's writes; re-reading and deciding again",
+                                     ["error": error.message])
+                    } else {
+                        depthLock.withLock { lastCommitFailure = (error.code, Date()) }
+                        logger.error("commit failed, the work is refused and the state re-read from the store",
+                                     ["error.code": error.code.rawValue, "error": error.message])
+                    }
                     done(error)
                 }
             }
         } catch {
             // Not committed: memory moved ahead of the store, so reload it before the next change.
             releaseBacklog(of: batch)
+            staleRows.note(batch)
             needsResync = true
             done(error)
         }
     }
 
-    /// Replaces memory with the store's durable state after a failed commit; returns a
-    /// problem if the store is still unusable.
+    /// Brings memory back to the store's durable state after a failed commit; returns a
+    /// problem if the store is still unusable. After a `conflict` only the rows and ids
+    /// the failed commits had changed are re-read (`refreshStale`); after any other
+    /// failure everything is.
     func resync() -> String? {
         dispatchPrecondition(condition: .onQueue(queue))
         committer.flush()
         do {
-            state = try EvaluationLoop.loadState(from: store, config: evaluator.config, now: Date(), logger: logger)
+            if committer.latchedFailure?.code == .conflict {
+                try refreshStale()
+            } else {
+                _ = staleRows.take()
+                state = try EvaluationLoop.loadState(from: store, config: evaluator.config, now: Date(), logger: logger)
+                logger.notice("evaluation state reloaded from the store after a failed commit")
+            }
             backlog.seed(try store.outboxDepthByTarget())
             needsResync = false
             committer.reset()
-            logger.notice("evaluation state reloaded from the store after a failed commit")
             rearmEscalationTimer()
             return nil
         } catch {
@@ -275,10 +310,10 @@ final class EvaluationLoop: @unchecked Sendable {
             evaluator = Evaluator(config: config)
             planner = CommitPlanner(config: config, ackLinks: ackLinks, publicURL: publicURL)
             depthLock.withLock { maxDepth = config.server.queueDepth }
+            let before = state.rules
             let dropped = state.dropRules(notIn: Set(config.rules.map(\.id)))
             if !dropped.isEmpty {
-                let deletes = dropped.map { RuleStateRowKey(ruleID: $0.ruleID, subjectID: $0.subjectID) }
-                try? committer.submit(CommitBatch(ruleStateDeletes: deletes)) { _ in }
+                commit(CommitBatch(ruleStateDeletes: plannedDeletes(dropped, from: before)), now: Date()) { _ in }
             }
             refreshSilences()
             rearmEscalationTimer()

@@ -7,6 +7,10 @@ enum DaemonMetrics {
     static let eventsAccepted = "herald_events_accepted_total"
     static let eventsDuplicate = "herald_events_duplicate_total"
     static let eventsOutOfOrder = "herald_events_out_of_order_total"
+    /// Commits refused because another instance wrote the same rule state (or accepted
+    /// the same event) first; each is decided again after a re-read (issue #20).
+    static let commitConflicts = "herald_commit_conflicts_total"
+    static let commitConflictsHelp = "Commits that conflicted with another instance's writes and were decided again after re-reading."
     static let eventsUnmatched = "herald_events_unmatched_total"
     static let queueDepth = "herald_queue_depth"
 
