@@ -93,8 +93,18 @@ import HeraldTestKit
             #expect(stored.map(\.tier) == expected.map(\.2))
             // Every event moved the row once: a gap-free sequence of six writes.
             #expect(try instances[0].store.loadRuleStates().map(\.revision) == [6])
-            // The second instance's first event found the row the first had written.
+            // The second instance's first event found the row the first had written, and was
+            // decided again: its notice is counted once, after the commit that kept it.
             #expect(instances[1].metrics.value("herald_commit_conflicts_total") ?? 0 >= 1)
+            let labels = Set(stored.map { "\($0.tier ?? "")|\($0.transition)" })
+            let counted = instances.reduce(0.0) { sum, instance in
+                sum + labels.reduce(0.0) { partial, pair in
+                    let parts = pair.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+                    return partial + (instance.metrics.value("herald_notifications_total",
+                                                             [("rule", "r"), ("tier", parts[0]), ("transition", parts[1])]) ?? 0)
+                }
+            }
+            #expect(counted == Double(stored.count))
         }
     }
 

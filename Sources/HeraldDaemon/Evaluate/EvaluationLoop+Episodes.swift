@@ -65,9 +65,10 @@ extension EvaluationLoop {
             guard result.changed else { return completion(.success(result)) }
             var batch = CommitBatch()
             batch.ruleStateUpserts = plannedWrites([outcome.key])
-            add(outcome.notifications, to: &batch, now: now)
+            var reports = NoticeReports()
+            add(outcome.notifications, to: &batch, reports: &reports, now: now)
             batch.audit.append(planner.actionRecord(action, outcome: outcome, episodeID: episodeID, actor: actor, now: now))
-            commit(batch, now: now) { [self] error in
+            commit(batch, now: now, reports: reports) { [self] error in
                 if let error, mayRetry(error, attempt: attempt) {
                     return act(action, episodeID: episodeID, by: actor, attempt: attempt + 1, completion: completion)
                 }

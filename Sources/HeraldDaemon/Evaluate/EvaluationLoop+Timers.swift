@@ -99,8 +99,9 @@ extension EvaluationLoop {
         guard !outcome.changed.isEmpty else { return }
         var batch = CommitBatch()
         batch.ruleStateUpserts = plannedWrites(outcome.changed)
-        add(outcome.notifications, to: &batch, now: now)
-        commit(batch, now: now) { [self] error in
+        var reports = NoticeReports()
+        add(outcome.notifications, to: &batch, reports: &reports, now: now)
+        commit(batch, now: now, reports: reports) { [self] error in
             guard let error else {
                 for notification in outcome.notifications {
                     logger.info("escalation timer fired", ["notification.id": notification.id, "rule.id": notification.ruleID,

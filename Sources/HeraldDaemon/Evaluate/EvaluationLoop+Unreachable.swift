@@ -10,8 +10,8 @@ extension EvaluationLoop {
     /// Ids named in one log line; the rest are counted.
     static let maxUnreachableLogged = 10
 
-    func reportUnreachable(_ notification: HeraldCore.Notification) {
-        for entry in ChannelReach.unreachable(notification, config: planner.config) {
+    func reportUnreachable(_ notification: HeraldCore.Notification, config: HeraldConfig) {
+        for entry in ChannelReach.unreachable(notification, config: config) {
             metrics.increment(DaemonMetrics.recipientsUnreachable, [("target", entry.target)], by: Double(entry.users.count),
                               help: "Recipients not sent to on a per-recipient target because they lack its contact field.")
             let named = entry.users.prefix(Self.maxUnreachableLogged).joined(separator: ", ")

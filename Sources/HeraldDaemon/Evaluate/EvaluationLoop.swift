@@ -131,6 +131,7 @@ final class EvaluationLoop: @unchecked Sendable {
         }
         let now = Date()
         var batch = CommitBatch()
+        var reports = NoticeReports()
         var summary = Summary()
         var changed: Set<RuleStateKey> = []
         // One copy for the whole request: reading the `evaluator` property for each event
@@ -150,12 +151,12 @@ final class EvaluationLoop: @unchecked Sendable {
                 if rule.status == .outOfOrder { metrics.increment(DaemonMetrics.eventsOutOfOrder, [("rule", rule.ruleID)]) }
                 if rule.state != nil { changed.insert(RuleStateKey(ruleID: rule.ruleID, subjectID: rule.subjectID)) }
             }
-            summary.notifications += add(outcome.notifications, to: &batch, now: now)
+            summary.notifications += add(outcome.notifications, to: &batch, reports: &reports, now: now)
         }
         batch.ruleStateUpserts = plannedWrites(changed)
         noteTimers(of: changed)
         let committed = summary
-        commit(batch, now: now) { [self] error in
+        commit(batch, now: now, reports: reports) { [self] error in
             if let error, mayRetry(error, attempt: attempt) {
                 // Still counted in the depth: the same events go round again, behind the
                 // re-read that the failure scheduled.
@@ -177,32 +178,48 @@ final class EvaluationLoop: @unchecked Sendable {
     }
 
     /// Adds the audit and outbox rows of `notifications` to `batch` (silences and quiet
-    /// hours applied) and counts them; returns how many there were.
+    /// hours applied) and notes them in `reports`, to be counted and logged once the batch
+    /// is committed (`publish`); returns how many there were.
     @discardableResult
-    func add(_ notifications: [HeraldCore.Notification], to batch: inout CommitBatch, now: Date) -> Int {
+    func add(_ notifications: [HeraldCore.Notification], to batch: inout CommitBatch, reports: inout NoticeReports,
+             now: Date) -> Int {
         dispatchPrecondition(condition: .onQueue(queue))
+        // Copied once per commit, and only when there is something to report: a config
+        // copy retains dozens of references.
+        if !notifications.isEmpty, reports.config == nil { reports.config = planner.config }
         for notification in notifications {
             let (audit, outbox) = planner.rows(for: notification, now: now, silences: silences)
             batch.audit.append(audit)
             admit(outbox, into: &batch, now: now)
+            reports.decided.append((notification, audit.suppressed))
+        }
+        return notifications.count
+    }
+
+    /// Counts and logs committed notices. Only after their commit: a commit that
+    /// conflicted with another instance is decided again, and its notices must count
+    /// once. Any thread (it reads only what `reports` carries).
+    func publish(_ reports: NoticeReports) {
+        guard let config = reports.config else { return }
+        for (notification, suppressed) in reports.decided {
             reportUnrouted(notification)
-            if audit.suppressed == nil { reportUnreachable(notification) }
+            if suppressed == nil { reportUnreachable(notification, config: config) }
             metrics.increment(DaemonMetrics.notifications, [("rule", notification.ruleID), ("tier", notification.tier.name),
                                                              ("transition", notification.transition.rawValue)])
-            if let silence = audit.suppressed {
+            if let silence = suppressed {
                 metrics.increment(DaemonMetrics.notificationsSuppressed, [("rule", notification.ruleID)],
                                   help: "Notifications recorded but not delivered because a silence matched.")
                 logger.info("notification suppressed by a silence", ["notification.id": notification.id, "silence.id": silence])
             }
         }
-        return notifications.count
     }
 
     /// Hands `batch` to the group committer. On success the rows due now go to delivery
     /// and `done(nil)` runs; on failure memory is marked ahead of the store (the next
     /// piece of work re-reads it) and `done(error)` runs. `done` runs on the committer's
     /// queue (or on this one when the committer refused at once).
-    func commit(_ batch: CommitBatch, now: Date, _ done: @escaping @Sendable (StoreError?) -> Void) {
+    func commit(_ batch: CommitBatch, now: Date, reports: NoticeReports = NoticeReports(),
+                _ done: @escaping @Sendable (StoreError?) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
         // Row times are rounded to whole milliseconds (`CommitPlanner.rows`), possibly up:
         // compare within that resolution, or a row due now waits for the next poll.
@@ -212,6 +229,7 @@ final class EvaluationLoop: @unchecked Sendable {
                 switch result {
                 case .success:
                     depthLock.withLock { lastCommitFailure = nil }
+                    publish(reports)
                     if !due.isEmpty { onCommitted?(due) }
                     done(nil)
                 case .failure(let error):
