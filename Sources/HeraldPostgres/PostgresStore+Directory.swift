@@ -14,11 +14,13 @@ extension PostgresStore {
     @discardableResult
     public func addSilence(_ record: SilenceRecord) throws(StoreError) -> Bool {
         try write("add silence") { (connection) throws(PostgresError) in
-            try connection.run("""
+            let added = try connection.run("""
                 INSERT INTO silences (\(Self.silenceColumns)) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING
                 """, [.text(record.id), .bytes(record.body), PostgresColumns.time(record.startsAt),
                       PostgresColumns.time(record.endsAt), PostgresColumns.time(record.createdAt)],
                 operation: "add silence") == 1
+            if added { try Self.notify(.silences, connection) }
+            return added
         }
     }
 
@@ -41,16 +43,20 @@ extension PostgresStore {
     @discardableResult
     public func replaceSilence(_ record: SilenceRecord) throws(StoreError) -> Bool {
         try write("replace silence") { (connection) throws(PostgresError) in
-            try connection.run("UPDATE silences SET body = $1, starts_at_ms = $2, ends_at_ms = $3 WHERE id = $4",
-                               [.bytes(record.body), PostgresColumns.time(record.startsAt), PostgresColumns.time(record.endsAt),
-                                .text(record.id)], operation: "replace silence") == 1
+            let replaced = try connection.run("UPDATE silences SET body = $1, starts_at_ms = $2, ends_at_ms = $3 WHERE id = $4",
+                                              [.bytes(record.body), PostgresColumns.time(record.startsAt), PostgresColumns.time(record.endsAt),
+                                               .text(record.id)], operation: "replace silence") == 1
+            if replaced { try Self.notify(.silences, connection) }
+            return replaced
         }
     }
 
     @discardableResult
     public func deleteSilence(id: String) throws(StoreError) -> Bool {
         try write("delete silence") { (connection) throws(PostgresError) in
-            try connection.run("DELETE FROM silences WHERE id = $1", [.text(id)], operation: "delete silence") == 1
+            let deleted = try connection.run("DELETE FROM silences WHERE id = $1", [.text(id)], operation: "delete silence") == 1
+            if deleted { try Self.notify(.silences, connection) }
+            return deleted
         }
     }
 
@@ -74,6 +80,7 @@ extension PostgresStore {
         guard !changes.isEmpty else { return }
         try write("save scim change") { (connection) throws(PostgresError) in
             for change in changes { try Self.writeScimChange(change, connection) }
+            try Self.notify(.directory, connection)
         }
     }
 

@@ -40,6 +40,8 @@ public final class PostgresStore: StateStore, @unchecked Sendable {
     public var leaseSeconds: TimeInterval { Double(leaseMilliseconds) / 1000 }
 
     let pool: PostgresPool
+    /// For the listener's own connection (`makeListener`); never logged.
+    let url: String
     private let metrics: MetricsRegistry?
     /// The version every write checks for (`latestSchemaVersion` except in tests).
     let schemaVersion: Int
@@ -69,6 +71,7 @@ public final class PostgresStore: StateStore, @unchecked Sendable {
         self.metrics = metrics
         self.schemaVersion = schemaVersion
         self.leaseMilliseconds = leaseMilliseconds
+        self.url = url
         do throws(PostgresError) {
             pool = try PostgresPool(url: url, size: connections)
             _ = try PostgresSchema.migrate(pool, to: schemaVersion)

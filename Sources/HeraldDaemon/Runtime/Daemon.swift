@@ -39,6 +39,8 @@ public final class Daemon: @unchecked Sendable {
     private let agreement: ConfigAgreement
     /// SCIM changes made through other instances (shared stores only).
     private let directoryWatch: SharedDirectoryWatch?
+    /// Early wake-ups for both polls above (PostgreSQL's LISTEN/NOTIFY); nil for SQLite.
+    private let listener: PostgresListener?
     private let server: HTTPServer
     /// The listening socket systemd passed, if any.
     private let inheritedSocket: Int32?
@@ -93,6 +95,14 @@ public final class Daemon: @unchecked Sendable {
         retention = RetentionLoop(store: store, holder: holder, metrics: metrics, logger: logger)
         agreement = ConfigAgreement(store: store, holder: holder, metrics: metrics, logger: logger)
         directoryWatch = store.isShared ? SharedDirectoryWatch(store: store, scim: scim, logger: logger) : nil
+        listener = (store as? PostgresStore).map { [evaluation, directoryWatch] shared in
+            shared.makeListener { change in
+                switch change {
+                case .silences: evaluation.reloadSilences()
+                case .directory: directoryWatch?.poke()
+                }
+            }
+        }
         let routes = ApiRoutes(evaluation: evaluation, store: store, holder: holder, scim: scim, metrics: metrics, logger: logger,
                                configAgreement: agreement)
         scim.onDirectoryChanged = { [evaluation] next in evaluation.applyDirectory(next.config, ackLinks: next.ackLinks) }
@@ -181,6 +191,7 @@ public final class Daemon: @unchecked Sendable {
         retention.start()
         agreement.start()
         directoryWatch?.start()
+        listener?.start()
         startWatchdog()
         notifier.ready(status: status())
         scheduleStatus()
@@ -302,6 +313,7 @@ public final class Daemon: @unchecked Sendable {
         watchdog?.stop()
         logger.notice("herald stopping")
         server.stop(drainTimeout: Self.httpDrainSeconds)
+        listener?.stop()
         evaluation.drain()
         retention.stop()
         directoryWatch?.stop()

@@ -7,8 +7,8 @@ import HeraldSupport
 /// instance route notices at every one within about `interval` (issue #20 guarantee 4).
 ///
 /// Polls the store's `directoryVersion` (one count on the directory audit table) and
-/// re-reads the resources only when it moved. Polling is the guarantee; a wake-up such as
-/// LISTEN/NOTIFY could only make it sooner (guarantee 6).
+/// re-reads the resources only when it moved. Polling is the guarantee; a LISTEN/NOTIFY
+/// wake-up (`poke`) only makes it sooner (guarantee 6).
 final class SharedDirectoryWatch: @unchecked Sendable {
     /// How often the version is read: a second keeps "provisioned at A, notified at B"
     /// within a couple of seconds for one small query per instance per second.
@@ -40,6 +40,11 @@ final class SharedDirectoryWatch: @unchecked Sendable {
             timer.resume()
             self.timer = timer
         }
+    }
+
+    /// Looks now rather than at the next tick (a LISTEN/NOTIFY wake-up: a hint only).
+    func poke() {
+        queue.async { [self] in if timer != nil { tick() } }
     }
 
     func stop() {
