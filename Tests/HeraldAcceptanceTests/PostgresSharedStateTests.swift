@@ -99,6 +99,12 @@ struct PostgresSharedStateTests {
         try Self.fire(two, subject: "routed-1")
         #expect(Self.recipients(Self.notice(two, subject: "routed-1")) == ["ann@example.org", "owner"], "seen after \(seenAfter) s")
         #expect(Poll.until(timeout: 15) { Self.received(receiver, subject: "routed-1").count == 2 })   // one per recipient
+        // Instance 2 rebuilt its directory from the stored resources; instance 1 found its
+        // own change there (timestamps kept to milliseconds aside) and rebuilt nothing.
+        let adopted = "directory changed through SCIM on another instance"
+        #expect(two.logText().contains(adopted))
+        Thread.sleep(forTimeInterval: 1.5)   // instance 1's watch has looked at its own change
+        #expect(!one.logText().contains(adopted))
 
         // Deactivated at instance 2: instance 1 stops routing to them.
         let off = try HTTPClient.send("PATCH", two.url("/scim/v2/Users/ann@example.org"),
