@@ -33,26 +33,28 @@ enum CommitRows {
                     $9::bigint[], $10::text[])
         """
 
-    /// Where the answers of the queued statements are (nil: nothing of that kind).
-    struct Answers {
-        /// The seen-event insert: its rows are the ids this commit stored.
-        var seenEvents: Int?
-        var seenEventCount = 0
+    /// Queues the claims of `seen` (in the caller's order: sorted, like row locks) as one
+    /// statement; returns where its answer will be, nil when there is nothing to claim.
+    static func queueSeenEvents(_ seen: [SeenEventRecord], on pipeline: inout PostgresPipeline) -> Int? {
+        guard !seen.isEmpty else { return nil }
+        return pipeline.append(insertSeenEvents, [
+            PostgresArray.text(seen.map(\.eventID)), PostgresArray.int64(seen.map { PostgresColumns.milliseconds($0.seenAt) }),
+        ], operation: "commit seen events")
     }
 
-    /// Queues the rows of `batches` on `pipeline`, claimed (outbox) by `claimedBy` for
-    /// `leaseMilliseconds`. Dead letters are rare (a full backlog) and keep their
-    /// one-row statement.
-    static func queue(_ batches: [CommitBatch], on pipeline: inout PostgresPipeline, claimedBy: String,
-                      leaseMilliseconds: Int) -> Answers {
-        var answers = Answers()
-        let seen = batches.flatMap(\.seenEvents)
-        if !seen.isEmpty {
-            answers.seenEventCount = seen.count
-            answers.seenEvents = pipeline.append(insertSeenEvents, [
-                PostgresArray.text(seen.map(\.eventID)), PostgresArray.int64(seen.map { PostgresColumns.milliseconds($0.seenAt) }),
-            ], operation: "commit seen events")
-        }
+    /// The first id of `seen`, in their order, that the claim answered by `result` did
+    /// not store: another commit (of any instance) stored it first. Nil when all were new.
+    static func firstAlreadySeen(_ seen: [SeenEventRecord], _ result: PostgresResult) -> String? {
+        guard result.affectedRows < seen.count else { return nil }
+        let stored = Set(result.rows { $0.text(0) })
+        return seen.first { !stored.contains($0.eventID) }?.eventID
+    }
+
+    /// Queues the audit records, dead letters and deliveries of `batches`, in order; the
+    /// deliveries claimed by `claimedBy` for `leaseMilliseconds`. Dead letters are rare (a
+    /// full backlog) and keep their one-row statement.
+    static func queueRows(_ batches: [CommitBatch], on pipeline: inout PostgresPipeline, claimedBy: String,
+                          leaseMilliseconds: Int) {
         let audit = batches.flatMap(\.audit)
         if !audit.isEmpty { pipeline.append(insertAudit, auditValues(audit), operation: "commit audit") }
         for dead in batches.flatMap(\.deadLetters) {
@@ -63,15 +65,6 @@ enum CommitRows {
             pipeline.append(insertOutboxClaimed, outboxValues(outbox) + [.text(claimedBy), .integer(Int64(leaseMilliseconds))],
                             operation: "commit outbox")
         }
-        return answers
-    }
-
-    /// The event ids of `answers.seenEvents` that this commit did NOT store (another
-    /// commit, of any instance, stored them first), in the order they were queued.
-    static func alreadySeen(_ batches: [CommitBatch], answers: Answers, results: [PostgresResult]) -> [String] {
-        guard let index = answers.seenEvents, results[index].affectedRows < answers.seenEventCount else { return [] }
-        let stored = Set(results[index].rows { $0.text(0) })
-        return batches.flatMap(\.seenEvents).map(\.eventID).filter { !stored.contains($0) }
     }
 
     static func auditValues(_ records: [AuditRecord]) -> [PostgresValue] {

@@ -60,11 +60,23 @@ extension PostgresConnection {
     /// Runs every statement of `pipeline` in one round trip and returns their answers in
     /// order. Throws the first statement's failure (after the others' answers were read,
     /// so the connection is ready for the caller's ROLLBACK), or a connection failure.
+    public func run(_ pipeline: PostgresPipeline) throws(PostgresError) -> [PostgresResult] {
+        var results: [PostgresResult] = []
+        for outcome in try outcomes(of: pipeline) { results.append(try outcome.get()) }
+        return results
+    }
+
+    /// Runs every statement of `pipeline` in one round trip and returns each one's
+    /// outcome in order: its answer, or its failure. The server skips every statement
+    /// after a failed one; those fail with `skipped`. Throws only when the connection
+    /// failed. For callers whose statements may "fail" without an error (an UPDATE that
+    /// changed no row) and must report what came first, as statements run one by one
+    /// would have.
     ///
     /// The connection is switched to non-blocking while the pipeline runs: libpq warns
     /// that a pipeline in blocking mode can deadlock (both sides waiting to write while
     /// neither reads), so sending and reading are driven by `poll` on the socket.
-    public func run(_ pipeline: PostgresPipeline) throws(PostgresError) -> [PostgresResult] {
+    public func outcomes(of pipeline: PostgresPipeline) throws(PostgresError) -> [Result<PostgresResult, PostgresError>] {
         guard !pipeline.isEmpty else { return [] }
         // Prepared before entering the pipeline: PQprepare waits for its answer, which
         // pipeline mode forbids. Only a statement new to this connection costs this.
@@ -82,15 +94,20 @@ extension PostgresConnection {
             }
             guard PQpipelineSync(handle) == 1 else { throw abandonPipeline(operation: operation) }
             try flushPipeline(operation: operation)
-            let results = try readPipeline(pipeline)
+            let outcomes = try readPipeline(pipeline)
             guard PQexitPipelineMode(handle) == 1, PQsetnonblocking(handle, 0) == 0 else {
                 throw abandonPipeline(operation: operation)
             }
-            return try results.get()
+            return outcomes
         } catch {
             if PQpipelineStatus(handle) != PQ_PIPELINE_OFF { _ = abandonPipeline(operation: operation) }
             throw error
         }
+    }
+
+    /// The failure of a statement the server skipped because one before it failed.
+    static func skipped(_ operation: String) -> PostgresError {
+        PostgresError(sqlState: nil, message: "skipped: an earlier statement of the pipeline failed", operation: operation)
     }
 
     private func send(_ statement: PostgresPipeline.Statement, prepared name: String) throws(PostgresError) {
@@ -116,20 +133,24 @@ extension PostgresConnection {
         }
     }
 
-    /// Reads each statement's answer (a result, then nil), then the sync point. A failed
-    /// statement's error is kept; the ones after it come back "aborted" and are skipped.
-    private func readPipeline(_ pipeline: PostgresPipeline) throws(PostgresError) -> Result<[PostgresResult], PostgresError> {
-        var results: [PostgresResult] = []
-        var failure: PostgresError?
+    /// Reads each statement's answer (a result, then nil), then the sync point.
+    private func readPipeline(_ pipeline: PostgresPipeline) throws(PostgresError) -> [Result<PostgresResult, PostgresError>] {
+        var outcomes: [Result<PostgresResult, PostgresError>] = []
         for statement in pipeline.statements {
             guard let result = try nextResult(operation: statement.operation) else {
                 throw abandonPipeline(operation: statement.operation)
             }
             let owned = PostgresResult(result)
-            if PQresultStatus(result) != PGRES_PIPELINE_ABORTED, failure == nil {
-                do throws(PostgresError) { try check(result, operation: statement.operation) } catch { failure = error }
+            if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                outcomes.append(.failure(Self.skipped(statement.operation)))
+            } else {
+                do throws(PostgresError) {
+                    try check(result, operation: statement.operation)
+                    outcomes.append(.success(owned))
+                } catch {
+                    outcomes.append(.failure(error))
+                }
             }
-            results.append(owned)
             // Each statement's results end with nil.
             guard try nextResult(operation: statement.operation) == nil else {
                 throw abandonPipeline(operation: statement.operation)
@@ -139,8 +160,7 @@ extension PostgresConnection {
         guard let sync = try nextResult(operation: operation) else { throw abandonPipeline(operation: operation) }
         defer { PQclear(sync) }
         guard PQresultStatus(sync) == PGRES_PIPELINE_SYNC else { throw abandonPipeline(operation: operation) }
-        if let failure { return .failure(failure) }
-        return .success(results)
+        return outcomes
     }
 
     /// `PQgetResult` once it will not block: waits on the socket while libpq is busy.

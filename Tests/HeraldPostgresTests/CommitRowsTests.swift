@@ -10,13 +10,16 @@ import Testing
 struct CommitRowsTests {
     static func at(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(1_700_000_000_000 + ms) / 1000) }
 
-    /// Runs `CommitRows` for `batches` in one guarded write on `store`; returns the ids
-    /// the commit found already stored.
-    func commit(_ batches: [CommitBatch], on store: PostgresStore) throws -> [String] {
+    /// Runs `CommitRows` for `batches` in one guarded write on `store` (the seen ids
+    /// sorted, as commits claim them); returns the first id found already stored.
+    func commit(_ batches: [CommitBatch], on store: PostgresStore) throws -> String? {
         try store.write("test commit rows") { (connection) throws(PostgresError) in
             var pipeline = PostgresPipeline()
-            let answers = CommitRows.queue(batches, on: &pipeline, claimedBy: "me", leaseMilliseconds: 60_000)
-            return CommitRows.alreadySeen(batches, answers: answers, results: try connection.run(pipeline))
+            let seen = batches.flatMap(\.seenEvents).sorted { $0.eventID < $1.eventID }
+            let claim = CommitRows.queueSeenEvents(seen, on: &pipeline)
+            CommitRows.queueRows(batches, on: &pipeline, claimedBy: "me", leaseMilliseconds: 60_000)
+            let results = try connection.run(pipeline)
+            return claim.flatMap { CommitRows.firstAlreadySeen(seen, results[$0]) }
         }
     }
 
@@ -43,7 +46,7 @@ struct CommitRowsTests {
                                  outbox: [OutboxRecord(deliveryID: "d2", notificationID: "n3", target: "ops", body: Data([0]),
                                                        createdAt: Self.at(11), nextAttemptAt: Self.at(12), attempts: 2,
                                                        lastStatus: 503, lastError: "busy")])
-        #expect(try commit([first, second], on: store) == [])
+        #expect(try commit([first, second], on: store) == nil)
 
         let rows = try store.pool.withConnection(operation: "test") { (c) throws(PostgresError) in
             (seen: try c.rows("SELECT event_id, seen_at_ms FROM seen_event ORDER BY seen_at_ms", operation: "test") { "\($0.text(0))@\($0.int64(1))" },
@@ -62,7 +65,7 @@ struct CommitRowsTests {
         #expect(rows.dead == ["x1:backlog full"])
     }
 
-    @Test func idsStoredBeforeAreNamedAndReplayedNoticesAreKeptOnce() throws {
+    @Test func theFirstIdStoredBeforeIsNamedAndReplayedNoticesAreKeptOnce() throws {
         let server = try TemporaryPostgres.shared()
         let database = try server.createDatabase()
         defer { server.drop(database.name) }
@@ -70,11 +73,12 @@ struct CommitRowsTests {
         let notice = AuditRecord(notificationID: "n1", ruleID: "r", subjectID: "s", transition: "raised", tier: "t",
                                  createdAt: Self.at(0), payload: Data("{}".utf8))
         let seen = { (id: String) in SeenEventRecord(eventID: id, seenAt: Self.at(1)) }
-        #expect(try commit([CommitBatch(seenEvents: [seen("a"), seen("b")], audit: [notice])], on: store) == [])
-        let again = try commit([CommitBatch(seenEvents: [seen("c"), seen("a")]), CommitBatch(seenEvents: [seen("b"), seen("d")], audit: [notice])],
+        #expect(try commit([CommitBatch(seenEvents: [seen("b"), seen("d")], audit: [notice])], on: store) == nil)
+        // "b" and "d" were stored before; the first in claim order is named.
+        let again = try commit([CommitBatch(seenEvents: [seen("c"), seen("d")]), CommitBatch(seenEvents: [seen("b"), seen("a")], audit: [notice])],
                                on: store)
-        #expect(again == ["a", "b"])
-        #expect(try store.loadSeenEvents(since: Self.at(0)).map(\.eventID).sorted() == ["a", "b", "c", "d"])
+        #expect(again == "b")
+        #expect(try store.loadSeenEvents(since: Self.at(0)).map(\.eventID).sorted() == ["a", "b", "c", "d"])   // not rolled back here
         #expect(try store.pool.withConnection(operation: "test") { (c) throws(PostgresError) in
             try c.firstRow("SELECT count(*) FROM audit", operation: "test") { $0.int(0) }
         } == 1)

@@ -50,6 +50,33 @@ struct PostgresPipelineTests {
         }
     }
 
+    /// Each statement's own outcome: a caller that treats "no row changed" as a failure
+    /// can tell whether that came before or after a statement that failed.
+    @Test func outcomesNameEachStatementsAnswerAndTheSkippedOnes() throws {
+        try withDatabase { connection in
+            try connection.execute("CREATE TABLE once (id TEXT PRIMARY KEY, n INT NOT NULL DEFAULT 0)", operation: "test")
+            try connection.run("INSERT INTO once VALUES ($1)", [.text("a")], operation: "test")
+            var pipeline = PostgresPipeline()
+            pipeline.append("UPDATE once SET n = n + 1 WHERE id = $1", [.text("absent")], operation: "no row")
+            pipeline.append("UPDATE once SET n = n + 1 WHERE id = $1", [.text("a")], operation: "one row")
+            pipeline.append("INSERT INTO once VALUES ($1)", [.text("a")], operation: "duplicate")
+            pipeline.append("INSERT INTO once VALUES ($1)", [.text("b")], operation: "after")
+            try connection.execute("BEGIN", operation: "test")
+            let outcomes = try connection.outcomes(of: pipeline)
+            try connection.execute("ROLLBACK", operation: "test")
+            #expect(outcomes.count == 4)
+            #expect((try? outcomes[0].get())?.affectedRows == 0)
+            #expect((try? outcomes[1].get())?.affectedRows == 1)
+            guard case .failure(let duplicate) = outcomes[2], case .failure(let skipped) = outcomes[3] else {
+                Issue.record("the duplicate and the statement after it should fail: \(outcomes)")
+                return
+            }
+            #expect(duplicate.sqlState == "23505" && duplicate.operation == "duplicate")
+            #expect(skipped.sqlState == nil && skipped.operation == "after" && skipped.message.contains("skipped"))
+            #expect(try connection.firstRow("SELECT n FROM once WHERE id = 'a'", operation: "test") { $0.int(0) } == 0)
+        }
+    }
+
     /// Megabytes each way: sending all of it before reading any answer would deadlock in
     /// blocking mode (both sides' socket buffers full); the pipeline reads while it sends.
     @Test func aLargePipelineNeitherBlocksNorLosesAnything() throws {
