@@ -14,13 +14,6 @@ enum CommitStatements {
         WHERE rule_state.seq = $6
         """
     static let deleteRuleState = "DELETE FROM rule_state WHERE rule_id = $1 AND subject_id = $2 AND seq = $3"
-    /// The event id is the primary key: an id any instance stored is stored once, and a
-    /// second claim finds it (no row inserted).
-    static let insertSeenEvent = "INSERT INTO seen_event (event_id, seen_at_ms) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-    static let insertAudit = """
-        INSERT INTO audit (notification_id, rule_id, subject_id, transition, tier, created_at_ms, payload, suppressed)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (notification_id) DO NOTHING
-        """
 }
 
 extension PostgresStore {
@@ -32,65 +25,55 @@ extension PostgresStore {
     /// deadlocking, and the second finds the first's revision and fails with `conflict`.
     /// Then the event ids, claimed in id order: one another instance stored is a
     /// `conflict` too. Only then the rows those decisions caused.
+    ///
+    /// All of it goes to the server as one pipeline (PostgresPipeline.swift) — one round
+    /// trip instead of one per row — with the seen ids, audit records and deliveries as one
+    /// multi-row statement each (CommitRows.swift). The answers are then checked in the
+    /// same order, so the error is the one the statements run one by one would have
+    /// stopped at: the first stale row, else the first id already stored, else the first
+    /// failure; any of them rolls the whole transaction back.
     public func commit(_ batches: [CommitBatch]) throws(StoreError) {
         let ruleStates = try RuleStateWrites(batches)
         let seen = try RuleStateWrites.seenEvents(batches, operation: "commit")
         try write("commit") { (connection) throws(PostgresError) in
-            try writeChecked(ruleStates, seen, connection)
-            for batch in batches { try writeRows(of: batch, connection) }
-        }
-    }
-
-    /// The checked rows of a commit; throws `conflict` at the first stale one.
-    private func writeChecked(_ ruleStates: RuleStateWrites, _ seen: [SeenEventRecord],
-                              _ connection: PostgresConnection) throws(PostgresError) {
-        for row in ruleStates.rows {
-            let key = row.key
-            let changed: Int
-            if let state = row.final {
-                changed = try connection.run(CommitStatements.upsertRuleState, [
-                    .text(key.ruleID), .text(key.subjectID), .bytes(state.state), .integer(state.revision),
-                    state.dueAt.map(PostgresColumns.time) ?? .null, .integer(row.base),
-                ], operation: "commit rule state")
-            } else if row.base > 0 {
-                changed = try connection.run(CommitStatements.deleteRuleState,
-                                             [.text(key.ruleID), .text(key.subjectID), .integer(row.base)],
-                                             operation: "commit rule state")
-            } else {
-                continue
+            var pipeline = PostgresPipeline()
+            let checked = Self.queueChecked(ruleStates, on: &pipeline)
+            let claim = CommitRows.queueSeenEvents(seen, on: &pipeline)
+            CommitRows.queueRows(batches, on: &pipeline, claimedBy: instanceID, leaseMilliseconds: leaseMilliseconds)
+            let outcomes = try connection.outcomes(of: pipeline)
+            for (index, row) in checked {
+                guard try outcomes[index].get().affectedRows == 1 else {
+                    let stale = RuleStateWrites.conflict(row.key, stored: nil, based: row.base, operation: "commit")
+                    throw PostgresError(sqlState: nil, message: stale.message, operation: "commit", kind: .conflict)
+                }
             }
-            guard changed == 1 else {
-                let stale = RuleStateWrites.conflict(key, stored: nil, based: row.base, operation: "commit")
-                throw PostgresError(sqlState: nil, message: stale.message, operation: "commit", kind: .conflict)
-            }
-        }
-        for record in seen {
-            let claimed = try connection.run(CommitStatements.insertSeenEvent, [.text(record.eventID), PostgresColumns.time(record.seenAt)],
-                                             operation: "commit seen event")
-            guard claimed == 1 else {
-                throw PostgresError(sqlState: nil, message: RuleStateWrites.alreadySeen(record.eventID, operation: "commit").message,
+            if let claim, let stored = CommitRows.firstAlreadySeen(seen, try outcomes[claim].get()) {
+                throw PostgresError(sqlState: nil, message: RuleStateWrites.alreadySeen(stored, operation: "commit").message,
                                     operation: "commit", kind: .conflict)
             }
+            for outcome in outcomes { _ = try outcome.get() }
         }
     }
 
-    /// Audit records, dead letters and deliveries of one batch. Deliveries are
-    /// claimed by this instance as they are written: the daemon hands them to its own
-    /// sender right after the commit, so no other instance may take them meanwhile.
-    private func writeRows(of batch: CommitBatch, _ connection: PostgresConnection) throws(PostgresError) {
-        for record in batch.audit {
-            try connection.run(CommitStatements.insertAudit, [
-                .text(record.notificationID), .text(record.ruleID), .text(record.subjectID), .text(record.transition),
-                .text(record.tier), PostgresColumns.time(record.createdAt), .bytes(record.payload), .text(record.suppressed),
-            ], operation: "commit audit")
+    /// Queues the checked write of each row that has one (an upsert based on its revision,
+    /// or a delete of a stored row), in key order; returns where each answer will be.
+    private static func queueChecked(_ ruleStates: RuleStateWrites,
+                                     on pipeline: inout PostgresPipeline) -> [(index: Int, row: RuleStateWrites.Row)] {
+        var checked: [(index: Int, row: RuleStateWrites.Row)] = []
+        for row in ruleStates.rows {
+            let key = row.key
+            if let state = row.final {
+                checked.append((pipeline.append(CommitStatements.upsertRuleState, [
+                    .text(key.ruleID), .text(key.subjectID), .bytes(state.state), .integer(state.revision),
+                    state.dueAt.map(PostgresColumns.time) ?? .null, .integer(row.base),
+                ], operation: "commit rule state"), row))
+            } else if row.base > 0 {
+                checked.append((pipeline.append(CommitStatements.deleteRuleState,
+                                                [.text(key.ruleID), .text(key.subjectID), .integer(row.base)],
+                                                operation: "commit rule state"), row))
+            }
         }
-        for dead in batch.deadLetters {
-            try connection.run(DeadLetterColumns.insert, DeadLetterColumns.values(dead), operation: "commit dead letter")
-        }
-        for delivery in batch.outbox {
-            try connection.run(OutboxColumns.insertClaimed, OutboxColumns.values(delivery) + [.text(instanceID), .integer(leaseMilliseconds)],
-                               operation: "commit outbox")
-        }
+        return checked
     }
 
     // MARK: - Start-up state
