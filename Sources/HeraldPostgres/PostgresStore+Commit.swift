@@ -27,8 +27,9 @@ extension PostgresStore {
     /// `conflict` too. Only then the rows those decisions caused.
     ///
     /// All of it goes to the server as one pipeline (PostgresPipeline.swift) — one round
-    /// trip instead of one per row — with the seen ids, audit records and deliveries as one
-    /// multi-row statement each (CommitRows.swift). The answers are then checked in the
+    /// trip instead of one per row — with runs of rule-state rows (CommitRuleStates.swift),
+    /// the seen ids, audit records and deliveries as one multi-row statement each
+    /// (CommitRows.swift). The answers are then checked in the
     /// same order, so the error is the one the statements run one by one would have
     /// stopped at: the first stale row, else the first id already stored, else the first
     /// failure; any of them rolls the whole transaction back.
@@ -37,15 +38,13 @@ extension PostgresStore {
         let seen = try RuleStateWrites.seenEvents(batches, operation: "commit")
         try write("commit") { (connection) throws(PostgresError) in
             var pipeline = PostgresPipeline()
-            let checked = Self.queueChecked(ruleStates, on: &pipeline)
+            let checked = CommitRuleStates.queue(ruleStates, on: &pipeline)
             let claim = CommitRows.queueSeenEvents(seen, on: &pipeline)
             CommitRows.queueRows(batches, on: &pipeline, claimedBy: instanceID, leaseMilliseconds: leaseMilliseconds)
             let outcomes = try connection.outcomes(of: pipeline)
-            for (index, row) in checked {
-                guard try outcomes[index].get().affectedRows == 1 else {
-                    let stale = RuleStateWrites.conflict(row.key, stored: nil, based: row.base, operation: "commit")
-                    throw PostgresError(sqlState: nil, message: stale.message, operation: "commit", kind: .conflict)
-                }
+            if let row = try CommitRuleStates.firstStale(checked, outcomes) {
+                let stale = RuleStateWrites.conflict(row.key, stored: nil, based: row.base, operation: "commit")
+                throw PostgresError(sqlState: nil, message: stale.message, operation: "commit", kind: .conflict)
             }
             if let claim, let stored = CommitRows.firstAlreadySeen(seen, try outcomes[claim].get()) {
                 throw PostgresError(sqlState: nil, message: RuleStateWrites.alreadySeen(stored, operation: "commit").message,
@@ -53,27 +52,6 @@ extension PostgresStore {
             }
             for outcome in outcomes { _ = try outcome.get() }
         }
-    }
-
-    /// Queues the checked write of each row that has one (an upsert based on its revision,
-    /// or a delete of a stored row), in key order; returns where each answer will be.
-    private static func queueChecked(_ ruleStates: RuleStateWrites,
-                                     on pipeline: inout PostgresPipeline) -> [(index: Int, row: RuleStateWrites.Row)] {
-        var checked: [(index: Int, row: RuleStateWrites.Row)] = []
-        for row in ruleStates.rows {
-            let key = row.key
-            if let state = row.final {
-                checked.append((pipeline.append(CommitStatements.upsertRuleState, [
-                    .text(key.ruleID), .text(key.subjectID), .bytes(state.state), .integer(state.revision),
-                    state.dueAt.map(PostgresColumns.time) ?? .null, .integer(row.base),
-                ], operation: "commit rule state"), row))
-            } else if row.base > 0 {
-                checked.append((pipeline.append(CommitStatements.deleteRuleState,
-                                                [.text(key.ruleID), .text(key.subjectID), .integer(row.base)],
-                                                operation: "commit rule state"), row))
-            }
-        }
-        return checked
     }
 
     // MARK: - Start-up state

@@ -1,0 +1,78 @@
+import Foundation
+import HeraldStore
+import HeraldTestKit
+import Testing
+@testable import HeraldPostgres
+
+/// Rule-state rows written as runs of multi-row statements: statements follow the key
+/// order (single-step rows grouped, chained rows and deletes alone), every row is
+/// checked against its base, and the first stale row in key order is the one named.
+struct CommitRuleStatesTests {
+    static func state(_ subject: String, base: Int64, _ text: String = "{}") -> RuleStateRecord {
+        RuleStateRecord(ruleID: "r", subjectID: subject, state: Data(text.utf8), revision: base)
+    }
+
+    /// Runs the rule-state part of a commit for `batches` on `store`; returns the
+    /// statements queued (multi-row or not, with their subjects) and the first stale
+    /// subject. Rolled back when a row was stale, as the commit would.
+    func write(_ batches: [CommitBatch], on store: PostgresStore) throws -> (shape: [String], stale: String?) {
+        let writes = try RuleStateWrites(batches)
+        return try store.write("test rule states") { (connection) throws(PostgresError) in
+            var pipeline = PostgresPipeline()
+            let queued = CommitRuleStates.queue(writes, on: &pipeline)
+            let stale = try CommitRuleStates.firstStale(queued, try connection.outcomes(of: pipeline))
+            let shape = queued.map { ($0.multiRow ? "multi:" : "one:") + $0.rows.map(\.key.subjectID).joined(separator: ",") }
+            if stale != nil { throw PostgresError(sqlState: nil, message: "stale", operation: "test", kind: .conflict) }
+            return (shape, nil)
+        }
+    }
+
+    func stored(_ store: PostgresStore) throws -> [String] {
+        try store.loadRuleStates().map { "\($0.subjectID)@\($0.revision)=\(String(decoding: $0.state, as: UTF8.self))" }
+    }
+
+    @Test func runsFollowTheKeyOrderAndEveryRowLands() throws {
+        let server = try TemporaryPostgres.shared()
+        let database = try server.createDatabase()
+        defer { server.drop(database.name) }
+        let store = try PostgresStore(url: database.url, connections: 1)
+        try store.commit(CommitBatch(ruleStateUpserts: ["b", "c", "d", "e", "f"].map { Self.state($0, base: 0) }))
+        let first = CommitBatch(ruleStateUpserts: [Self.state("a", base: 0), Self.state("b", base: 1, "b2"), Self.state("c", base: 1, "c2"),
+                                                   Self.state("d", base: 1, "d2"), Self.state("f", base: 1, "f2")],
+                                ruleStateDeletes: [RuleStateDeletion(ruleID: "r", subjectID: "e", revision: 1)])
+        // c is written again in the same group (chained: 1 -> 2 -> 3).
+        let second = CommitBatch(ruleStateUpserts: [Self.state("c", base: 2, "c3")])
+        let result = try write([first, second], on: store)
+        #expect(result.shape == ["multi:a,b", "one:c", "multi:d", "one:e", "multi:f"])
+        #expect(try stored(store) == ["a@1={}", "b@2=b2", "c@3=c3", "d@2=d2", "f@2=f2"])
+    }
+
+    @Test func theFirstStaleRowInKeyOrderIsNamedAndNothingIsKept() throws {
+        let server = try TemporaryPostgres.shared()
+        let database = try server.createDatabase()
+        defer { server.drop(database.name) }
+        let store = try PostgresStore(url: database.url, connections: 1)
+        try store.commit(CommitBatch(ruleStateUpserts: ["a", "b", "c", "d"].map { Self.state($0, base: 0) }))
+        try store.commit(CommitBatch(ruleStateUpserts: [Self.state("c", base: 1, "other")]))   // c is at 2 now
+        // Based on revision 1 of c (stale) in the middle of a run; d is fresh, and a new
+        // row "0" where none exists is fine.
+        let refused = #expect(throws: StoreError.self) {
+            try write([CommitBatch(ruleStateUpserts: [Self.state("0", base: 0), Self.state("b", base: 1, "mine"),
+                                                      Self.state("c", base: 1, "mine"), Self.state("d", base: 1, "mine")])], on: store)
+        }
+        #expect(refused?.code == .conflict)
+        #expect(try stored(store) == ["a@1={}", "b@1={}", "c@2=other", "d@1={}"])
+        // Through the store: the message names c, the first stale key.
+        let commit = #expect(throws: StoreError.self) {
+            try store.commit(CommitBatch(ruleStateUpserts: [Self.state("b", base: 1, "mine"), Self.state("c", base: 1, "mine"),
+                                                            Self.state("e", base: 0)],
+                                         ruleStateDeletes: [RuleStateDeletion(ruleID: "r", subjectID: "a", revision: 5)]))
+        }
+        #expect(commit?.code == .conflict)
+        #expect(commit?.message.contains("rule state (r, a) changed since it was read: based on revision 5") == true)
+        #expect(try stored(store) == ["a@1={}", "b@1={}", "c@2=other", "d@1={}"])
+        // A new row where one exists is stale too (base 0 finds revision 1).
+        let exists = #expect(throws: StoreError.self) { try store.commit(CommitBatch(ruleStateUpserts: [Self.state("d", base: 0)])) }
+        #expect(exists?.message.contains("rule state (r, d) changed since it was read: based on no row") == true)
+    }
+}
