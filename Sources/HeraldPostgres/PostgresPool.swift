@@ -53,12 +53,20 @@ public final class PostgresPool: @unchecked Sendable {
     /// the database, so running it again is safe), at most `transactionAttempts` times.
     public func transaction<T>(operation: String,
                                _ body: (PostgresConnection) throws(PostgresError) -> T) throws(PostgresError) -> T {
+        try retrying(operation: operation) { (connection) throws(PostgresError) in
+            try connection.transaction(operation: operation) { () throws(PostgresError) in try body(connection) }
+        }
+    }
+
+    /// Runs `body` (a whole transaction of its own making, e.g. a pipelined one) with a
+    /// connection, again after a serialization failure or deadlock, at most
+    /// `transactionAttempts` times.
+    public func retrying<T>(operation: String,
+                            _ body: (PostgresConnection) throws(PostgresError) -> T) throws(PostgresError) -> T {
         var attempt = 1
         while true {
             do throws(PostgresError) {
-                return try withConnection(operation: operation) { (connection) throws(PostgresError) in
-                    try connection.transaction(operation: operation) { () throws(PostgresError) in try body(connection) }
-                }
+                return try withConnection(operation: operation, body)
             } catch where error.kind == .retryable && attempt < Self.transactionAttempts {
                 attempt += 1
             }

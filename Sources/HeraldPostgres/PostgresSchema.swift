@@ -158,8 +158,15 @@ enum PostgresSchema {
     /// unless the database is at `expected` (this code's version).
     static func guardVersion(_ connection: PostgresConnection, expected: Int,
                              operation: String) throws(PostgresError) {
-        let found = try connection.firstRow("SELECT version FROM herald_schema WHERE id = 1 FOR SHARE",
-                                            operation: operation) { $0.int(0) } ?? 0
+        let found = try connection.firstRow(guardSQL, operation: operation) { $0.int(0) } ?? 0
+        try checkVersion(found: found, expected: expected, operation: operation)
+    }
+
+    /// The guard's read, also queued first in a pipelined write (PostgresStore+PipelinedWrite.swift).
+    static let guardSQL = "SELECT version FROM herald_schema WHERE id = 1 FOR SHARE"
+
+    /// Refuses unless the `found` version (0: none) is `expected`.
+    static func checkVersion(found: Int, expected: Int, operation: String) throws(PostgresError) {
         guard found != expected else { return }
         throw PostgresError(sqlState: nil, message: found > expected
                                 ? "database schema version \(found) is newer than this Herald's (\(expected)): another Herald upgraded it; this one stops writing"

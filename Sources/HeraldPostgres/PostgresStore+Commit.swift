@@ -26,8 +26,8 @@ extension PostgresStore {
     /// Then the event ids, claimed in id order: one another instance stored is a
     /// `conflict` too. Only then the rows those decisions caused.
     ///
-    /// All of it goes to the server as one pipeline (PostgresPipeline.swift) — one round
-    /// trip instead of one per row — with runs of rule-state rows (CommitRuleStates.swift),
+    /// All of it goes to the server as one pipeline with BEGIN and the schema guard
+    /// (`pipelinedWrite`) — one round trip, then COMMIT — with runs of rule-state rows (CommitRuleStates.swift),
     /// the seen ids, audit records and deliveries as one multi-row statement each
     /// (CommitRows.swift). The answers are then checked in the
     /// same order, so the error is the one the statements run one by one would have
@@ -36,22 +36,23 @@ extension PostgresStore {
     public func commit(_ batches: [CommitBatch]) throws(StoreError) {
         let ruleStates = try RuleStateWrites(batches)
         let seen = try RuleStateWrites.seenEvents(batches, operation: "commit")
-        try write("commit") { (connection) throws(PostgresError) in
-            var pipeline = PostgresPipeline()
+        typealias Plan = (checked: [CommitRuleStates.Queued], claim: Int?)
+        try pipelinedWrite("commit", queue: { (pipeline) -> Plan in
             let checked = CommitRuleStates.queue(ruleStates, on: &pipeline)
             let claim = CommitRows.queueSeenEvents(seen, on: &pipeline)
             CommitRows.queueRows(batches, on: &pipeline, claimedBy: instanceID, leaseMilliseconds: leaseMilliseconds)
-            let outcomes = try connection.outcomes(of: pipeline)
-            if let row = try CommitRuleStates.firstStale(checked, outcomes) {
+            return (checked, claim)
+        }, check: { (plan, outcomes) throws(PostgresError) in
+            if let row = try CommitRuleStates.firstStale(plan.checked, outcomes) {
                 let stale = RuleStateWrites.conflict(row.key, stored: nil, based: row.base, operation: "commit")
                 throw PostgresError(sqlState: nil, message: stale.message, operation: "commit", kind: .conflict)
             }
-            if let claim, let stored = CommitRows.firstAlreadySeen(seen, try outcomes[claim].get()) {
+            if let claim = plan.claim, let stored = CommitRows.firstAlreadySeen(seen, try outcomes[claim].get()) {
                 throw PostgresError(sqlState: nil, message: RuleStateWrites.alreadySeen(stored, operation: "commit").message,
                                     operation: "commit", kind: .conflict)
             }
             for outcome in outcomes { _ = try outcome.get() }
-        }
+        })
     }
 
     // MARK: - Start-up state

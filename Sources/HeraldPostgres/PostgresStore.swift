@@ -100,7 +100,7 @@ public final class PostgresStore: StateStore, @unchecked Sendable {
         }
     }
 
-    private func mapped<T>(_ body: () throws(PostgresError) -> T) throws(StoreError) -> T {
+    func mapped<T>(_ body: () throws(PostgresError) -> T) throws(StoreError) -> T {
         do throws(PostgresError) {
             return try body()
         } catch {
