@@ -110,6 +110,12 @@ enum PostgresSchema {
             """,
             "CREATE INDEX rule_state_due ON rule_state (due_at_ms) WHERE due_at_ms IS NOT NULL",
         ],
+        // 6: which transaction last wrote each rule state, so instances can follow the
+        // writes of the others (`ruleStateChanges`) and keep their memory fresh.
+        [
+            "ALTER TABLE rule_state ADD COLUMN changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()",
+            "CREATE INDEX rule_state_changes ON rule_state (changed_xid, rule_id, subject_id)",
+        ],
     ]
 
     /// The version a fresh database reaches.

@@ -10,7 +10,7 @@ enum CommitStatements {
     static let upsertRuleState = """
         INSERT INTO rule_state (rule_id, subject_id, state, seq, due_at_ms) VALUES ($1, $2, $3, $4, $5)
         ON CONFLICT (rule_id, subject_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
-            due_at_ms = excluded.due_at_ms
+            due_at_ms = excluded.due_at_ms, changed_xid = pg_current_xact_id()
         WHERE rule_state.seq = $6
         """
     static let deleteRuleState = "DELETE FROM rule_state WHERE rule_id = $1 AND subject_id = $2 AND seq = $3"

@@ -53,3 +53,50 @@ extension PostgresStore {
         }
     }
 }
+
+/// Following the other instances' writes: every rule-state row records the transaction
+/// that last wrote it (`changed_xid`, xid8). A reader asks for rows at or after its
+/// cursor in (transaction, key) order and moves the cursor on — but never past the
+/// oldest transaction still running when it read (`pg_snapshot_xmin`): such a
+/// transaction may commit rows numbered below the last row seen, and they must not be
+/// skipped. While a long transaction holds that point back some rows are read again;
+/// readers keep a row only when its revision is newer, so that costs reads, not
+/// correctness.
+extension PostgresStore {
+    public func ruleStateCursor() throws(StoreError) -> RuleStateCursor {
+        try read("read rule state cursor") { (connection) throws(PostgresError) in
+            let oldest = try connection.firstRow("SELECT pg_snapshot_xmin(pg_current_snapshot())::text",
+                                                 operation: "read rule state cursor") { $0.int64(0) } ?? 0
+            return RuleStateCursor(transaction: oldest)
+        }
+    }
+
+    public func ruleStateChanges(after cursor: RuleStateCursor, limit: Int) throws(StoreError) -> RuleStateChanges {
+        let limit = max(1, min(limit, StoreLimits.maxRuleStatesPerRead))
+        return try read("read rule state changes") { (connection) throws(PostgresError) in
+            var oldest: Int64 = cursor.transaction
+            var rows: [RuleStateRecord] = []
+            var last = cursor
+            // One statement, one snapshot: the rows and the oldest running transaction agree.
+            try connection.rows("""
+                SELECT s.x::text, r.rule_id, r.subject_id, r.state, r.seq, r.due_at_ms, r.changed_xid::text
+                FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x) s
+                LEFT JOIN LATERAL (
+                    SELECT rule_id, subject_id, state, seq, due_at_ms, changed_xid FROM rule_state
+                    WHERE (changed_xid, rule_id, subject_id) > ($1::text::xid8, $2::text, $3::text)
+                    ORDER BY changed_xid, rule_id, subject_id LIMIT $4) r ON true
+                """, [.integer(cursor.transaction), .text(cursor.ruleID), .text(cursor.subjectID), .integer(limit)],
+                operation: "read rule state changes") { row in
+                oldest = row.int64(0)
+                guard !row.isNull(1) else { return }
+                rows.append(RuleStateRecord(ruleID: row.text(1), subjectID: row.text(2), state: row.bytes(3), revision: row.int64(4),
+                                            dueAt: row.isNull(5) ? nil : PostgresColumns.date(row, 5)))
+                last = RuleStateCursor(transaction: row.int64(6), ruleID: row.text(1), subjectID: row.text(2))
+            }
+            // A full page goes on after its last row, unless that lies past the oldest
+            // running transaction; otherwise the next read starts at that transaction.
+            let next = rows.count == limit && last.transaction < oldest ? last : RuleStateCursor(transaction: max(oldest, cursor.transaction))
+            return RuleStateChanges(rows: rows, next: next)
+        }
+    }
+}

@@ -45,6 +45,35 @@ public struct RuleStateRecord: Sendable, Equatable {
     public var key: RuleStateRowKey { RuleStateRowKey(ruleID: ruleID, subjectID: subjectID) }
 }
 
+/// A position in the feed of rule-state writes (`StateStore.ruleStateChanges`): the
+/// writing transaction's number, then the key, so a page ends between two rows of one
+/// transaction and the next starts after it.
+public struct RuleStateCursor: Sendable, Equatable {
+    public var transaction: Int64
+    public var ruleID: String
+    public var subjectID: String
+
+    public init(transaction: Int64, ruleID: String = "", subjectID: String = "") {
+        self.transaction = transaction
+        self.ruleID = ruleID
+        self.subjectID = subjectID
+    }
+
+    /// Before every write.
+    public static let start = RuleStateCursor(transaction: 0)
+}
+
+/// One page of the feed of rule-state writes.
+public struct RuleStateChanges: Sendable, Equatable {
+    public var rows: [RuleStateRecord]
+    public var next: RuleStateCursor
+
+    public init(rows: [RuleStateRecord], next: RuleStateCursor) {
+        self.rows = rows
+        self.next = next
+    }
+}
+
 /// A rule state row to delete, with the revision the writer saw (see `RuleStateRecord`):
 /// the delete is refused (`conflict`) when another process wrote the row since.
 public struct RuleStateDeletion: Sendable, Hashable {

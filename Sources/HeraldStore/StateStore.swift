@@ -44,6 +44,17 @@ public protocol StateStore: AnyObject, Sendable {
     func dueRuleStates(before: Date, limit: Int) throws(StoreError) -> [RuleStateRecord]
     /// Which of `ids` are stored as seen, whatever their age, ordered by id.
     func seenEvents(_ ids: [String]) throws(StoreError) -> [SeenEventRecord]
+    /// Where the feed of rule-state writes stands now: every row written by a transaction
+    /// that commits after this call comes at or after it. Taken before loading the states,
+    /// so `ruleStateChanges` misses nothing written meanwhile.
+    func ruleStateCursor() throws(StoreError) -> RuleStateCursor
+    /// Rows written at or after `cursor` (some again, and some earlier ones: a reader
+    /// keeps a row only when its revision is newer than the one it holds), at most
+    /// `limit` (clamped to `1...StoreLimits.maxRuleStatesPerRead`), and the cursor to
+    /// ask with next. How processes that share the store keep their memory of the rule
+    /// states fresh; a store only one process writes returns none.
+    func ruleStateChanges(after cursor: RuleStateCursor, limit: Int) throws(StoreError) -> RuleStateChanges
+
     /// Forgets event ids seen before `before`; returns how many were removed.
     @discardableResult
     func pruneSeenEvents(before: Date) throws(StoreError) -> Int
@@ -312,6 +323,14 @@ extension StateStore {
 
     /// Only one process serves the store (SQLite's state directory lock).
     public var isShared: Bool { false }
+
+    /// One writer: its memory is the store, there is no feed to follow.
+    public func ruleStateCursor() throws(StoreError) -> RuleStateCursor { .start }
+
+    /// One writer: nothing changes behind its back.
+    public func ruleStateChanges(after cursor: RuleStateCursor, limit: Int) throws(StoreError) -> RuleStateChanges {
+        RuleStateChanges(rows: [], next: cursor)
+    }
 
     /// One process per store: nobody else can take a row, so every claim holds.
     public func renewClaims(_ deliveryIDs: [String]) throws(StoreError) -> Set<String> {

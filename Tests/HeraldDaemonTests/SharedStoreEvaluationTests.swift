@@ -186,4 +186,22 @@ import HeraldTestKit
             #expect(transitions == ["firing", "acknowledged", "acknowledge"])   // no "escalated"
         }
     }
+
+    @Test func whatOneInstanceDecidesReachesTheOthersMemoryWithinAboutASecond() throws {
+        try withInstances(2) { (_, instances) throws in
+            instances[1].loop.startTimers()   // its polls follow the store's feed of writes
+            #expect(try submit(instances[0].loop, [event("e1", 25, at: 1)])?.get().accepted == 1)
+            let key = RuleStateKey(ruleID: "r", subjectID: "s")
+            let deadline = Date().addingTimeInterval(5)
+            var seen: RuleState?
+            while Date() < deadline {
+                seen = instances[1].loop.queue.sync { instances[1].loop.state.rules[key] }
+                if seen != nil { break }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            // What GET /v1/episodes on the second instance lists: the episode the first opened.
+            #expect(seen?.tier == 1 && seen?.revision == 1)
+            #expect(instances[1].loop.snapshot().0.rules[key] == seen)
+        }
+    }
 }

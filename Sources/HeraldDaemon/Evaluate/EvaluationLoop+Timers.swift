@@ -26,10 +26,14 @@ extension EvaluationLoop {
     /// The same when other instances share the store: a silence set through any of them
     /// holds on all within about a second.
     static let sharedSilenceRefreshInterval: DispatchTimeInterval = .seconds(1)
-    /// How often an instance sharing the store looks for escalation timers due within
-    /// the next interval that any instance armed: a timer whose instance died still
-    /// fires, about this late at most; the rows' revisions make it fire once.
+    /// How often an instance sharing the store follows the others' rule-state writes and
+    /// looks for escalation timers due within the next interval that any instance armed:
+    /// a timer whose instance died still fires, about this late at most (the rows'
+    /// revisions make it fire once), and lists and explanations lag about this much.
     static let sharedTimerPollInterval: TimeInterval = 1
+    /// Most pages of the write feed one poll reads (`StoreLimits.maxRuleStatesPerRead`
+    /// rows each): bounds one poll's time on the queue; the rest waits for the next.
+    static let maxFeedPagesPerPoll = 10
 
     /// Loads the silences, ticks once (timers that fell due while Herald was down fire
     /// now) and starts the timers. Called once the delivery engine runs.
@@ -46,12 +50,12 @@ extension EvaluationLoop {
             refresh.setEventHandler { [weak self] in
                 guard let self else { return }
                 refreshSilences()
-                if store.isShared { pollSharedTimers() }
+                if store.isShared { pollSharedRuleStates() }
             }
             refresh.resume()
             silenceRefreshTimer = refresh
             refreshSilences()
-            if store.isShared { pollSharedTimers() }
+            if store.isShared { pollSharedRuleStates() }
             tick()
         }
     }
@@ -119,18 +123,30 @@ extension EvaluationLoop {
         }
     }
 
-    /// Takes into memory the rows, written by any instance, whose escalation falls due
-    /// within the next poll, and sets the timer for them. Firing commits against the
-    /// row's revision, so when several instances hold the same due row one fires it and
-    /// the others conflict, re-read it and find the step done (or stopped by an ack).
-    func pollSharedTimers(now: Date = Date()) {
+    /// Takes into memory what other instances wrote since the last poll (the store's
+    /// feed of rule-state writes) and the rows, written by any instance, whose escalation
+    /// falls due within the next poll, and sets the timer for them. Firing commits
+    /// against the row's revision, so when several instances hold the same due row one
+    /// fires it and the others conflict, re-read it and find the step done (or stopped
+    /// by an ack).
+    func pollSharedRuleStates(now: Date = Date()) {
         dispatchPrecondition(condition: .onQueue(queue))
         do {
+            var cursor = feedCursor ?? .start
+            for _ in 0..<Self.maxFeedPagesPerPoll {
+                let page = try store.ruleStateChanges(after: cursor, limit: StoreLimits.maxRuleStatesPerRead)
+                merge(page.rows)
+                let moved = page.next != cursor
+                cursor = page.next
+                if page.rows.count < StoreLimits.maxRuleStatesPerRead || !moved { break }
+            }
+            feedCursor = cursor
             merge(try store.dueRuleStates(before: now.addingTimeInterval(Self.sharedTimerPollInterval),
                                           limit: StoreLimits.maxRuleStatesPerRead))
             rearmEscalationTimer(now: now)
         } catch {
-            logger.warning("cannot read due escalation timers, trying again at the next poll", ["error.code": error.code.rawValue])
+            logger.warning("cannot read the other instances' rule states, trying again at the next poll",
+                           ["error.code": error.code.rawValue])
         }
     }
 

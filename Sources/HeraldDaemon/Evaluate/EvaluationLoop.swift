@@ -61,6 +61,9 @@ final class EvaluationLoop: @unchecked Sendable {
     var needsResync = false
     /// What failed commits had changed in memory (see `+Revisions`).
     let staleRows = StaleRows()
+    /// Where this instance stands in the store's feed of rule-state writes (a shared
+    /// store; see `pollSharedRuleStates`); nil: from the start.
+    var feedCursor: RuleStateCursor?
     /// Wakes the queue when the next escalation timer falls due (see `+Timers`).
     var escalationTimer: DispatchSourceTimer?
     /// When `escalationTimer` is set to fire.
@@ -77,8 +80,11 @@ final class EvaluationLoop: @unchecked Sendable {
     /// Outbox rows per target against `maxBacklog`, shared with the delivery engine.
     let backlog = BacklogLimiter()
 
+    /// - Parameter feedCursor: the store's `ruleStateCursor()` taken before `state` was
+    ///   loaded, so the first poll of a shared store starts where the load did.
     init(config: HeraldConfig, ackLinks: AckLinkSigner = .none, publicURL: PublicURL = PublicURL(), state: EvaluationState,
-         store: any StateStore, metrics: MetricsRegistry, logger: Logger) {
+         feedCursor: RuleStateCursor? = nil, store: any StateStore, metrics: MetricsRegistry, logger: Logger) {
+        self.feedCursor = feedCursor
         self.publicURL = publicURL
         self.store = store
         self.committer = GroupCommitter(store: store, metrics: metrics, latchFailures: true)
@@ -270,7 +276,9 @@ final class EvaluationLoop: @unchecked Sendable {
                 try refreshStale()
             } else {
                 _ = staleRows.take()
+                let cursor = try store.ruleStateCursor()
                 state = try EvaluationLoop.loadState(from: store, config: evaluator.config, now: Date(), logger: logger)
+                feedCursor = cursor
                 logger.notice("evaluation state reloaded from the store after a failed commit")
             }
             backlog.seed(try store.outboxDepthByTarget())

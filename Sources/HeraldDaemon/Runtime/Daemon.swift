@@ -79,8 +79,10 @@ public final class Daemon: @unchecked Sendable {
             holder = ConfigHolder(merged)
             scim = ScimService(base: runtime, scim: scimDirectory, store: store, holder: holder, metrics: metrics, logger: logger)
             config = merged.config
+            let feedCursor = try store.ruleStateCursor()
             let state = try EvaluationLoop.loadState(from: store, config: config, now: Date(), logger: logger)
-            evaluation = EvaluationLoop(config: config, ackLinks: runtime.ackLinks, publicURL: publicURL, state: state, store: store, metrics: metrics, logger: logger)
+            evaluation = EvaluationLoop(config: config, ackLinks: runtime.ackLinks, publicURL: publicURL, state: state, feedCursor: feedCursor,
+                                        store: store, metrics: metrics, logger: logger)
             evaluation.backlog.seed(try store.outboxDepthByTarget())
         } catch {
             let place = runtime.databaseURL == nil ? "the state store in '\(stateDirectory)'" : "the PostgreSQL store (store.postgresql)"

@@ -1,0 +1,68 @@
+import Foundation
+import HeraldStore
+import HeraldTestKit
+import Testing
+@testable import HeraldPostgres
+
+/// The feed of rule-state writes instances follow to keep their memory fresh: every row
+/// written after a cursor is read after it, page by page, none skipped — not even the
+/// rows of a transaction that was still open when a later one had already been read.
+struct PostgresFeedTests {
+    func withStores(_ body: (TemporaryPostgres, String, PostgresStore, PostgresStore) throws -> Void) throws {
+        let server = try TemporaryPostgres.shared()
+        let database = try server.createDatabase()
+        defer { server.drop(database.name) }
+        try body(server, database.name, try PostgresStore(url: database.url, connections: 2),
+                 try PostgresStore(url: database.url, connections: 2))
+    }
+
+    func record(_ subject: String, revision: Int64 = 0, _ text: String = "{}") -> RuleStateRecord {
+        RuleStateRecord(ruleID: "r", subjectID: subject, state: Data(text.utf8), revision: revision)
+    }
+
+    /// Everything the feed yields from `cursor` until it has nothing new, newest revision per key.
+    func follow(_ store: PostgresStore, from cursor: inout RuleStateCursor, limit: Int) throws -> [String: Int64] {
+        var seen: [String: Int64] = [:]
+        for _ in 0..<100 {
+            let page = try store.ruleStateChanges(after: cursor, limit: limit)
+            for row in page.rows { seen[row.subjectID] = max(seen[row.subjectID] ?? 0, row.revision) }
+            let moved = page.next != cursor
+            cursor = page.next
+            if page.rows.count < limit || !moved { break }
+        }
+        return seen
+    }
+
+    @Test func writesAfterTheCursorAreReadPageByPage() throws {
+        try withStores { _, _, writer, reader in
+            try writer.commit(CommitBatch(ruleStateUpserts: [record("before")]))
+            var cursor = try reader.ruleStateCursor()
+            try writer.commit(CommitBatch(ruleStateUpserts: (0..<7).map { record("s\($0)") }))
+            try writer.commit(CommitBatch(ruleStateUpserts: [record("s3", revision: 1, #"{"n":2}"#)]))
+            let seen = try follow(reader, from: &cursor, limit: 2)
+            #expect(Set(seen.keys).isSuperset(of: (0..<7).map { "s\($0)" }))
+            #expect(seen["s3"] == 2)
+            // Nothing new: the feed stays where it is (rows may come again, never fewer).
+            try writer.commit(CommitBatch(ruleStateUpserts: [record("late")]))
+            #expect(try follow(reader, from: &cursor, limit: 2)["late"] == 1)
+        }
+    }
+
+    @Test func aTransactionStillOpenWhenLaterOnesWereReadIsNotSkipped() throws {
+        try withStores { server, name, writer, reader in
+            var cursor = try reader.ruleStateCursor()
+            // A transaction that started first (lower number) and commits last.
+            let slow = Thread { _ = try? server.psql("""
+                BEGIN; INSERT INTO rule_state (rule_id, subject_id, state) VALUES ('r', 'slow', convert_to('{}', 'UTF8'));
+                SELECT pg_sleep(1.5); COMMIT;
+                """, database: name) }
+            slow.start()
+            Thread.sleep(forTimeInterval: 0.5)
+            try writer.commit(CommitBatch(ruleStateUpserts: [record("fast")]))
+            let first = try follow(reader, from: &cursor, limit: 10)
+            #expect(first["fast"] == 1 && first["slow"] == nil)
+            Thread.sleep(forTimeInterval: 2)
+            #expect(try follow(reader, from: &cursor, limit: 10)["slow"] == 1)
+        }
+    }
+}
