@@ -26,7 +26,7 @@ enum CommitRuleStates {
         INSERT INTO rule_state (rule_id, subject_id, state, seq, due_at_ms)
         SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[])
         ON CONFLICT (rule_id, subject_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
-            due_at_ms = excluded.due_at_ms
+            due_at_ms = excluded.due_at_ms, changed_xid = pg_current_xact_id()
         WHERE rule_state.seq = excluded.seq - 1
         RETURNING rule_id, subject_id
         """
