@@ -55,48 +55,61 @@ extension PostgresStore {
 }
 
 /// Following the other instances' writes: every rule-state row records the transaction
-/// that last wrote it (`changed_xid`, xid8). A reader asks for rows at or after its
-/// cursor in (transaction, key) order and moves the cursor on — but never past the
-/// oldest transaction still running when it read (`pg_snapshot_xmin`): such a
-/// transaction may commit rows numbered below the last row seen, and they must not be
-/// skipped. While a long transaction holds that point back some rows are read again;
-/// readers keep a row only when its revision is newer, so that costs reads, not
-/// correctness.
+/// that last wrote it (`changed_xid`, xid8). A reader asks for rows after its position in
+/// (transaction, key) order, page by page. A transaction numbered below the position may
+/// still be running when the reader moves past it, and commit its rows later: the reader
+/// keeps those transactions (`pending`, from the snapshot's list of running ones) and
+/// reads their rows by number once they have finished. Each read runs in one
+/// REPEATABLE READ snapshot, so "finished" and "rows visible" agree. A long transaction
+/// elsewhere (a backup) does not hold the feed back.
 extension PostgresStore {
     public func ruleStateCursor() throws(StoreError) -> RuleStateCursor {
         try read("read rule state cursor") { (connection) throws(PostgresError) in
+            // Everything below the oldest running transaction is visible to a load made
+            // after this call; everything from it on comes through the feed.
             let oldest = try connection.firstRow("SELECT pg_snapshot_xmin(pg_current_snapshot())::text",
                                                  operation: "read rule state cursor") { $0.int64(0) } ?? 0
+            // (oldest, "", ""): every row of that transaction and the later ones (keys are never empty).
             return RuleStateCursor(transaction: oldest)
         }
     }
 
     public func ruleStateChanges(after cursor: RuleStateCursor, limit: Int) throws(StoreError) -> RuleStateChanges {
         let limit = max(1, min(limit, StoreLimits.maxRuleStatesPerRead))
-        return try read("read rule state changes") { (connection) throws(PostgresError) in
-            var oldest: Int64 = cursor.transaction
-            var rows: [RuleStateRecord] = []
-            var last = cursor
-            // One statement, one snapshot: the rows and the oldest running transaction agree.
-            try connection.rows("""
-                SELECT s.x::text, r.rule_id, r.subject_id, r.state, r.seq, r.due_at_ms, r.changed_xid::text
-                FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x) s
-                LEFT JOIN LATERAL (
-                    SELECT rule_id, subject_id, state, seq, due_at_ms, changed_xid FROM rule_state
+        return try mapped { () throws(PostgresError) in
+            try pool.transaction(operation: "read rule state changes") { (connection) throws(PostgresError) in
+                try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", operation: "read rule state changes")
+                let running = try Self.runningTransactions(connection)
+                var rows: [RuleStateRecord] = []
+                if !cursor.pending.isEmpty {
+                    rows += try connection.rows("""
+                        SELECT \(RuleStateColumns.names) FROM rule_state
+                        WHERE changed_xid IN (SELECT x::xid8 FROM unnest($1::text[]) AS u(x))
+                        """, [PostgresArray.text(cursor.pending.map(String.init))], operation: "read rule state changes",
+                        RuleStateColumns.record)
+                }
+                var position = cursor
+                try connection.rows("""
+                    SELECT \(RuleStateColumns.names), changed_xid::text FROM rule_state
                     WHERE (changed_xid, rule_id, subject_id) > ($1::text::xid8, $2::text, $3::text)
-                    ORDER BY changed_xid, rule_id, subject_id LIMIT $4) r ON true
-                """, [.integer(cursor.transaction), .text(cursor.ruleID), .text(cursor.subjectID), .integer(limit)],
-                operation: "read rule state changes") { row in
-                oldest = row.int64(0)
-                guard !row.isNull(1) else { return }
-                rows.append(RuleStateRecord(ruleID: row.text(1), subjectID: row.text(2), state: row.bytes(3), revision: row.int64(4),
-                                            dueAt: row.isNull(5) ? nil : PostgresColumns.date(row, 5)))
-                last = RuleStateCursor(transaction: row.int64(6), ruleID: row.text(1), subjectID: row.text(2))
+                    ORDER BY changed_xid, rule_id, subject_id LIMIT $4
+                    """, [.integer(cursor.transaction), .text(cursor.ruleID), .text(cursor.subjectID), .integer(limit)],
+                    operation: "read rule state changes") { row in
+                    let record = RuleStateColumns.record(row)
+                    rows.append(record)
+                    position = RuleStateCursor(transaction: row.int64(5), ruleID: record.ruleID, subjectID: record.subjectID)
+                }
+                // Still running below the position: their rows may yet come. Finished ones
+                // were read above, in this snapshot, and are dropped.
+                position.pending = running.filter { $0 < position.transaction }.sorted()
+                return RuleStateChanges(rows: rows, next: position)
             }
-            // A full page goes on after its last row, unless that lies past the oldest
-            // running transaction; otherwise the next read starts at that transaction.
-            let next = rows.count == limit && last.transaction < oldest ? last : RuleStateCursor(transaction: max(oldest, cursor.transaction))
-            return RuleStateChanges(rows: rows, next: next)
         }
+    }
+
+    /// The transactions running at this transaction's snapshot (`pg_snapshot_xip`).
+    private static func runningTransactions(_ connection: PostgresConnection) throws(PostgresError) -> [Int64] {
+        try connection.rows("SELECT x::text FROM pg_snapshot_xip(pg_current_snapshot()) AS x",
+                            operation: "read rule state changes") { $0.int64(0) }
     }
 }

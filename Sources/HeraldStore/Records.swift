@@ -47,16 +47,19 @@ public struct RuleStateRecord: Sendable, Equatable {
 
 /// A position in the feed of rule-state writes (`StateStore.ruleStateChanges`): the
 /// writing transaction's number, then the key, so a page ends between two rows of one
-/// transaction and the next starts after it.
+/// transaction and the next starts after it; and the transactions below the position
+/// that were still running when it was reached, whose rows are read once they finish.
 public struct RuleStateCursor: Sendable, Equatable {
     public var transaction: Int64
     public var ruleID: String
     public var subjectID: String
+    public var pending: [Int64]
 
-    public init(transaction: Int64, ruleID: String = "", subjectID: String = "") {
+    public init(transaction: Int64, ruleID: String = "", subjectID: String = "", pending: [Int64] = []) {
         self.transaction = transaction
         self.ruleID = ruleID
         self.subjectID = subjectID
+        self.pending = pending
     }
 
     /// Before every write.

@@ -6,7 +6,8 @@ import Testing
 
 /// The feed of rule-state writes instances follow to keep their memory fresh: every row
 /// written after a cursor is read after it, page by page, none skipped — not even the
-/// rows of a transaction that was still open when a later one had already been read.
+/// rows of a transaction that was still open when a later one had already been read,
+/// and a long transaction elsewhere on the server (a backup) does not hold it back.
 struct PostgresFeedTests {
     func withStores(_ body: (TemporaryPostgres, String, PostgresStore, PostgresStore) throws -> Void) throws {
         let server = try TemporaryPostgres.shared()
@@ -63,6 +64,24 @@ struct PostgresFeedTests {
             #expect(first["fast"] == 1 && first["slow"] == nil)
             Thread.sleep(forTimeInterval: 2)
             #expect(try follow(reader, from: &cursor, limit: 10)["slow"] == 1)
+        }
+    }
+
+    @Test func aLongTransactionElsewhereDoesNotHoldTheFeedBack() throws {
+        try withStores { server, _, writer, reader in
+            var cursor = try reader.ruleStateCursor()
+            // Another database on the same server, a transaction open for the whole test
+            // (as pg_dump holds one): it holds back the oldest running transaction.
+            let other = try server.createDatabase()
+            defer { server.drop(other.name) }
+            let long = Thread { _ = try? server.psql("BEGIN; SELECT pg_current_xact_id(); SELECT pg_sleep(4); COMMIT;", database: other.name) }
+            long.start()
+            Thread.sleep(forTimeInterval: 0.5)
+            for round in 0..<3 {
+                try writer.commit(CommitBatch(ruleStateUpserts: (0..<5).map { record("r\(round)-\($0)") }))
+                let seen = try follow(reader, from: &cursor, limit: 2)
+                #expect(Set(seen.keys).isSuperset(of: (0..<5).map { "r\(round)-\($0)" }), "round \(round)")
+            }
         }
     }
 }
