@@ -39,20 +39,14 @@ extension PostgresStore {
         }
     }
 
-    /// Removes delivered rows and records their outcomes in one transaction. Each row is
-    /// deleted with RETURNING, so of two instances finishing the same delivery only one
-    /// records an outcome.
+    /// Removes delivered rows and records their outcomes in one transaction, one statement
+    /// for all of them (DeliveredRows.swift). Each row is deleted with RETURNING, so of two
+    /// instances finishing the same delivery only one records an outcome.
     @discardableResult
     public func markDelivered(_ deliveries: [DeliveredRecord]) throws(StoreError) -> Int {
-        try write("mark delivered") { (connection) throws(PostgresError) in
-            var marked = 0
-            for item in deliveries {
-                guard let delivery = try takeFromOutbox(item.deliveryID, connection) else { continue }
-                try Self.recordOutcome(.delivered, delivery, attempts: delivery.attempts + 1, status: item.status,
-                                       error: nil, at: item.at, connection)
-                marked += 1
-            }
-            return marked
+        guard !deliveries.isEmpty else { return 0 }
+        return try write("mark delivered") { (connection) throws(PostgresError) in
+            try connection.run(DeliveredRows.finish, DeliveredRows.values(deliveries, instance: instanceID), operation: "mark delivered")
         }
     }
 
