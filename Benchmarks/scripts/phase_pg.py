@@ -112,6 +112,9 @@ def measure(run, server, balancer_template, users, key, instances, balanced):
         row["notifications"] = cluster.metric("herald_notifications_total")
         row["commit_seconds_sum"] = cluster.metric("herald_commit_seconds_sum")
         row["commits"] = cluster.metric("herald_commit_seconds_count")
+        # Commits refused because another instance wrote a row or an event id first
+        # (decided again after re-reading): what sharing one database costs.
+        row["conflicts"] = cluster.metric("herald_commit_conflicts_total")
     finally:
         cluster.stop()
     count, warmup = run.settings["e2e_count"], run.settings["e2e_warmup"]
@@ -120,7 +123,8 @@ def measure(run, server, balancer_template, users, key, instances, balanced):
     try:
         phases.paced(run, cluster.url(), phases.HERALD_E2E, [cluster.auth], warmup, f"{key}w")
         sender, latencies = phases.paced(run, cluster.url(), phases.HERALD_E2E, [cluster.auth], count, f"{key}m")
-        row["e2e"] = dict(phases.summarize(latencies, count), sender=sender)
+        row["e2e"] = dict(phases.summarize(latencies, count), sender=sender,
+                          conflicts=cluster.metric("herald_commit_conflicts_total"))
         run.log(f"e2e {key}: {row['e2e']}")
     finally:
         cluster.stop()

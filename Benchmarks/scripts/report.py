@@ -315,5 +315,9 @@ def pg_section(results):
     if commits:
         out += ["", "Group commits during the ingest rows (all instances): "
                 + "; ".join(f"{name}: {f(m['commits'])} transactions, mean {f(1000 * m['commit_seconds_sum'] / m['commits'], 2)} ms"
-                            for name, m in commits) + "."]
+                            + (f", {f(m['conflicts'])} refused as conflicts" if m.get("conflicts") else "")
+                            for name, m in commits) + ". A conflict (`herald_commit_conflicts_total`) is a commit another "
+                "instance's write made stale: the instance re-reads the rows and decides the events again; with round-robin, "
+                "a subject's consecutive events reach different instances, so the instance that decides one often holds an "
+                "older revision of its row."]
     return out
