@@ -65,8 +65,10 @@ struct PostgresChaosTests {
     /// Nobody is told twice per transition: for every subject, the audit's notices equal
     /// a sequential replay of its accepted events through the Evaluator (same ids, tiers,
     /// transitions, in order; every escalation step once; acks where they happened), the
-    /// stored rule state equals the replay's, each response counted the notices the
-    /// replay made for its event, and every deliberate duplicate was answered as one.
+    /// stored rule state and its revision equal the replay's (gap-free: one revision per
+    /// write the replay made), each response counted the notices the replay made for its
+    /// event, every deliberate duplicate was answered as one, every ack found its episode
+    /// whichever instance took it, and each delivery was recorded once.
     @Test(.disabled("waits for row locks, issue #20"))
     func everySubjectsNoticesAndStateEqualASequentialReplay() throws {
         let run = try Self.run.get()
