@@ -4,8 +4,9 @@ import HeraldTestKit
 /// The chaos test's client: one thread per subject, each posting its plan strictly in
 /// sequence through nginx — the next event only after a 2xx; a refusal (429/503, or
 /// nginx's 502/504), a timeout or a broken connection retries the SAME event id, which
-/// nginx may hand to another instance. Deliberate duplicates are posted too, and some
-/// episodes are acknowledged. Everything it was answered goes into a `ChaosLog`.
+/// nginx may hand to another instance. Deliberate duplicates are posted too (after the
+/// original's 2xx, and some at the same moment as it), and some episodes are
+/// acknowledged. Everything it was answered goes into a `ChaosLog`.
 ///
 /// Bounded: each subject stops at the end of its plan or at `deadline` (whichever comes
 /// first), and one event is retried for at most `retryLimit`.
@@ -57,7 +58,9 @@ final class ChaosClient: @unchecked Sendable {
             lastStamp = stamp
             let body = Self.event(id: "\(subject)-\(index)", subject: subject, value: step.value, milliseconds: Int64(stamp))
             bodies.append(body)
-            guard post(body, subject: subject, eventID: "\(subject)-\(index)", deliberate: false) else { return }
+            let accepted = index % 9 == 6 ? postTwiceAtOnce(body, subject: subject, eventID: "\(subject)-\(index)")
+                : post(body, subject: subject, eventID: "\(subject)-\(index)", deliberate: false)
+            guard accepted else { return }
             if previousValue < 10, step.value >= 10 { episode += 1; episodeStart = Int64(stamp) }
             previousValue = step.value
             // Deliberate duplicates: the event just accepted, and one from two steps back.
@@ -79,9 +82,28 @@ final class ChaosClient: @unchecked Sendable {
         return #"{"id": "\#(id)", "metric": "\#(ChaosKit.metric)", "value": \#(value), "subject": {"id": "\#(subject)"}, "timestamp": "\#(stamp)"}"#
     }
 
+    /// The same event twice at the same moment, from two threads (as a client's retry
+    /// racing the original, or nginx passing a slow request on): round-robin hands them
+    /// to two instances that decide the same event id together. True when both got 2xx.
+    private func postTwiceAtOnce(_ body: String, subject: String, eventID: String) -> Bool {
+        let second = DispatchSemaphore(value: 0)
+        let secondAccepted = Box()
+        Thread { [self] in
+            secondAccepted.value = post(body, subject: subject, eventID: eventID, deliberate: false, raced: true)
+            second.signal()
+        }.start()
+        let first = post(body, subject: subject, eventID: eventID, deliberate: false, raced: true)
+        second.wait()
+        return first && secondAccepted.value
+    }
+
+    private final class Box: @unchecked Sendable {
+        var value = false
+    }
+
     /// Posts one event until a 2xx (recorded) or a final refusal or the retry limit
     /// (recorded as a failure); true when accepted.
-    private func post(_ body: String, subject: String, eventID: String, deliberate: Bool) -> Bool {
+    private func post(_ body: String, subject: String, eventID: String, deliberate: Bool, raced: Bool = false) -> Bool {
         let started = Date()
         var attempts = 0
         while Date().timeIntervalSince(started) < Self.retryLimit {
@@ -94,7 +116,7 @@ final class ChaosClient: @unchecked Sendable {
                 log.fail("\(eventID): refused \(answer.status): \(answer.text)")
                 return false
             }
-            log.accept(ChaosLog.Post(subject: subject, eventID: eventID, body: body, deliberate: deliberate, attempts: attempts,
+            log.accept(ChaosLog.Post(subject: subject, eventID: eventID, body: body, deliberate: deliberate, raced: raced, attempts: attempts,
                                      duplicates: answer.json["duplicates"] as? Int ?? -1,
                                      notifications: answer.json["notifications"] as? Int ?? -1))
             return true
@@ -132,6 +154,8 @@ final class ChaosLog: @unchecked Sendable {
         let body: String
         /// A duplicate the client posted on purpose (after the original's 2xx).
         let deliberate: Bool
+        /// One of two posts of the same event sent at the same moment.
+        let raced: Bool
         let attempts: Int
         /// From the 2xx body.
         let duplicates: Int

@@ -100,6 +100,11 @@ struct PostgresChaosTests {
         let fresh = run.posts.filter { $0.duplicates == 0 }
         let miscounted = fresh.filter { $0.notifications != noticesPerEvent[$0.eventID, default: 0] }
         #expect(miscounted.isEmpty, "2xx counts that differ from the replay: \(miscounted.prefix(10).map { "\($0.eventID): \($0.notifications) != \(noticesPerEvent[$0.eventID, default: 0])" })")
+        // An event id is accepted once across the instances, also when two of them had it
+        // at the same moment: at most one 2xx per id says "new" (none when the accepting
+        // answer was lost to a timeout and a retry was told "duplicate").
+        let answeredNew = Self.repeated(run.posts.filter { $0.duplicates == 0 }.map(\.eventID))
+        #expect(answeredNew.isEmpty, "accepted as new more than once: \(answeredNew.prefix(10))")
         let deliberate = run.posts.filter(\.deliberate)
         #expect(deliberate.allSatisfy { $0.duplicates == 1 && $0.notifications == 0 },
                 "deliberate duplicates not answered as such: \(deliberate.filter { $0.duplicates != 1 || $0.notifications != 0 }.prefix(10).map(\.eventID))")
@@ -131,7 +136,7 @@ struct PostgresChaosTests {
         let acks = Dictionary(grouping: run.acks, by: { "\($0.status)\($0.error.map { " \($0)" } ?? "")" }).mapValues(\.count)
         return """
             chaos run: \(String(format: "%.1f", run.seconds)) s, \(run.posts.count) posts answered 2xx \
-            (\(run.posts.filter(\.deliberate).count) deliberate duplicates), attempts by status [\(statuses)], \
+            (\(run.posts.filter(\.deliberate).count) deliberate duplicates, \(run.posts.filter(\.raced).count) posted in pairs at once), attempts by status [\(statuses)], \
             \(run.rerouted) requests nginx moved, acks \(acks), \(run.store.audit.count) notices, \
             \(run.store.outcomes.count) outcomes, \(run.received.count) webhooks received \
             (\(run.received.count - Set(run.received.map(\.webhookID)).count) repeats), paused \(Int(run.paused)) s with lease \(run.lease) s
