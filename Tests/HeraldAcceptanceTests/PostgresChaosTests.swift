@@ -69,7 +69,7 @@ struct PostgresChaosTests {
     /// write the replay made), each response counted the notices the replay made for its
     /// event, every deliberate duplicate was answered as one, every ack found its episode
     /// whichever instance took it, and each delivery was recorded once.
-    @Test(.disabled("waits for row locks, issue #20"))
+    @Test
     func everySubjectsNoticesAndStateEqualASequentialReplay() throws {
         let run = try Self.run.get()
         let check = try ReplayCheck(config: run.config)
