@@ -89,6 +89,17 @@ struct CommitPlanner {
         "msg_" + Digest.sha256Hex(Array("\(notification)\n\(destination)".utf8)).prefix(32)
     }
 
+    /// What replaces an unreadable row: a new state of its rule at the row's revision, so
+    /// the next write replaces the row instead of conflicting with it (nil when the config
+    /// no longer has the rule).
+    static func freshState(for record: RuleStateRecord, config: HeraldConfig) -> RuleState? {
+        config.rule(id: record.ruleID).map { rule in
+            var state = RuleState(tierSignature: rule.tierSignature)
+            state.revision = record.revision
+            return state
+        }
+    }
+
     /// Most distinct strings `decodeStates` shares (rule ids and tier signatures: one or
     /// two per rule); beyond it strings are kept as read.
     static let maxInternedStrings = 10_000

@@ -84,12 +84,7 @@ extension EvaluationLoop {
     /// row's revision (the next write replaces it) and is reported.
     func decode(_ rows: [RuleStateRecord]) -> [RuleStateKey: RuleState] {
         let config = evaluator.config
-        return CommitPlanner.decodeStates(rows, fresh: { record in
-            config.rule(id: record.ruleID).map { rule in
-                var state = RuleState(tierSignature: rule.tierSignature)
-                state.revision = record.revision
-                return state
-            }
-        }, logger: { logger.warning($0) })
+        return CommitPlanner.decodeStates(rows, fresh: { CommitPlanner.freshState(for: $0, config: config) },
+                                          logger: { logger.warning($0) })
     }
 }

@@ -99,13 +99,8 @@ final class EvaluationLoop: @unchecked Sendable {
 
     /// Loads rule states and recent event ids from the store.
     static func loadState(from store: any StateStore, config: HeraldConfig, now: Date, logger: Logger) throws(StoreError) -> EvaluationState {
-        let rules = CommitPlanner.decodeStates(try store.loadRuleStates(), fresh: { record in
-            config.rule(id: record.ruleID).map { rule in
-                var state = RuleState(tierSignature: rule.tierSignature)
-                state.revision = record.revision
-                return state
-            }
-        }, logger: { logger.warning($0) })
+        let rules = CommitPlanner.decodeStates(try store.loadRuleStates(), fresh: { CommitPlanner.freshState(for: $0, config: config) },
+                                               logger: { logger.warning($0) })
         let since = now.addingTimeInterval(-config.server.idempotencyWindow.seconds)
         let seen = try store.loadSeenEvents(since: since)
         var seenEvents: [String: Date] = [:]
