@@ -6,7 +6,7 @@ import HeraldTestKit
 /// nginx's 502/504), a timeout or a broken connection retries the SAME event id, which
 /// nginx may hand to another instance. Deliberate duplicates are posted too (after the
 /// original's 2xx, and some at the same moment as it), and some episodes are
-/// acknowledged. Everything it was answered goes into a `ChaosLog`.
+/// acknowledged or resolved by hand. Everything it was answered goes into a `ChaosLog`.
 ///
 /// Bounded: each subject stops at the end of its plan or at `deadline` (whichever comes
 /// first), and one event is retried for at most `retryLimit`.
@@ -67,7 +67,11 @@ final class ChaosClient: @unchecked Sendable {
             if index % 5 == 2 { _ = post(body, subject: subject, eventID: "\(subject)-\(index)", deliberate: true) }
             if index % 7 == 4 { _ = post(bodies[index - 2], subject: subject, eventID: "\(subject)-\(index - 2)", deliberate: true) }
             if let user = step.acknowledgeAs, let start = episodeStart {
-                acknowledge(subject: subject, episode: "\(ChaosKit.rule)/\(subject)/\(episode)@\(start)", user: user)
+                act(.acknowledge, subject: subject, episode: "\(ChaosKit.rule)/\(subject)/\(episode)@\(start)", user: user)
+            }
+            if step.resolveByHand, let start = episodeStart,
+               act(.resolve, subject: subject, episode: "\(ChaosKit.rule)/\(subject)/\(episode)@\(start)", user: nil) {
+                previousValue = ChaosKit.quiet   // the episode ended: the next value at a tier starts another
             }
             Thread.sleep(forTimeInterval: Self.pacing)
         }
@@ -125,20 +129,31 @@ final class ChaosClient: @unchecked Sendable {
         return false
     }
 
-    /// `POST /v1/episodes/ack` as `user`, retried like an event; the final answer is
-    /// recorded (200, or 404/409 when the episode ended or someone else acked first).
-    private func acknowledge(subject: String, episode: String, user: String) {
-        let body = #"{"episode": "\#(episode)", "user": "\#(user)"}"#   // ids of [a-z0-9-/@] only: nothing to escape
+    /// `POST /v1/episodes/<verb>`: as `user` with the ack token, or (no user) as the
+    /// operator of the writer token. Retried like an event; the final answer is recorded.
+    /// True when the action took, or a retry found it done (`episode_ended` after a lost
+    /// answer to a resolve).
+    @discardableResult
+    private func act(_ verb: ChaosLog.Action.Verb, subject: String, episode: String, user: String?) -> Bool {
+        // Ids of [a-z0-9-/@] only: nothing to escape.
+        let body = user.map { #"{"episode": "\#(episode)", "user": "\#($0)"}"# } ?? #"{"episode": "\#(episode)"}"#
+        let token = user == nil ? ChaosKit.writerToken : ChaosKit.ackToken
         let started = Date()
+        var lostAnswer = false
         while Date().timeIntervalSince(started) < Self.retryLimit {
-            let answer = try? HTTPClient.send("POST", nginx.url("/v1/episodes/ack"), body: Data(body.utf8), token: ChaosKit.ackToken,
+            let answer = try? HTTPClient.send("POST", nginx.url("/v1/episodes/\(verb.rawValue)"), body: Data(body.utf8), token: token,
                                               timeout: Self.requestTimeout)
+            // No answer, or nginx's own after it had passed the request on: it may have been done.
+            if answer == nil || [502, 504].contains(answer?.status ?? 0) { lostAnswer = true }
             guard let answer, !Self.retryable(answer.status) else { Thread.sleep(forTimeInterval: Self.retryPause); continue }
-            log.acknowledged(ChaosLog.Ack(subject: subject, episode: episode, user: user, status: answer.status,
-                                          changed: answer.json["changed"] as? Bool, error: answer.json["error"] as? String))
-            return
+            let action = ChaosLog.Action(subject: subject, episode: episode, verb: verb, actor: user ?? "operator:writer",
+                                         status: answer.status, changed: answer.json["changed"] as? Bool,
+                                         error: answer.json["error"] as? String, lostAnswer: lostAnswer)
+            log.acted(action)
+            return answer.status == 200 || (lostAnswer && action.error == "episode_ended")
         }
-        log.fail("ack of \(episode): no final answer in \(Int(Self.retryLimit)) s")
+        log.fail("\(verb.rawValue) of \(episode): no final answer in \(Int(Self.retryLimit)) s")
+        return false
     }
 
     /// Answers that mean "not done, try again": Herald's 429/503, nginx's 502/504.
@@ -160,31 +175,48 @@ final class ChaosLog: @unchecked Sendable {
         /// From the 2xx body.
         let duplicates: Int
         let notifications: Int
+        /// Position among every answer logged (`ChaosLog` sets it).
+        var order = 0
+
+        func numbered(_ n: Int) -> Post { var copy = self; copy.order = n; return copy }
     }
 
-    struct Ack {
+    /// An episode action and its final answer.
+    struct Action {
+        enum Verb: String { case acknowledge = "ack", resolve }
         let subject: String
         let episode: String
-        let user: String
+        let verb: Verb
+        /// The user acting, or `operator:writer`.
+        let actor: String
         let status: Int
         let changed: Bool?
         let error: String?
+        /// An earlier attempt got no answer (or nginx's 502/504): it may have taken.
+        let lostAnswer: Bool
+        /// Position among every answer logged (`ChaosLog` sets it).
+        var order = 0
+
+        func numbered(_ n: Int) -> Action { var copy = self; copy.order = n; return copy }
     }
 
     private let lock = NSLock()
     private var _posts: [Post] = []
-    private var _acks: [Ack] = []
+    private var _actions: [Action] = []
+    /// Answers counted in the order they were logged: a subject's posts and actions
+    /// interleave in its own order (it waits for each answer before the next request).
+    private var _order = 0
     private var _failures: [String] = []
     private var _statuses: [Int: Int] = [:]
 
-    func accept(_ post: Post) { lock.withLock { _posts.append(post) } }
-    func acknowledged(_ ack: Ack) { lock.withLock { _acks.append(ack) } }
+    func accept(_ post: Post) { lock.withLock { _order += 1; _posts.append(post.numbered(_order)) } }
+    func acted(_ action: Action) { lock.withLock { _order += 1; _actions.append(action.numbered(_order)) } }
     func fail(_ why: String) { lock.withLock { _failures.append(why) } }
     func noteAttempt(status: Int) { lock.withLock { _statuses[status, default: 0] += 1 } }
 
     /// Every 2xx, in the order each subject received them.
     var posts: [Post] { lock.withLock { _posts } }
-    var acks: [Ack] { lock.withLock { _acks } }
+    var actions: [Action] { lock.withLock { _actions } }
     var failures: [String] { lock.withLock { _failures } }
     /// Answers by status (0: timeout or connection error), over every attempt.
     var statuses: [Int: Int] { lock.withLock { _statuses } }

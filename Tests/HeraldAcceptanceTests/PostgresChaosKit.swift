@@ -61,10 +61,12 @@ enum ChaosKit {
     }
 
     /// One step of a subject's plan: post a value, and maybe acknowledge the episode
-    /// that value leaves running (as the tier's person, told at that tier).
+    /// that value leaves running (as the tier's person, told at that tier), or resolve it
+    /// by hand (as an operator: the writer token has `admin`).
     struct Step {
         let value: Double
         var acknowledgeAs: String?
+        var resolveByHand = false
     }
 
     /// Values well inside each tier (thresholds 10, 20, 30; no hysteresis).
@@ -86,6 +88,10 @@ enum ChaosKit {
         // instance and a timer on another; either order is fine, both is not.
         [Step(value: high), Step(value: high), Step(value: high), Step(value: high, acknowledgeAs: "u-high"), Step(value: high),
          Step(value: high), Step(value: high), Step(value: deescalatedBelowHigh), Step(value: quiet)],
+        // Resolved by hand about when the first step falls due (a race with the timer),
+        // then a new episode at the same tier, ended by value.
+        [Step(value: critical), Step(value: critical), Step(value: critical), Step(value: critical, resolveByHand: true),
+         Step(value: critical), Step(value: critical), Step(value: quiet)],
         [Step(value: quiet), Step(value: quiet)],
     ]
     static let deescalatedBelowHigh = warn

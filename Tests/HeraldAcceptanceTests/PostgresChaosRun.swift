@@ -36,7 +36,7 @@ struct ChaosRun: Sendable {
     }
 
     let posts: [ChaosLog.Post]
-    let acks: [ChaosLog.Ack]
+    let actions: [ChaosLog.Action]
     let failures: [String]
     /// Answers by status over every attempt (0: timeout or connection error).
     let statuses: [Int: Int]
@@ -113,7 +113,7 @@ struct ChaosRun: Sendable {
             Received(webhookID: $0.headers["webhook-id"] ?? "", verified: $0.verified_with == [0])
         }
         let rerouted = nginx.accessLog().filter { $0.contains(", ") }.count   // "$upstream_addr" lists every instance tried
-        return ChaosRun(posts: client.log.posts, acks: client.log.acks, failures: client.log.failures,
+        return ChaosRun(posts: client.log.posts, actions: client.log.actions, failures: client.log.failures,
                         statuses: client.log.statuses, store: store, received: received, config: config, exits: exits,
                         replayEnd: replayEnd, paused: pauseFor, lease: Int(lease), rerouted: rerouted, drained: drained, timersDone: timersDone,
                         seconds: Date().timeIntervalSince(began), timeline: timeline)

@@ -3,10 +3,10 @@ import Testing
 import HeraldTestKit
 
 /// Issue #20's done-when: three `herald serve` on one PostgreSQL behind nginx, under a
-/// load of many subjects (each strictly sequential, with duplicates and acks), while one
-/// instance is killed with kill -9 and restarted, another is paused past its delivery
-/// lease and resumed, and PostgreSQL itself restarts. One run (`ChaosRun`, ~1 min) is
-/// shared by the tests below, which look at it from two sides.
+/// load of many subjects (each strictly sequential, with duplicates, acks and resolves by
+/// hand), while one instance is killed with kill -9 and restarted, another is paused past
+/// its delivery lease and resumed, and PostgreSQL itself restarts. One run (`ChaosRun`,
+/// ~40 s) is shared by the tests below, which look at it from two sides.
 @Suite(.serialized)
 struct PostgresChaosTests {
     /// The run, made by whichever test asks first.
@@ -32,14 +32,17 @@ struct PostgresChaosTests {
         let notices = try run.store.audit.map { try AuditNotice(payload: $0.payload) }
         #expect(notices.contains { $0.reason == "timeout" }, "no escalation step fired\n\(summary)")
 
-        // Each ack answered "changed" is on record, naming its actor.
+        // Each action answered "changed" is on record, naming its actor.
         let recorded = Set(run.store.actions.compactMap { row -> String? in
             guard let object = try? JSONSerialization.jsonObject(with: row.payload) as? [String: Any],
                   let episode = (object["episode"] as? [String: Any])?["id"] as? String else { return nil }
             return "\(object["action"] as? String ?? "") \(episode) \(object["actor"] as? String ?? "")"
         })
-        let unrecorded = run.acks.filter { $0.status == 200 && $0.changed == true && !recorded.contains("acknowledge \($0.episode) \($0.user)") }
-        #expect(unrecorded.isEmpty, "acks answered 200 but not on record: \(unrecorded.map(\.episode))")
+        let actionNames: [ChaosLog.Action.Verb: String] = [.acknowledge: "acknowledge", .resolve: "resolve"]
+        let unrecorded = run.actions.filter {
+            $0.status == 200 && $0.changed == true && !recorded.contains("\(actionNames[$0.verb]!) \($0.episode) \($0.actor)")
+        }
+        #expect(unrecorded.isEmpty, "actions answered 200 but not on record: \(unrecorded.map { "\($0.verb) \($0.episode)" })")
 
         // 0 accepted events lost (what each caused: the replay test below).
         let lost = Set(run.posts.map(\.eventID)).subtracting(run.store.seenEvents)
@@ -73,14 +76,14 @@ struct PostgresChaosTests {
     func everySubjectsNoticesAndStateEqualASequentialReplay() throws {
         let run = try Self.run.get()
         let check = try ReplayCheck(config: run.config)
-        let postsBySubject = Dictionary(grouping: run.posts, by: \.subject)
+        let inputsBySubject = Self.inputs(run)
         let auditBySubject = Dictionary(grouping: run.store.audit, by: \.subject)
         var problems: [String] = []
         var noticesPerEvent: [String: Int] = [:]
         var totals = (notices: 0, timeouts: 0, manual: 0)
-        for subject in Set(postsBySubject.keys).union(auditBySubject.keys).sorted() {
+        for subject in Set(inputsBySubject.keys).union(auditBySubject.keys).sorted() {
             let report = try check.check(ReplayCheck.Subject(
-                id: subject, accepted: (postsBySubject[subject] ?? []).map(\.body),
+                id: subject, inputs: inputsBySubject[subject] ?? [],
                 audit: (auditBySubject[subject] ?? []).map(\.payload), states: run.store.states[subject] ?? [:],
                 revisions: run.store.revisions[subject] ?? [:]), end: run.replayEnd)
             problems += report.problems
@@ -109,21 +112,41 @@ struct PostgresChaosTests {
         #expect(deliberate.allSatisfy { $0.duplicates == 1 && $0.notifications == 0 },
                 "deliberate duplicates not answered as such: \(deliberate.filter { $0.duplicates != 1 || $0.notifications != 0 }.prefix(10).map(\.eventID))")
 
-        #expect(run.acks.contains { $0.status == 200 && $0.changed == true }, "no ack took")
-        // Each ack answered "changed" is in the audit, as its actor's acknowledged notice.
-        let acknowledged = Set(try run.store.audit.map { try AuditNotice(payload: $0.payload) }
-            .filter { $0.transition == "acknowledged" }.map { "\($0.episodeID) \($0.actor ?? "")" })
-        let lostAcks = run.acks.filter { $0.status == 200 && $0.changed == true && !acknowledged.contains("\($0.episode) \($0.user)") }
-        #expect(lostAcks.isEmpty, "acks answered 200 without their notice: \(lostAcks.map(\.episode))")
-        // The client names the episode its own accepted events started; any instance finds it.
-        #expect(run.acks.allSatisfy { $0.status == 200 }, "acks refused: \(run.acks.filter { $0.status != 200 }.prefix(10).map { "\($0.episode) \($0.status) \($0.error ?? "")" })")
+        #expect(run.actions.contains { $0.verb == .acknowledge && $0.status == 200 && $0.changed == true }, "no ack took")
+        #expect(run.actions.contains { $0.verb == .resolve && $0.status == 200 && $0.changed == true }, "no resolve by hand took")
+        // Each action answered "changed" is in the audit, as its actor's manual notice.
+        let manual = Set(try run.store.audit.map { try AuditNotice(payload: $0.payload) }
+            .filter { $0.reason == "manual" }.map { "\($0.transition) \($0.episodeID) \($0.actor ?? "")" })
+        let transitions: [ChaosLog.Action.Verb: String] = [.acknowledge: "acknowledged", .resolve: "resolved"]
+        let unnoticed = run.actions.filter {
+            $0.status == 200 && $0.changed == true && !manual.contains("\(transitions[$0.verb]!) \($0.episode) \($0.actor)")
+        }
+        #expect(unnoticed.isEmpty, "actions answered 200 without their notice: \(unnoticed.map { "\($0.verb) \($0.episode)" })")
+        // The client names the episode its own accepted events started; whichever instance
+        // takes the action finds it. Only a resolve whose first answer was lost may find
+        // the episode ended (by that first attempt).
+        let refused = run.actions.filter { !($0.status == 200 || ($0.verb == .resolve && $0.lostAnswer && $0.error == "episode_ended")) }
+        #expect(refused.isEmpty, "actions refused: \(refused.prefix(10).map { "\($0.verb) \($0.episode) \($0.status) \($0.error ?? "")" })")
 
         // One notice, one delivery: each delivery id recorded delivered once (a notice
         // committed twice would make its outbox row, and its webhook, twice; a paused
         // instance's late finish must not record a delivery another instance made).
         let delivered = run.store.outcomes.filter { $0.outcome == "delivered" }.map(\.deliveryID)
         #expect(Set(delivered).count == delivered.count, "deliveries recorded twice: \(Self.repeated(delivered).prefix(10))")
-        print("replay: \(totals.notices) notices (\(totals.timeouts) escalation steps, \(totals.manual) acks) over \(noticesPerEvent.count) events")
+        print("replay: \(totals.notices) notices (\(totals.timeouts) escalation steps, \(totals.manual) by hand) over \(noticesPerEvent.count) events")
+    }
+
+    /// Each subject's 2xx answers in its order: event bodies, and the actions that took
+    /// (200; a resolve whose lost first answer had taken shows in the audit as done by
+    /// that first attempt, at the same place).
+    static func inputs(_ run: ChaosRun) -> [String: [ReplayCheck.Input]] {
+        let transitions: [ChaosLog.Action.Verb: String] = [.acknowledge: "acknowledged", .resolve: "resolved"]
+        var ordered: [(subject: String, order: Int, input: ReplayCheck.Input)] = run.posts.map { ($0.subject, $0.order, .event($0.body)) }
+        for action in run.actions where action.status == 200 || action.lostAnswer {
+            ordered.append((action.subject, action.order,
+                            .action(transition: transitions[action.verb]!, episodeID: action.episode, actor: action.actor)))
+        }
+        return Dictionary(grouping: ordered.sorted { $0.order < $1.order }, by: \.subject).mapValues { $0.map(\.input) }
     }
 
     static func repeated(_ ids: [String]) -> [String] {
@@ -133,11 +156,12 @@ struct PostgresChaosTests {
     /// The run in figures, for every failure message and the log.
     static func summary(_ run: ChaosRun) -> String {
         let statuses = run.statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
-        let acks = Dictionary(grouping: run.acks, by: { "\($0.status)\($0.error.map { " \($0)" } ?? "")" }).mapValues(\.count)
+        let actions = Dictionary(grouping: run.actions, by: { "\($0.verb.rawValue) \($0.status)\($0.error.map { " \($0)" } ?? "")" })
+            .mapValues(\.count)
         return """
             chaos run: \(String(format: "%.1f", run.seconds)) s, \(run.posts.count) posts answered 2xx \
             (\(run.posts.filter(\.deliberate).count) deliberate duplicates, \(run.posts.filter(\.raced).count) posted in pairs at once), attempts by status [\(statuses)], \
-            \(run.rerouted) requests nginx moved, acks \(acks), \(run.store.audit.count) notices, \
+            \(run.rerouted) requests nginx moved, actions \(actions), \(run.store.audit.count) notices, \
             \(run.store.outcomes.count) outcomes, \(run.received.count) webhooks received \
             (\(run.received.count - Set(run.received.map(\.webhookID)).count) repeats), paused \(Int(run.paused)) s with lease \(run.lease) s
             \(run.timeline.joined(separator: "\n"))

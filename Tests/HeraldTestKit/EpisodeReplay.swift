@@ -7,22 +7,22 @@ public import HeraldCore
 /// that in the audit log and the rule-state rows (issue #20: "tells nobody twice per
 /// transition", every sequence gap-free).
 ///
-/// **What decides the order.** Events: the order the client had them accepted (per
-/// subject strictly sequential, the next sent only after a 2xx). Timers and manual
-/// actions have no event; the audit log (commit order) says where they happened, so the
-/// replay walks the store's notices and, at each:
-/// - `value` notice: evaluates the accepted events up to and including its event;
+/// **What decides the order.** Events and actions (acknowledge, resolve by hand): the
+/// order the client had them answered (per subject strictly sequential, the next sent
+/// only after a 2xx). Timers have no input; the audit log (commit order) says where they
+/// happened, so the replay walks the store's notices and, at each:
+/// - `value` or `manual` notice: runs the client's inputs up to and including its cause
+///   (an action at its notice's time);
 /// - `timeout` notice: runs `Evaluator.tick` at the notice's time;
-/// - `manual` notice: runs the acknowledge/resolve it records, at its time;
-/// then evaluates the events left. The notices this produces must equal the store's.
+/// then runs the inputs left. The notices this produces must equal the store's.
 /// Guided by the store, the replay still catches a step fired twice (the second tick
 /// finds nothing due), too early (not due yet), after an ack (the ack stopped it), a
 /// notice number repeated or skipped, an event evaluated twice or on a stale state.
 ///
-/// **Why this order is exact.** Between two notices only silent events can run, and with
-/// a config where every tier change notifies (`notifyDeescalated`, `notifyResolved`) and
-/// no episode climbs back to a tier it already told, a silent event only moves
-/// `lastEvent`/`lastEventAt`: nothing a timer or an ack depends on. The chaos test's
+/// **Why this order is exact.** A timer's place among silent events is not recorded, and
+/// need not be: with a config where every tier change notifies (`notifyDeescalated`,
+/// `notifyResolved`) and no episode climbs back to a tier it already told, a silent event
+/// only moves `lastEvent`/`lastEventAt`, which no timer depends on. The chaos test's
 /// client keeps to that shape.
 public struct EpisodeReplay: Sendable {
     /// Times in the store are milliseconds; a replayed tick runs half a millisecond after
@@ -44,35 +44,68 @@ public struct EpisodeReplay: Sendable {
         /// Rule-state writes per key: one per event that moved the state, fired timer or
         /// successful action (a store may merge several into one commit).
         public var writes: [RuleStateKey: Int] = [:]
-        /// Store notices the replay could not place (an event nobody had accepted, an
-        /// action the evaluator refuses).
+        /// Store notices the replay could not place (an event or action no client was
+        /// answered for, an action the evaluator refuses).
         public var problems: [String] = []
     }
 
-    /// Replays `events` (one subject's accepted posts in client order, duplicates
-    /// included) guided by `audit` (that subject's notices in commit order), then ticks
-    /// once at `end`: every timer due by then must have fired in the store already.
-    public func replay(events: [MetricEvent], audit: [AuditNotice], end: Date) -> Outcome {
+    /// What one subject's client did, in its order: an event answered 2xx (duplicates
+    /// included), or an action on an episode answered 200 (acknowledge, resolve by hand).
+    public enum Input: Sendable {
+        case event(MetricEvent)
+        /// `transition` is the notice the action makes (`acknowledged`, `resolved`);
+        /// `actor` a user id or `operator:<token>`.
+        case action(transition: String, episodeID: String, actor: String)
+    }
+
+    /// Replays `inputs` (one subject's, in client order) guided by `audit` (that
+    /// subject's notices in commit order), then ticks once at `end`: every timer due by
+    /// then must have fired in the store already.
+    ///
+    /// Events and actions keep the client's order (it waited for each answer before the
+    /// next): an action runs after the events before it, silent ones included — a resolve
+    /// by hand makes the next event at a tier a new episode's first. Only timers take
+    /// their place from the audit. An action runs at the time of its notice in the store;
+    /// one without a notice there is left out (refused, or it changed nothing).
+    public func replay(inputs: [Input], audit: [AuditNotice], end: Date) -> Outcome {
         var outcome = Outcome()
         var next = 0
+        func run(through index: Int) {
+            while next <= index {
+                switch inputs[next] {
+                case .event(let event): evaluate(event, &outcome)
+                case .action(let transition, let episode, let actor):
+                    if let notice = audit.first(where: { $0.reason == "manual" && $0.transition == transition && $0.episodeID == episode && $0.actor == actor }) {
+                        act(notice, &outcome)
+                    }
+                }
+                next += 1
+            }
+        }
         for notice in audit {
             switch notice.reason {
             case NotificationReason.value.rawValue:
-                guard let id = notice.eventID, let index = events[next...].firstIndex(where: { $0.id == id }) else {
-                    if !events[..<next].contains(where: { $0.id == notice.eventID }) {
-                        outcome.problems.append("\(notice): its event '\(notice.eventID ?? "-")' was never answered 2xx")
-                    }
+                guard let index = inputs.firstIndex(where: { if case .event(let e) = $0 { e.id == notice.eventID } else { false } }) else {
+                    outcome.problems.append("\(notice): its event '\(notice.eventID ?? "-")' was never answered 2xx")
                     continue
                 }
-                for event in events[next...index] { evaluate(event, &outcome) }
-                next = index + 1
+                run(through: index)
             case NotificationReason.timeout.rawValue:
                 tick(at: notice.occurredAt.addingTimeInterval(Self.timeSlack), &outcome)
             default:
-                act(notice, &outcome)
+                let index = inputs.firstIndex {
+                    if case .action(let transition, let episode, let actor) = $0 {
+                        transition == notice.transition && episode == notice.episodeID && actor == notice.actor
+                    } else { false }
+                }
+                guard let index else {
+                    outcome.problems.append("\(notice): an action no client was answered 200 for")
+                    continue
+                }
+                run(through: index)
             }
         }
-        for event in events[next...] { evaluate(event, &outcome) }
+        run(through: inputs.count - 1)
         tick(at: end, &outcome)
         return outcome
     }

@@ -20,9 +20,9 @@ public struct ReplayCheck: Sendable {
     /// What the store holds for one subject, and what its client was answered.
     public struct Subject: Sendable {
         public let id: String
-        /// The bodies of the posts answered 2xx, in the order the client received the
-        /// answers, deliberate duplicates included (one event each).
-        public let accepted: [String]
+        /// What the client was answered 2xx for, in its order: event bodies (one event
+        /// each; deliberate duplicates included) and episode actions.
+        public let inputs: [Input]
         /// Audit payloads of the subject's notices, in commit order (audit id).
         public let audit: [Data]
         /// The stored state of each rule with a row, by rule id.
@@ -31,13 +31,22 @@ public struct ReplayCheck: Sendable {
         /// empty for a store without revisions.
         public let revisions: [String: Int64]
 
-        public init(id: String, accepted: [String], audit: [Data], states: [String: Data], revisions: [String: Int64] = [:]) {
+        public init(id: String, inputs: [Input], audit: [Data], states: [String: Data], revisions: [String: Int64] = [:]) {
             self.id = id
-            self.accepted = accepted
+            self.inputs = inputs
             self.audit = audit
             self.states = states
             self.revisions = revisions
         }
+    }
+
+    /// One thing a client was answered 2xx for.
+    public enum Input: Sendable {
+        /// A posted body of one event.
+        case event(String)
+        /// An acknowledge (`acknowledged`) or resolve by hand (`resolved`) of an episode,
+        /// by a user id or `operator:<token>`.
+        case action(transition: String, episodeID: String, actor: String)
     }
 
     /// The findings for one subject.
@@ -58,10 +67,15 @@ public struct ReplayCheck: Sendable {
     /// timer the replay still has due must have fired in the store.
     public func check(_ subject: Subject, end: Date) throws -> Report {
         let decoder = EventDecoder()
-        var events: [MetricEvent] = []
-        for body in subject.accepted { events += try decoder.decode(Data(body.utf8)) }
+        var inputs: [EpisodeReplay.Input] = []
+        for input in subject.inputs {
+            switch input {
+            case .event(let body): inputs += try decoder.decode(Data(body.utf8)).map { .event($0) }
+            case .action(let transition, let episode, let actor): inputs.append(.action(transition: transition, episodeID: episode, actor: actor))
+            }
+        }
         let stored = try subject.audit.map(AuditNotice.init(payload:))
-        let outcome = replay.replay(events: events, audit: stored, end: end)
+        let outcome = replay.replay(inputs: inputs, audit: stored, end: end)
         var report = Report(problems: outcome.problems, notices: stored.count,
                             timeouts: stored.filter { $0.reason == "timeout" }.count,
                             manual: stored.filter { $0.reason == "manual" }.count,
