@@ -13,15 +13,18 @@ extension PostgresStore {
 
     @discardableResult
     public func addSilence(_ record: SilenceRecord) throws(StoreError) -> Bool {
-        try write("add silence") { (connection) throws(PostgresError) in
-            let added = try connection.run("""
-                INSERT INTO silences (\(Self.silenceColumns)) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING
-                """, [.text(record.id), .bytes(record.body), PostgresColumns.time(record.startsAt),
-                      PostgresColumns.time(record.endsAt), PostgresColumns.time(record.createdAt)],
-                operation: "add silence") == 1
-            if added { try Self.notify(.silences, connection) }
-            return added
-        }
+        try write("add silence") { (connection) throws(PostgresError) in try Self.addSilence(record, connection) }
+    }
+
+    /// `addSilence` inside the caller's transaction; wakes the other instances when it added one.
+    static func addSilence(_ record: SilenceRecord, _ connection: PostgresConnection) throws(PostgresError) -> Bool {
+        let added = try connection.run("""
+            INSERT INTO silences (\(silenceColumns)) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING
+            """, [.text(record.id), .bytes(record.body), PostgresColumns.time(record.startsAt),
+                  PostgresColumns.time(record.endsAt), PostgresColumns.time(record.createdAt)],
+            operation: "add silence") == 1
+        if added { try notify(.silences, connection) }
+        return added
     }
 
     public func silences(endingAfter date: Date?) throws(StoreError) -> [SilenceRecord] {
@@ -42,22 +45,28 @@ extension PostgresStore {
 
     @discardableResult
     public func replaceSilence(_ record: SilenceRecord) throws(StoreError) -> Bool {
-        try write("replace silence") { (connection) throws(PostgresError) in
-            let replaced = try connection.run("UPDATE silences SET body = $1, starts_at_ms = $2, ends_at_ms = $3 WHERE id = $4",
-                                              [.bytes(record.body), PostgresColumns.time(record.startsAt), PostgresColumns.time(record.endsAt),
-                                               .text(record.id)], operation: "replace silence") == 1
-            if replaced { try Self.notify(.silences, connection) }
-            return replaced
-        }
+        try write("replace silence") { (connection) throws(PostgresError) in try Self.replaceSilence(record, connection) }
+    }
+
+    /// `replaceSilence` inside the caller's transaction.
+    static func replaceSilence(_ record: SilenceRecord, _ connection: PostgresConnection) throws(PostgresError) -> Bool {
+        let replaced = try connection.run("UPDATE silences SET body = $1, starts_at_ms = $2, ends_at_ms = $3 WHERE id = $4",
+                                          [.bytes(record.body), PostgresColumns.time(record.startsAt), PostgresColumns.time(record.endsAt),
+                                           .text(record.id)], operation: "replace silence") == 1
+        if replaced { try notify(.silences, connection) }
+        return replaced
     }
 
     @discardableResult
     public func deleteSilence(id: String) throws(StoreError) -> Bool {
-        try write("delete silence") { (connection) throws(PostgresError) in
-            let deleted = try connection.run("DELETE FROM silences WHERE id = $1", [.text(id)], operation: "delete silence") == 1
-            if deleted { try Self.notify(.silences, connection) }
-            return deleted
-        }
+        try write("delete silence") { (connection) throws(PostgresError) in try Self.deleteSilence(id: id, connection) }
+    }
+
+    /// `deleteSilence` inside the caller's transaction.
+    static func deleteSilence(id: String, _ connection: PostgresConnection) throws(PostgresError) -> Bool {
+        let deleted = try connection.run("DELETE FROM silences WHERE id = $1", [.text(id)], operation: "delete silence") == 1
+        if deleted { try notify(.silences, connection) }
+        return deleted
     }
 
     // MARK: - SCIM

@@ -98,16 +98,21 @@ extension PostgresStore {
     @discardableResult
     public func requeueDeadLetter(deliveryID: String, now: Date) throws(StoreError) -> Bool {
         try write("requeue dead letter") { (connection) throws(PostgresError) in
-            guard let dead = try connection.firstRow("DELETE FROM dead_letter WHERE delivery_id = $1 RETURNING \(DeadLetterColumns.names)",
-                                                     [.text(deliveryID)], operation: "requeue dead letter",
-                                                     { DeadLetterColumns.record($0, from: 0) }) else { return false }
-            let delivery = OutboxRecord(deliveryID: dead.deliveryID, notificationID: dead.notificationID, target: dead.target,
-                                        body: dead.body, recipients: dead.recipients, createdAt: dead.createdAt, nextAttemptAt: now)
-            try connection.run(OutboxColumns.insert, OutboxColumns.values(delivery), operation: "requeue dead letter")
-            try Self.recordOutcome(.requeued, delivery, attempts: dead.attempts, status: dead.lastStatus,
-                                   error: dead.lastError, at: now, connection)
-            return true
+            try Self.requeueDeadLetter(deliveryID: deliveryID, now: now, connection)
         }
+    }
+
+    /// `requeueDeadLetter` inside the caller's transaction.
+    static func requeueDeadLetter(deliveryID: String, now: Date, _ connection: PostgresConnection) throws(PostgresError) -> Bool {
+        guard let dead = try connection.firstRow("DELETE FROM dead_letter WHERE delivery_id = $1 RETURNING \(DeadLetterColumns.names)",
+                                                 [.text(deliveryID)], operation: "requeue dead letter",
+                                                 { DeadLetterColumns.record($0, from: 0) }) else { return false }
+        let delivery = OutboxRecord(deliveryID: dead.deliveryID, notificationID: dead.notificationID, target: dead.target,
+                                    body: dead.body, recipients: dead.recipients, createdAt: dead.createdAt, nextAttemptAt: now)
+        try connection.run(OutboxColumns.insert, OutboxColumns.values(delivery), operation: "requeue dead letter")
+        try recordOutcome(.requeued, delivery, attempts: dead.attempts, status: dead.lastStatus,
+                          error: dead.lastError, at: now, connection)
+        return true
     }
 
     // MARK: - Shared steps (inside a transaction)

@@ -316,3 +316,12 @@ public struct DeadLetterEntry: Sendable, Equatable {
         self.record = record
     }
 }
+
+/// A change an operator makes by hand, written with its audit record
+/// (`StateStore.applyOperatorChange`).
+public enum OperatorChange: Sendable, Equatable {
+    case addSilence(SilenceRecord)
+    case replaceSilence(SilenceRecord)
+    case deleteSilence(id: String)
+    case requeueDeadLetter(deliveryID: String, now: Date)
+}

@@ -47,6 +47,11 @@ enum CommitSQL {
         INSERT OR IGNORE INTO audit (notification_id, rule_id, subject_id, transition, tier,
             created_at_ms, payload, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """
+    /// Parameter values of `insertAudit`.
+    static func auditValues(_ record: AuditRecord) -> [SQLiteValue] {
+        [.text(record.notificationID), .text(record.ruleID), .text(record.subjectID), .text(record.transition), .text(record.tier),
+         .integer(StoreTime.milliseconds(record.createdAt)), .blob(record.payload), .text(record.suppressed)]
+    }
     static let insertDeadLetter = "INSERT INTO dead_letter (\(DeadLetterSQL.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     static let insertOutbox = "INSERT INTO outbox (\(OutboxSQL.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 }
@@ -114,11 +119,7 @@ private struct CommitStatements {
     /// Writes one batch's other rows inside the caller's transaction.
     func write(_ batch: CommitBatch, with connection: SQLiteConnection) throws(StoreError) {
         for record in batch.audit {
-            try connection.run(insertAudit, [
-                .text(record.notificationID), .text(record.ruleID), .text(record.subjectID),
-                .text(record.transition), .text(record.tier), .integer(StoreTime.milliseconds(record.createdAt)),
-                .blob(record.payload), .text(record.suppressed),
-            ], operation: "commit audit")
+            try connection.run(insertAudit, CommitSQL.auditValues(record), operation: "commit audit")
         }
         if !batch.deadLetters.isEmpty {
             let insertDeadLetter = try connection.statement(CommitSQL.insertDeadLetter, operation: "commit")

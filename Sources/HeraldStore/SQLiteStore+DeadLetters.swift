@@ -48,20 +48,25 @@ extension SQLiteStore {
     @discardableResult
     public func requeueDeadLetter(deliveryID: String, now: Date) throws(StoreError) -> Bool {
         try performTransaction("requeue dead letter") { (connection) throws(StoreError) in
-            guard let dead = try connection.firstRow(
-                "SELECT \(DeadLetterSQL.columns) FROM dead_letter WHERE delivery_id = ?", [.text(deliveryID)],
-                operation: "requeue dead letter", { DeadLetterSQL.record($0, from: 0) }) else { return false }
-            let delivery = OutboxRecord(deliveryID: dead.deliveryID, notificationID: dead.notificationID,
-                                        target: dead.target, body: dead.body, recipients: dead.recipients,
-                                        createdAt: dead.createdAt, nextAttemptAt: now)
-            try connection.run("INSERT INTO outbox (\(OutboxSQL.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               OutboxSQL.values(delivery), operation: "requeue dead letter")
-            try connection.run("DELETE FROM dead_letter WHERE delivery_id = ?", [.text(deliveryID)],
-                               operation: "requeue dead letter")
-            try SQLiteStore.recordOutcome(.requeued, delivery, attempts: dead.attempts, status: dead.lastStatus,
-                                    error: dead.lastError, at: now, connection)
-            return true
+            try Self.requeueDeadLetter(deliveryID: deliveryID, now: now, connection)
         }
+    }
+
+    /// `requeueDeadLetter` inside the caller's transaction.
+    static func requeueDeadLetter(deliveryID: String, now: Date, _ connection: SQLiteConnection) throws(StoreError) -> Bool {
+        guard let dead = try connection.firstRow(
+            "SELECT \(DeadLetterSQL.columns) FROM dead_letter WHERE delivery_id = ?", [.text(deliveryID)],
+            operation: "requeue dead letter", { DeadLetterSQL.record($0, from: 0) }) else { return false }
+        let delivery = OutboxRecord(deliveryID: dead.deliveryID, notificationID: dead.notificationID,
+                                    target: dead.target, body: dead.body, recipients: dead.recipients,
+                                    createdAt: dead.createdAt, nextAttemptAt: now)
+        try connection.run("INSERT INTO outbox (\(OutboxSQL.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           OutboxSQL.values(delivery), operation: "requeue dead letter")
+        try connection.run("DELETE FROM dead_letter WHERE delivery_id = ?", [.text(deliveryID)],
+                           operation: "requeue dead letter")
+        try SQLiteStore.recordOutcome(.requeued, delivery, attempts: dead.attempts, status: dead.lastStatus,
+                                      error: dead.lastError, at: now, connection)
+        return true
     }
 }
 

@@ -32,6 +32,24 @@ enum SilenceSQL {
         [.text(record.id), .blob(record.body), .integer(StoreTime.milliseconds(record.startsAt)),
          .integer(StoreTime.milliseconds(record.endsAt)), .integer(StoreTime.milliseconds(record.createdAt))]
     }
+
+    // The writes, each inside the caller's transaction (or on its own); true when a row changed.
+
+    static func add(_ record: SilenceRecord, _ connection: SQLiteConnection) throws(StoreError) -> Bool {
+        try connection.run("INSERT OR IGNORE INTO silences (\(columns)) VALUES (?, ?, ?, ?, ?)", values(record),
+                           operation: "add silence") == 1
+    }
+
+    static func replace(_ record: SilenceRecord, _ connection: SQLiteConnection) throws(StoreError) -> Bool {
+        try connection.run("UPDATE silences SET body = ?, starts_at_ms = ?, ends_at_ms = ? WHERE id = ?",
+                           [.blob(record.body), .integer(StoreTime.milliseconds(record.startsAt)),
+                            .integer(StoreTime.milliseconds(record.endsAt)), .text(record.id)],
+                           operation: "replace silence") == 1
+    }
+
+    static func delete(id: String, _ connection: SQLiteConnection) throws(StoreError) -> Bool {
+        try connection.run("DELETE FROM silences WHERE id = ?", [.text(id)], operation: "delete silence") == 1
+    }
 }
 
 extension SQLiteStore {
@@ -40,10 +58,7 @@ extension SQLiteStore {
     /// silently replace another silence.
     @discardableResult
     public func addSilence(_ record: SilenceRecord) throws(StoreError) -> Bool {
-        try perform("add silence") { (connection) throws(StoreError) in
-            try connection.run("INSERT OR IGNORE INTO silences (\(SilenceSQL.columns)) VALUES (?, ?, ?, ?, ?)",
-                               SilenceSQL.values(record), operation: "add silence") == 1
-        }
+        try perform("add silence") { (connection) throws(StoreError) in try SilenceSQL.add(record, connection) }
     }
 
     /// Silences newest first (by creation). With `endingAfter`, only those that have not
@@ -71,20 +86,13 @@ extension SQLiteStore {
     /// to expire it early. Returns false when there is no silence with this id.
     @discardableResult
     public func replaceSilence(_ record: SilenceRecord) throws(StoreError) -> Bool {
-        try perform("replace silence") { (connection) throws(StoreError) in
-            try connection.run("UPDATE silences SET body = ?, starts_at_ms = ?, ends_at_ms = ? WHERE id = ?",
-                               [.blob(record.body), .integer(StoreTime.milliseconds(record.startsAt)),
-                                .integer(StoreTime.milliseconds(record.endsAt)), .text(record.id)],
-                               operation: "replace silence") == 1
-        }
+        try perform("replace silence") { (connection) throws(StoreError) in try SilenceSQL.replace(record, connection) }
     }
 
     /// Removes a silence for good. Audit rows that name it keep its id. Returns false
     /// when there was none.
     @discardableResult
     public func deleteSilence(id: String) throws(StoreError) -> Bool {
-        try perform("delete silence") { (connection) throws(StoreError) in
-            try connection.run("DELETE FROM silences WHERE id = ?", [.text(id)], operation: "delete silence") == 1
-        }
+        try perform("delete silence") { (connection) throws(StoreError) in try SilenceSQL.delete(id: id, connection) }
     }
 }

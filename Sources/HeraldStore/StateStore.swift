@@ -135,6 +135,16 @@ public protocol StateStore: AnyObject, Sendable {
     @discardableResult
     func deleteSilence(id: String) throws(StoreError) -> Bool
 
+    // MARK: Operators' changes
+
+    /// Makes one operator's change (`addSilence`, `replaceSilence`, `deleteSilence` or
+    /// `requeueDeadLetter`, with their rules) and writes `audit`, the record naming who
+    /// made it, in ONE transaction: both are durable or neither is. False, and nothing
+    /// written, when the change found nothing to change (the silence id taken, or no
+    /// such silence or dead letter).
+    @discardableResult
+    func applyOperatorChange(_ change: OperatorChange, audit: AuditRecord) throws(StoreError) -> Bool
+
     // MARK: Audit
 
     /// One page of the audit log, newest first, filtered; `limit` clamped to

@@ -85,3 +85,22 @@ struct PostgresFeedTests {
         }
     }
 }
+
+/// PostgreSQL keeps an operator's change and its audit record together too.
+struct PostgresOperatorChangeTests {
+    @Test func withoutItsRecordTheChangeIsNotKept() throws {
+        let server = try TemporaryPostgres.shared()
+        let database = try server.createDatabase()
+        defer { server.drop(database.name) }
+        let store = try PostgresStore(url: database.url, connections: 1)
+        try server.psql("""
+            CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+            CREATE TRIGGER refuse_audit BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION refuse();
+            """, database: database.name)
+        let silence = SilenceRecord(id: "s1", body: Data("{}".utf8), startsAt: Date(), endsAt: Date().addingTimeInterval(60), createdAt: Date())
+        let audit = AuditRecord(notificationID: "a1", ruleID: "", subjectID: "", transition: "silence", tier: nil, createdAt: Date(),
+                                payload: Data("{}".utf8))
+        #expect(throws: StoreError.self) { try store.applyOperatorChange(.addSilence(silence), audit: audit) }
+        #expect(try store.silences().isEmpty)
+    }
+}

@@ -29,11 +29,12 @@ public enum DeadLetterTool {
         LocalState.run(stateDirectory) { store in
             let now = Date()
             let found = try OperatorAudit.deadLetter(deliveryID, in: store)
-            guard try store.requeueDeadLetter(deliveryID: deliveryID, now: now) else {
+            let audit = OperatorAudit.retry(deliveryID: deliveryID, letter: found?.0, notice: found?.1,
+                                            actor: OperatorAudit.localActor(), now: now)
+            guard try store.applyOperatorChange(.requeueDeadLetter(deliveryID: deliveryID, now: now), audit: audit) else {
                 throw Failure(message: "no dead letter '\(deliveryID)'")
             }
-            return "re-queued \(deliveryID); a running daemon sends it within a second\n" + SilenceTool.audit(
-                OperatorAudit.retry(deliveryID: deliveryID, letter: found?.0, notice: found?.1, actor: OperatorAudit.localActor(), now: now), in: store)
+            return "re-queued \(deliveryID); a running daemon sends it within a second\n"
         }
     }
 }

@@ -66,11 +66,12 @@ public enum SilenceTool {
         case .success(let parsed): silence = parsed
         }
         return LocalState.run(stateDirectory) { store in
-            guard try store.addSilence(SilenceJSON.record(silence, createdAt: now)) else {
+            let audit = OperatorAudit.silence(.silence, silence, createdAt: now, actor: OperatorAudit.localActor(), now: now)
+            guard try store.applyOperatorChange(.addSilence(SilenceJSON.record(silence, createdAt: now)), audit: audit) else {
                 throw Failure(message: "a silence with id '\(silence.id)' exists already")
             }
             return "added silence \(silence.id) until \(NotificationJSON.timestamp(silence.endsAt)); " +
-                "a running daemon applies it within \(refreshSeconds) s\n" + audit(OperatorAudit.silence(.silence, silence, createdAt: now, actor: OperatorAudit.localActor(), now: now), in: store)
+                "a running daemon applies it within \(refreshSeconds) s\n"
         }
     }
 
@@ -91,19 +92,28 @@ public enum SilenceTool {
             let now = Date()
             let expired = SilenceJSON.expired(silence, at: now)
             guard expired != silence else { return "silence \(id) had already ended\n" }
-            try store.replaceSilence(SilenceJSON.record(expired, createdAt: record.createdAt))
+            let audit = OperatorAudit.silence(.expireSilence, expired, createdAt: record.createdAt,
+                                              actor: OperatorAudit.localActor(), now: now)
+            guard try store.applyOperatorChange(.replaceSilence(SilenceJSON.record(expired, createdAt: record.createdAt)), audit: audit) else {
+                throw Failure(message: "no silence '\(id)'")
+            }
             return "expired silence \(id); a running daemon applies it within \(refreshSeconds) s\n"
-                + audit(OperatorAudit.silence(.expireSilence, expired, createdAt: record.createdAt, actor: OperatorAudit.localActor(), now: now), in: store)
         }
     }
 
     public static func delete(_ id: String, stateDirectory: String?) -> Result<String, Failure> {
         LocalState.run(stateDirectory) { store in
-            let record = try store.silence(id: id)
-            guard try store.deleteSilence(id: id) else { throw Failure(message: "no silence '\(id)'") }
-            guard let silence = record.flatMap(SilenceJSON.silence) else { return "deleted silence \(id)\n" }
+            guard let record = try store.silence(id: id) else { throw Failure(message: "no silence '\(id)'") }
+            let deleted: Bool
+            if let silence = SilenceJSON.silence(record) {
+                let audit = OperatorAudit.silence(.deleteSilence, silence, createdAt: record.createdAt,
+                                                  actor: OperatorAudit.localActor(), now: Date())
+                deleted = try store.applyOperatorChange(.deleteSilence(id: id), audit: audit)
+            } else {
+                deleted = try store.deleteSilence(id: id)   // unreadable: nothing to put in a record
+            }
+            guard deleted else { throw Failure(message: "no silence '\(id)'") }
             return "deleted silence \(id)\n"
-                + audit(OperatorAudit.silence(.deleteSilence, silence, createdAt: record!.createdAt, actor: OperatorAudit.localActor(), now: Date()), in: store)
         }
     }
 
@@ -122,17 +132,6 @@ public enum SilenceTool {
             }
         }
         return .success(SilenceSet(silences))
-    }
-
-    /// Writes the audit record of a change already made: "" when written, else a line
-    /// saying it was not (the change stands), for the command's output.
-    static func audit(_ record: AuditRecord, in store: any StateStore) -> String {
-        do {
-            try store.commit([CommitBatch(audit: [record])])
-            return ""
-        } catch {
-            return "warning: the change was made but its audit record was not written (\(error.message))\n"
-        }
     }
 
     private static var refreshSeconds: Int {
