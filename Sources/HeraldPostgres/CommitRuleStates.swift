@@ -19,12 +19,14 @@ import HeraldStore
 /// `unnest` yields each statement's rows in it.
 enum CommitRuleStates {
     /// Rows whose new revision is their base + 1; each row written comes back. A row not
-    /// returned was stale: its stored revision was not the base (or, with base 0, a row
-    /// existed). As the one-row upsert, a row absent though based on a revision is
-    /// inserted.
+    /// returned was stale: its stored revision was not the base, with base 0 a row
+    /// existed, or with a base a row no longer exists (another instance deleted it: the
+    /// writer's memory of it is stale, so it is not inserted again). Rows are taken in
+    /// the order given (key order).
     static let upsertNextRevisions = """
         INSERT INTO rule_state (rule_id, subject_id, state, seq, due_at_ms)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[])
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[]) AS u(r, s, st, q, d)
+        WHERE u.q = 1 OR EXISTS (SELECT 1 FROM rule_state x WHERE x.rule_id = u.r AND x.subject_id = u.s)
         ON CONFLICT (rule_id, subject_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
             due_at_ms = excluded.due_at_ms, changed_xid = pg_current_xact_id()
         WHERE rule_state.seq = excluded.seq - 1
@@ -87,10 +89,10 @@ enum CommitRuleStates {
     private static func oneRow(_ row: RuleStateWrites.Row) -> (sql: String, values: [PostgresValue])? {
         let key = row.key
         if let state = row.final {
-            return (CommitStatements.upsertRuleState, [
-                .text(key.ruleID), .text(key.subjectID), .bytes(state.state), .integer(state.revision),
-                state.dueAt.map(PostgresColumns.time) ?? .null, .integer(row.base),
-            ])
+            let values: [PostgresValue] = [.text(key.ruleID), .text(key.subjectID), .bytes(state.state), .integer(state.revision),
+                                           state.dueAt.map(PostgresColumns.time) ?? .null]
+            return row.base == 0 ? (CommitStatements.insertRuleState, values)
+                                 : (CommitStatements.updateRuleState, values + [.integer(row.base)])
         }
         guard row.base > 0 else { return nil }
         return (CommitStatements.deleteRuleState, [.text(key.ruleID), .text(key.subjectID), .integer(row.base)])

@@ -3,15 +3,17 @@ public import HeraldStore
 
 /// The SQL of one commit, named once (each is prepared once per connection).
 enum CommitStatements {
-    /// A new row, or the stored one if its revision is still the base ($6; 0 matches no
-    /// row, revisions start at 1). ON CONFLICT locks the existing row (waiting for a
-    /// transaction that is writing it) before the check, so no row changes count: the
-    /// base was stale.
-    static let upsertRuleState = """
+    /// A new row (base 0): none is inserted when one exists (ON CONFLICT waits for a
+    /// transaction inserting the same key), so no row changed means the base was stale.
+    static let insertRuleState = """
         INSERT INTO rule_state (rule_id, subject_id, state, seq, due_at_ms) VALUES ($1, $2, $3, $4, $5)
-        ON CONFLICT (rule_id, subject_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
-            due_at_ms = excluded.due_at_ms, changed_xid = pg_current_xact_id()
-        WHERE rule_state.seq = $6
+        ON CONFLICT (rule_id, subject_id) DO NOTHING
+        """
+    /// The stored row, if its revision is still the base ($6): no row changed means the
+    /// base was stale, or the row is gone (another instance deleted it).
+    static let updateRuleState = """
+        UPDATE rule_state SET state = $3, seq = $4, due_at_ms = $5, changed_xid = pg_current_xact_id()
+        WHERE rule_id = $1 AND subject_id = $2 AND seq = $6
         """
     static let deleteRuleState = "DELETE FROM rule_state WHERE rule_id = $1 AND subject_id = $2 AND seq = $3"
 }

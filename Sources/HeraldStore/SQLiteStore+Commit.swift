@@ -33,13 +33,15 @@ public struct CommitBatch: Sendable {
 
 /// The SQL of one commit, named once so every statement is prepared once and reused.
 enum CommitSQL {
-    /// A new row, or the stored one if its revision is still the base (?6; 0 matches no
-    /// row, revisions start at 1): no change means the base was stale.
-    static let upsertRuleState = """
+    /// A new row (base 0); none is inserted when one exists: the base was stale.
+    static let insertRuleState = """
         INSERT INTO rule_state (rule_id, subject_id, state, seq, due_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
-        ON CONFLICT (rule_id, subject_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
-            due_at_ms = excluded.due_at_ms
-        WHERE rule_state.seq = ?6
+        ON CONFLICT (rule_id, subject_id) DO NOTHING
+        """
+    /// The stored row if its revision is still the base (?6): no change means the base
+    /// was stale or the row is gone.
+    static let updateRuleState = """
+        UPDATE rule_state SET state = ?3, seq = ?4, due_at_ms = ?5 WHERE rule_id = ?1 AND subject_id = ?2 AND seq = ?6
         """
     static let deleteRuleState = "DELETE FROM rule_state WHERE rule_id = ? AND subject_id = ? AND seq = ?"
     static let insertSeenEvent = "INSERT OR IGNORE INTO seen_event (event_id, seen_at_ms) VALUES (?, ?)"
@@ -80,13 +82,15 @@ extension SQLiteStore {
 
 /// The prepared statements of a commit, looked up once per transaction rather than per row.
 private struct CommitStatements {
-    let upsertRuleState: SQLiteStatement
+    let insertRuleState: SQLiteStatement
+    let updateRuleState: SQLiteStatement
     let deleteRuleState: SQLiteStatement
     let insertSeenEvent: SQLiteStatement
     let insertAudit: SQLiteStatement
 
     init(_ connection: SQLiteConnection) throws(StoreError) {
-        upsertRuleState = try connection.statement(CommitSQL.upsertRuleState, operation: "commit")
+        insertRuleState = try connection.statement(CommitSQL.insertRuleState, operation: "commit")
+        updateRuleState = try connection.statement(CommitSQL.updateRuleState, operation: "commit")
         deleteRuleState = try connection.statement(CommitSQL.deleteRuleState, operation: "commit")
         insertSeenEvent = try connection.statement(CommitSQL.insertSeenEvent, operation: "commit")
         insertAudit = try connection.statement(CommitSQL.insertAudit, operation: "commit")
@@ -98,10 +102,11 @@ private struct CommitStatements {
         for row in ruleStates.rows {
             let key = row.key
             if let state = row.final {
-                let changed = try connection.run(upsertRuleState, [
-                    .text(key.ruleID), .text(key.subjectID), .blob(state.state), .integer(state.revision),
-                    .integer(state.dueAt.map { StoreTime.milliseconds($0) }), .integer(row.base),
-                ], operation: "commit rule state")
+                let values: [SQLiteValue] = [.text(key.ruleID), .text(key.subjectID), .blob(state.state), .integer(state.revision),
+                                             .integer(state.dueAt.map { StoreTime.milliseconds($0) })]
+                let changed = row.base == 0
+                    ? try connection.run(insertRuleState, values, operation: "commit rule state")
+                    : try connection.run(updateRuleState, values + [.integer(row.base)], operation: "commit rule state")
                 guard changed == 1 else { throw RuleStateWrites.conflict(key, stored: nil, based: row.base, operation: "commit") }
             } else if row.base > 0 {
                 let changed = try connection.run(deleteRuleState, [.text(key.ruleID), .text(key.subjectID), .integer(row.base)],

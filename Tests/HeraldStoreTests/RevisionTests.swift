@@ -61,6 +61,21 @@ import Testing
         }
     }
 
+    @Test(arguments: StoreUnderTest.allCases) func aWriteBasedOnARowAnotherDeletedIsAConflict(_ kind: StoreUnderTest) throws {
+        try kind.withStore { store in
+            try store.commit(CommitBatch(ruleStateUpserts: [ruleState("r", "s"), ruleState("r", "t")]))
+            try store.commit(CommitBatch(ruleStateDeletes: [RuleStateDeletion(ruleID: "r", subjectID: "s", revision: 1),
+                                                            RuleStateDeletion(ruleID: "r", subjectID: "t", revision: 1)]))
+            // Memory still holding revision 1 must not bring the rows back: one write alone,
+            // and one in a group of single steps (PostgreSQL writes those as one statement).
+            #expect(storeErrorCode { try store.commit(CommitBatch(ruleStateUpserts: [ruleState("r", "s", revision: 1)])) } == .conflict)
+            #expect(storeErrorCode {
+                try store.commit(CommitBatch(ruleStateUpserts: [ruleState("r", "a"), ruleState("r", "t", revision: 1), ruleState("r", "z")]))
+            } == .conflict)
+            #expect(try store.loadRuleStates().isEmpty)
+        }
+    }
+
     @Test(arguments: StoreUnderTest.allCases) func batchesOfOneGroupMustChain(_ kind: StoreUnderTest) throws {
         try kind.withStore { store in
             // Each based on the one before: one row written, at the last revision.
