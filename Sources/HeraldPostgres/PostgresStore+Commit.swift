@@ -28,22 +28,18 @@ extension PostgresStore {
     /// Then the event ids, claimed in id order: one another instance stored is a
     /// `conflict` too. Only then the rows those decisions caused.
     ///
-    /// All of it goes to the server as one pipeline with BEGIN and the schema guard
-    /// (`pipelinedWrite`) — one round trip, then COMMIT — with runs of rule-state rows (CommitRuleStates.swift),
-    /// the seen ids, audit records and deliveries as one multi-row statement each
-    /// (CommitRows.swift). The answers are then checked in the
-    /// same order, so the error is the one the statements run one by one would have
-    /// stopped at: the first stale row, else the first id already stored, else the first
-    /// failure; any of them rolls the whole transaction back.
+    /// It goes to the server as two pipelines (`pipelinedWrite`): BEGIN, the schema
+    /// guard, runs of rule-state rows (CommitRuleStates.swift) and the seen-id claim (one
+    /// multi-row statement), whose answers are checked in the order the statements ran
+    /// (the first stale row, else the first id already stored) — then the audit records,
+    /// dead letters and deliveries (one multi-row statement each, CommitRows.swift) with
+    /// COMMIT. A refused commit writes none of its rows.
     public func commit(_ batches: [CommitBatch]) throws(StoreError) {
         let ruleStates = try RuleStateWrites(batches)
         let seen = try RuleStateWrites.seenEvents(batches, operation: "commit")
         typealias Plan = (checked: [CommitRuleStates.Queued], claim: Int?)
-        try pipelinedWrite("commit", queue: { (pipeline) -> Plan in
-            let checked = CommitRuleStates.queue(ruleStates, on: &pipeline)
-            let claim = CommitRows.queueSeenEvents(seen, on: &pipeline)
-            CommitRows.queueRows(batches, on: &pipeline, claimedBy: instanceID, leaseMilliseconds: leaseMilliseconds)
-            return (checked, claim)
+        try pipelinedWrite("commit", checked: { (pipeline) -> Plan in
+            (CommitRuleStates.queue(ruleStates, on: &pipeline), CommitRows.queueSeenEvents(seen, on: &pipeline))
         }, check: { (plan, outcomes) throws(PostgresError) in
             if let row = try CommitRuleStates.firstStale(plan.checked, outcomes) {
                 let stale = RuleStateWrites.conflict(row.key, stored: nil, based: row.base, operation: "commit")
@@ -53,7 +49,8 @@ extension PostgresStore {
                 throw PostgresError(sqlState: nil, message: RuleStateWrites.alreadySeen(stored, operation: "commit").message,
                                     operation: "commit", kind: .conflict)
             }
-            for outcome in outcomes { _ = try outcome.get() }
+        }, rows: { pipeline in
+            CommitRows.queueRows(batches, on: &pipeline, claimedBy: instanceID, leaseMilliseconds: leaseMilliseconds)
         })
     }
 

@@ -75,4 +75,50 @@ struct CommitRuleStatesTests {
         let exists = #expect(throws: StoreError.self) { try store.commit(CommitBatch(ruleStateUpserts: [Self.state("d", base: 0)])) }
         #expect(exists?.message.contains("rule state (r, d) changed since it was read: based on no row") == true)
     }
+
+    /// A refused commit never sends the rows of its decision: inserting them could wait on
+    /// the unique keys of the transaction that made it stale (here: another session holds
+    /// an uncommitted outbox row with the same delivery id). The conflict comes back at
+    /// once instead of after that transaction.
+    @Test func aRefusedCommitDoesNotWaitOnTheRowsItWouldHaveWritten() throws {
+        let server = try TemporaryPostgres.shared()
+        let database = try server.createDatabase()
+        defer { server.drop(database.name) }
+        let store = try PostgresStore(url: database.url, connections: 1)
+        try store.commit(CommitBatch(ruleStateUpserts: [Self.state("s", base: 0)]))
+        let other = try PostgresConnection(url: database.url)
+        try other.execute("BEGIN", operation: "test")
+        try other.run(OutboxColumns.insert, OutboxColumns.values(OutboxRecord(deliveryID: "d1", notificationID: "n", target: "ops",
+                                                                              createdAt: Date(), nextAttemptAt: Date())),
+                      operation: "test")
+        defer { try? other.execute("ROLLBACK", operation: "test") }
+        // Based on no row where one exists: stale, and its delivery d1 collides with the
+        // other session's uncommitted row.
+        let stale = CommitBatch(ruleStateUpserts: [Self.state("s", base: 0, "mine")],
+                                outbox: [OutboxRecord(deliveryID: "d1", notificationID: "n", target: "ops", createdAt: Date(), nextAttemptAt: Date())])
+        let outcome = CommitOutcomeBox()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            outcome.set(Result { () throws(StoreError) in try store.commit(stale) })
+            done.signal()
+        }
+        let returned = done.wait(timeout: .now() + 10) == .success
+        #expect(returned, "the refused commit waited for the other session's transaction")
+        try other.execute("ROLLBACK", operation: "test")
+        if !returned { _ = done.wait(timeout: .now() + 30) }
+        #expect(outcome.error?.code == .conflict)
+    }
+}
+
+/// The result of a commit run on another thread.
+private final class CommitOutcomeBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Result<Void, StoreError>?
+    func set(_ result: Result<Void, StoreError>) { lock.withLock { value = result } }
+    var error: StoreError? {
+        lock.withLock {
+            guard case .failure(let error) = value else { return nil }
+            return error
+        }
+    }
 }
