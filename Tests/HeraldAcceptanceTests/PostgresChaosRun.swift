@@ -71,11 +71,7 @@ struct ChaosRun: Sendable {
         let environment = ChaosKit.environment(databaseURL: database.url)
         var instances: [HeraldProcess] = []
         defer { for herald in instances { herald.signal(SIGCONT); herald.stop() } }
-        for _ in 0..<3 {
-            let herald = try HeraldProcess(config: config, environment: environment)
-            instances.append(herald)
-            try ChildWatchdog.killWhenTestEnds(pid: herald.pid)
-        }
+        for _ in 0..<3 { instances.append(try HeraldProcess(config: config, environment: environment)) }
         let nginx = try NginxProcess(upstreams: instances.map(\.port))
         defer { nginx.stop() }
         note("3 instances on ports \(instances.map(\.port)) behind nginx on \(nginx.port)")
@@ -90,7 +86,7 @@ struct ChaosRun: Sendable {
         func at(_ offset: TimeInterval) { Thread.sleep(until: start.addingTimeInterval(offset)) }
 
         at(4); instances[0].crash(); note("kill -9 instance 0")
-        at(8); try instances[0].start(); try ChildWatchdog.killWhenTestEnds(pid: instances[0].pid); note("instance 0 started again")
+        at(8); try instances[0].start(); note("instance 0 started again")
         at(pauseAt); instances[1].signal(SIGSTOP); note("SIGSTOP instance 1 for \(Int(pauseFor)) s (lease \(Int(lease)) s)")
         at(pauseAt + pauseFor); instances[1].signal(SIGCONT); note("SIGCONT instance 1")
         at(databaseAt); server.shutDown(); note("PostgreSQL stopped")

@@ -1,7 +1,8 @@
 public import Foundation
 
 /// The real `herald serve` binary on a loopback port, with its own temp state
-/// directory, for black-box tests. Every wait is bounded; `deinit` kills the process.
+/// directory, for black-box tests. Every wait is bounded; `deinit` kills the process,
+/// and a `ChildWatchdog` does if the test process dies first.
 public final class HeraldProcess: @unchecked Sendable {
     /// Longest wait for the daemon to report its listening port.
     public static let startupLimit: TimeInterval = 15
@@ -56,6 +57,7 @@ public final class HeraldProcess: @unchecked Sendable {
         let linesBefore = logText().components(separatedBy: "\n").count
         try process.run()
         self.process = process
+        try ChildWatchdog.killWhenTestEnds(pid: process.processIdentifier)
         let deadline = Date().addingTimeInterval(Self.startupLimit)
         while Date() < deadline, process.isRunning {
             let newLines = logText().components(separatedBy: "\n").dropFirst(linesBefore - 1)

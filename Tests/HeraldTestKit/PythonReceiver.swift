@@ -55,6 +55,9 @@ public final class PythonReceiver: @unchecked Sendable {
             throw ReceiverError.didNotStart
         }
         self.port = port
+        // It holds the test's stderr: a receiver outliving a killed test would keep
+        // `swift test` waiting for that pipe to close.
+        try ChildWatchdog.killWhenTestEnds(pid: process.processIdentifier)
     }
 
     deinit { stop(removeFiles: !keepFiles) }

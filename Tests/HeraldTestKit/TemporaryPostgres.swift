@@ -212,18 +212,13 @@ public final class TemporaryPostgres: Sendable {
     /// directory: the clean-up for a test process that crashed or was killed.
     private func startWatchdog() throws {
         let stop = runAs.map { "/usr/bin/setpriv --reuid=\($0) --regid=\($0) --init-groups -- " } ?? ""
+        // A killed test process is a zombie until `swift test` reaps it: ended all the same.
         let script = """
-            while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done
+            while \(ChildWatchdog.alive(getpid())); do sleep 1; done
             \(stop)'\(binDirectory.path)/pg_ctl' stop -D '\(dataDirectory.path)' -m immediate -w >/dev/null 2>&1
             rm -rf '\(directory.path)'
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ChildWatchdog.runDetached(script)
     }
 
     /// The newest `/usr/lib/postgresql/<major>/bin` with `initdb`, or `$HERALD_PG_BINDIR`.
