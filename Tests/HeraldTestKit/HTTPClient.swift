@@ -21,13 +21,25 @@ public enum HTTPClient {
         public let description: String
     }
 
-    /// Sends one request; `token` becomes a bearer Authorization header.
+    /// Sends one request, on a connection of its own; `token` becomes a bearer
+    /// Authorization header.
+    ///
+    /// Why not keep-alive: a server may close an idle connection just as a request arrives
+    /// on it (libmicrohttpd does within ~0.1 s after its `connectionTimeout`). libcurl then
+    /// resends on a new connection, but URLSession on Linux cannot supply an `httpBody`
+    /// twice (its `seekInputStream` ignores data bodies), so the resent request announces
+    /// its Content-Length and sends no body: the server waits for it until its own timeout
+    /// and the test saw "Empty reply from server" or a request that hung
+    /// (`TestClientReuseTests`). `Connection: close` means nothing is ever resent. Tests of
+    /// keep-alive itself use `RawHTTPConnection`; a caller may still pass its own
+    /// `Connection` header.
     public static func send(_ method: String, _ url: URL, body: Data? = nil, token: String? = nil,
                             contentType: String? = "application/json", headers: [String: String] = [:],
                             timeout: TimeInterval = 10) throws -> Response {
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = method
         request.httpBody = body
+        request.setValue("close", forHTTPHeaderField: "Connection")
         if let contentType, body != nil { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
