@@ -17,8 +17,9 @@ struct PostgresChaosTests {
     /// letter, the receiver verified exactly the delivery ids recorded as delivered, and
     /// each of those was recorded once (a paused instance's late finish changed nothing).
     @Test func underKillPauseAndDatabaseRestartNothingAcceptedIsLostAndEveryWebhookArrives() throws {
+        let entered = Date()
         let run = try Self.run.get()
-        let summary = Self.summary(run)
+        let summary = Self.summary(run) + String(format: "\n%6.1f s  the run returned, servers stopped (test body)", Date().timeIntervalSince(entered))
         #expect(run.failures.isEmpty, "client failures: \(run.failures.prefix(10))\n\(summary)")
         #expect(run.drained, "\(summary)")
         #expect(run.exits.allSatisfy { $0 == 0 }, "\(summary)")
