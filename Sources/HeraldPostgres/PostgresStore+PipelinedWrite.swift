@@ -15,9 +15,9 @@ extension PostgresStore {
     ///    the failure is thrown after a `ROLLBACK`.
     ///
     /// Why two pipelines and not one: the rows of a refused decision must never be
-    /// written, not even inside a transaction that rolls back — inserting them could wait
-    /// on the unique keys of the very transaction that made the decision stale, and
-    /// deadlock with it (one second of `deadlock_timeout` each time). The statements run
+    /// written, not even inside a transaction that rolls back — inserting them can wait
+    /// on the unique keys of the very transaction that made the decision stale until that
+    /// one ends (and deadlock with it when it waits on this one's rows). The statements run
     /// in the order a one-by-one transaction runs them, and stop where it would stop.
     ///
     /// Same guarantees as `write`: an instance left behind by an upgrade writes nothing,
