@@ -96,6 +96,35 @@ struct PostgresPipelineTests {
         }
     }
 
+    /// The server ends the session (a restart, a failover, an administrator) while a
+    /// pipeline runs on it: the pipeline fails as a lost connection (503 upstream, not a
+    /// statement error), and the connection was reset on the way out (pipeline mode and
+    /// non-blocking off), so the next call works. (A failure before the pipeline starts —
+    /// preparing a new statement — leaves a broken connection for the pool to reconnect,
+    /// as ordinary statements do.)
+    @Test func aLostSessionFailsThePipelineAsAConnectionErrorAndTheConnectionRecovers() throws {
+        let server = try TemporaryPostgres.shared()
+        let database = try server.createDatabase()
+        defer { server.drop(database.name) }
+        let victim = try PostgresConnection(url: database.url, applicationName: "pipeline-victim")
+        let admin = try PostgresConnection(url: database.url)
+        try victim.execute("CREATE TABLE note (id INT PRIMARY KEY)", operation: "test")
+        var pipeline = PostgresPipeline()
+        pipeline.append("INSERT INTO note VALUES ($1)", [.integer(1)], operation: "insert")
+        pipeline.append("SELECT count(*) FROM note", operation: "count")
+        _ = try victim.run(pipeline)   // prepared on this session now
+        try victim.execute("TRUNCATE note", operation: "test")
+        try admin.run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                      [.text("pipeline-victim")], operation: "test")
+        let lost = #expect(throws: PostgresError.self) { _ = try victim.run(pipeline) }
+        #expect(lost?.kind == .connection)
+        // Reset already: ordinary statements and pipelines work again on a new session.
+        #expect(!victim.isBroken && !victim.inTransaction)
+        let results = try victim.run(pipeline)
+        #expect(results.map(\.affectedRows) == [1, 1])
+        #expect(results[1].rows { $0.int(0) } == [1])
+    }
+
     @Test func anEmptyPipelineSendsNothing() throws {
         try withDatabase { connection in
             let results = try connection.run(PostgresPipeline())
