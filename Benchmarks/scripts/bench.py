@@ -32,7 +32,7 @@ from servers import Nginx, TimestampSink  # noqa: E402
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BENCH = os.path.join(ROOT, "Benchmarks")
 
-# Full run: ~6 minutes on an idle 2-core machine. Quick: < 2 minutes, a sanity check.
+# Full run: ~8 minutes on a 2-core machine (~2 of them the PostgreSQL phase). Quick: < 2 minutes, a sanity check.
 FULL = {"quick": False, "sizes": [100, 10_000, 100_000], "wrk_seconds": 10, "e2e_rate": 1000,
         "e2e_count": 20_000, "e2e_warmup": 1_000, "burst_count": 10_000}
 QUICK = {"quick": True, "sizes": [100, 10_000], "wrk_seconds": 2, "e2e_rate": 1000,
