@@ -10,8 +10,10 @@ extension EvaluationLoop {
     /// Ids named in one log line; the rest are counted.
     static let maxUnreachableLogged = 10
 
-    func reportUnreachable(_ notification: HeraldCore.Notification, config: HeraldConfig) {
-        for entry in ChannelReach.unreachable(notification, config: config) {
+    /// Counts and logs `unreachable` (`ChannelReach.unreachable` of the notice, worked out
+    /// when it was decided, on the evaluation queue).
+    func reportUnreachable(_ notification: HeraldCore.Notification, _ unreachable: [NoticeReports.Unreachable]) {
+        for entry in unreachable {
             metrics.increment(DaemonMetrics.recipientsUnreachable, [("target", entry.target)], by: Double(entry.users.count),
                               help: "Recipients not sent to on a per-recipient target because they lack its contact field.")
             let named = entry.users.prefix(Self.maxUnreachableLogged).joined(separator: ", ")

@@ -185,14 +185,12 @@ final class EvaluationLoop: @unchecked Sendable {
     func add(_ notifications: [HeraldCore.Notification], to batch: inout CommitBatch, reports: inout NoticeReports,
              now: Date) -> Int {
         dispatchPrecondition(condition: .onQueue(queue))
-        // Copied once per commit, and only when there is something to report: a config
-        // copy retains dozens of references.
-        if !notifications.isEmpty, reports.config == nil { reports.config = planner.config }
         for notification in notifications {
             let (audit, outbox) = planner.rows(for: notification, now: now, silences: silences)
             batch.audit.append(audit)
             admit(outbox, into: &batch, now: now)
-            reports.decided.append((notification, audit.suppressed))
+            let unreachable = audit.suppressed == nil ? ChannelReach.unreachable(notification, config: planner.config) : []
+            reports.decided.append((notification, audit.suppressed, unreachable))
         }
         return notifications.count
     }
@@ -201,10 +199,9 @@ final class EvaluationLoop: @unchecked Sendable {
     /// conflicted with another instance is decided again, and its notices must count
     /// once. Any thread (it reads only what `reports` carries).
     func publish(_ reports: NoticeReports) {
-        guard let config = reports.config else { return }
-        for (notification, suppressed) in reports.decided {
+        for (notification, suppressed, unreachable) in reports.decided {
             reportUnrouted(notification)
-            if suppressed == nil { reportUnreachable(notification, config: config) }
+            reportUnreachable(notification, unreachable)
             metrics.increment(DaemonMetrics.notifications, [("rule", notification.ruleID), ("tier", notification.tier.name),
                                                              ("transition", notification.transition.rawValue)])
             if let silence = suppressed {
