@@ -38,7 +38,9 @@ extension EvaluationLoop {
             if needsResync, let problem = resync() { return completion(.failure(.unavailable(problem))) }
             if store.isShared, let key = RuleStateKey(episodeID: episodeID) {
                 do throws(StoreError) {
-                    try reread([key])
+                    // Only a newer row replaces memory: a write of this instance still
+                    // being committed is newer than the row, and the action builds on it.
+                    merge(try store.ruleStates([RuleStateRowKey(ruleID: key.ruleID, subjectID: key.subjectID)]))
                 } catch {
                     return completion(.failure(.unavailable("the state store cannot be read (\(error.code.rawValue))")))
                 }
