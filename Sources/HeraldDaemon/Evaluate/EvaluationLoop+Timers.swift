@@ -23,14 +23,12 @@ extension EvaluationLoop {
     /// How often silences are re-read from the store, to pick up `herald silences`
     /// run against the state directory while the daemon runs (API changes apply at once).
     static let silenceRefreshInterval: DispatchTimeInterval = .seconds(10)
-    /// The same when other instances share the store: a silence set through any of them
-    /// holds on all within about a second.
-    static let sharedSilenceRefreshInterval: DispatchTimeInterval = .seconds(1)
-    /// How often an instance sharing the store follows the others' rule-state writes and
-    /// looks for escalation timers due within the next interval that any instance armed:
-    /// a timer whose instance died still fires, about this late at most (the rows'
-    /// revisions make it fire once), and lists and explanations lag about this much.
-    static let sharedTimerPollInterval: TimeInterval = 1
+    /// How often an instance sharing the store with others re-reads the silences, follows
+    /// the others' rule-state writes and looks for escalation timers due within the next
+    /// interval that any instance armed (one timer does all three): a silence set through
+    /// any instance holds on all, and a timer whose instance died fires, about this late
+    /// at most (the rows' revisions make it fire once); lists and explanations lag as much.
+    static let sharedPollSeconds = 1
     /// Most pages of the write feed one poll reads (`StoreLimits.maxRuleStatesPerRead`
     /// rows each): bounds one poll's time on the queue; the rest waits for the next.
     static let maxFeedPagesPerPoll = 10
@@ -45,7 +43,7 @@ extension EvaluationLoop {
             timer.resume()
             escalationTimer = timer
             let refresh = DispatchSource.makeTimerSource(queue: queue)
-            let interval = store.isShared ? Self.sharedSilenceRefreshInterval : Self.silenceRefreshInterval
+            let interval = store.isShared ? .seconds(Self.sharedPollSeconds) : Self.silenceRefreshInterval
             refresh.schedule(deadline: .now() + interval, repeating: interval)
             refresh.setEventHandler { [weak self] in
                 guard let self else { return }
@@ -125,7 +123,9 @@ extension EvaluationLoop {
 
     /// Takes into memory what other instances wrote since the last poll (the store's
     /// feed of rule-state writes) and the rows, written by any instance, whose escalation
-    /// falls due within the next poll, and sets the timer for them. Firing commits
+    /// falls due within the next poll, and sets the timer for them. The feed alone keeps
+    /// memory complete; the due rows (one indexed read) are there for when it lags behind
+    /// a burst of writes (`maxFeedPagesPerPoll` pages a poll), so no timer waits on it. Firing commits
     /// against the row's revision, so when several instances hold the same due row one
     /// fires it and the others conflict, re-read it and find the step done (or stopped
     /// by an ack).
@@ -141,7 +141,7 @@ extension EvaluationLoop {
                 if page.rows.count < StoreLimits.maxRuleStatesPerRead || !moved { break }
             }
             feedCursor = cursor
-            merge(try store.dueRuleStates(before: now.addingTimeInterval(Self.sharedTimerPollInterval),
+            merge(try store.dueRuleStates(before: now.addingTimeInterval(TimeInterval(Self.sharedPollSeconds)),
                                           limit: StoreLimits.maxRuleStatesPerRead))
             rearmEscalationTimer(now: now)
         } catch {
