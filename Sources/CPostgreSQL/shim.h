@@ -8,3 +8,9 @@
 static inline int herald_pq_diag_sqlstate(void) {
     return PG_DIAG_SQLSTATE;
 }
+
+/// The primary message of an error result, without its context lines: Herald's own
+/// errors raised from PL/pgSQL (`herald_conflict`) carry their whole message there.
+static inline int herald_pq_diag_message_primary(void) {
+    return PG_DIAG_MESSAGE_PRIMARY;
+}

@@ -14,11 +14,16 @@ import HeraldStore
 /// arrays in order, and the audit's `id` is drawn row by row), so the audit cursor
 /// reads records in commit order as with one statement per row.
 enum CommitRows {
-    /// Stored event ids come back: an id missing from the answer was stored before (by
-    /// any instance: the id is the primary key).
+    /// The claims of event ids, in the order given (sorted, like row locks); the first id
+    /// another commit (of any instance) stored first raises HR409 (the id is the primary
+    /// key), so the server skips the rest of the commit.
     static let insertSeenEvents = """
-        INSERT INTO seen_event (event_id, seen_at_ms) SELECT * FROM unnest($1::text[], $2::bigint[])
-        ON CONFLICT DO NOTHING RETURNING event_id
+        WITH u AS (SELECT * FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS u(e, t, o)),
+        w AS (
+            INSERT INTO seen_event (event_id, seen_at_ms) SELECT e, t FROM u ORDER BY o
+            ON CONFLICT DO NOTHING RETURNING event_id)
+        SELECT herald_conflict(format('event id %s was already accepted', e)) FROM (
+            SELECT e FROM u WHERE NOT EXISTS (SELECT 1 FROM w WHERE w.event_id = u.e) ORDER BY o LIMIT 1) stored
         """
     static let insertAudit = """
         INSERT INTO audit (notification_id, rule_id, subject_id, transition, tier, created_at_ms, payload, suppressed)
@@ -34,20 +39,12 @@ enum CommitRows {
         """
 
     /// Queues the claims of `seen` (in the caller's order: sorted, like row locks) as one
-    /// statement; returns where its answer will be, nil when there is nothing to claim.
-    static func queueSeenEvents(_ seen: [SeenEventRecord], on pipeline: inout PostgresPipeline) -> Int? {
-        guard !seen.isEmpty else { return nil }
-        return pipeline.append(insertSeenEvents, [
+    /// statement; nothing when there is nothing to claim.
+    static func queueSeenEvents(_ seen: [SeenEventRecord], on pipeline: inout PostgresPipeline) {
+        guard !seen.isEmpty else { return }
+        pipeline.append(insertSeenEvents, [
             PostgresArray.text(seen.map(\.eventID)), PostgresArray.int64(seen.map { PostgresColumns.milliseconds($0.seenAt) }),
         ], operation: "commit seen events")
-    }
-
-    /// The first id of `seen`, in their order, that the claim answered by `result` did
-    /// not store: another commit (of any instance) stored it first. Nil when all were new.
-    static func firstAlreadySeen(_ seen: [SeenEventRecord], _ result: PostgresResult) -> String? {
-        guard result.affectedRows < seen.count else { return nil }
-        let stored = Set(result.rows { $0.text(0) })
-        return seen.first { !stored.contains($0.eventID) }?.eventID
     }
 
     /// Queues the audit records, dead letters and deliveries of `batches`, in order; the

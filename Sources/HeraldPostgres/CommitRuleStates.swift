@@ -18,27 +18,81 @@ import HeraldStore
 /// single-step rows form one statement; the statements follow the key order, and
 /// `unnest` yields each statement's rows in it.
 enum CommitRuleStates {
-    /// Rows whose new revision is their base + 1; each row written comes back. A row not
-    /// returned was stale: its stored revision was not the base, with base 0 a row
-    /// existed, or with a base a row no longer exists (another instance deleted it: the
-    /// writer's memory of it is stale, so it is not inserted again). Rows are taken in
-    /// the order given (key order).
+    /// Rows whose new revision is their base + 1, taken in the order given (key order).
+    /// A row not written was stale — its stored revision was not the base, with base 0 a
+    /// row existed, or with a base a row no longer exists (another instance deleted it:
+    /// the writer's memory of it is stale, so it is not inserted again) — and the first
+    /// such row in the given order raises HR409 naming it (`PostgresSchema` migration 7),
+    /// so the server skips the rest of the commit.
     static let upsertNextRevisions = """
-        INSERT INTO rule_state (rule_id, subject_id, state, seq, due_at_ms)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[]) AS u(r, s, st, q, d)
-        WHERE u.q = 1 OR EXISTS (SELECT 1 FROM rule_state x WHERE x.rule_id = u.r AND x.subject_id = u.s)
-        ON CONFLICT (rule_id, subject_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
-            due_at_ms = excluded.due_at_ms, changed_xid = pg_current_xact_id()
-        WHERE rule_state.seq = excluded.seq - 1
-        RETURNING rule_id, subject_id
+        WITH u AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[]) WITH ORDINALITY AS u(r, s, st, q, d, o)),
+        w AS (
+            INSERT INTO rule_state (rule_id, subject_id, state, seq, due_at_ms)
+            SELECT r, s, st, q, d FROM u
+            WHERE u.q = 1 OR EXISTS (SELECT 1 FROM rule_state x WHERE x.rule_id = u.r AND x.subject_id = u.s)
+            ORDER BY o
+            ON CONFLICT (rule_id, subject_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
+                due_at_ms = excluded.due_at_ms
+            WHERE rule_state.seq = excluded.seq - 1
+            RETURNING rule_id, subject_id)
+        SELECT herald_conflict(\(staleMessage("r", "s", "q - 1"))) FROM (
+            SELECT r, s, q FROM u WHERE NOT EXISTS (SELECT 1 FROM w WHERE w.rule_id = u.r AND w.subject_id = u.s)
+            ORDER BY o LIMIT 1) stale
         """
+
+    /// A new row (base 0): none is inserted when one exists (ON CONFLICT waits for a
+    /// transaction inserting the same key); then the base was stale and it raises HR409.
+    static let insertRuleState = """
+        WITH w AS (
+            INSERT INTO rule_state (rule_id, subject_id, state, seq, due_at_ms) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (rule_id, subject_id) DO NOTHING RETURNING 1)
+        SELECT herald_conflict(\(staleMessage("$1::text", "$2::text", "0"))) WHERE NOT EXISTS (SELECT 1 FROM w)
+        """
+    /// The stored row, if its revision is still the base ($6); else (the base was stale,
+    /// or the row is gone: another instance deleted it) it raises HR409.
+    static let updateRuleState = """
+        WITH w AS (
+            UPDATE rule_state SET state = $3, seq = $4, due_at_ms = $5 WHERE rule_id = $1 AND subject_id = $2 AND seq = $6
+            RETURNING 1)
+        SELECT herald_conflict(\(staleMessage("$1::text", "$2::text", "$6::bigint"))) WHERE NOT EXISTS (SELECT 1 FROM w)
+        """
+    static let deleteRuleState = """
+        WITH w AS (DELETE FROM rule_state WHERE rule_id = $1 AND subject_id = $2 AND seq = $3 RETURNING 1)
+        SELECT herald_conflict(\(staleMessage("$1::text", "$2::text", "$3::bigint"))) WHERE NOT EXISTS (SELECT 1 FROM w)
+        """
+
+    /// The SQL of `RuleStateWrites.conflict(key, stored: nil, based:)`'s message, from
+    /// the SQL expressions of the key and the base revision.
+    private static func staleMessage(_ rule: String, _ subject: String, _ base: String) -> String {
+        """
+        format('rule state (%s, %s) changed since it was read: based on %s, found another revision', \(rule), \(subject), \
+        CASE WHEN \(base) = 0 THEN 'no row' ELSE 'revision ' || (\(base)) END)
+        """
+    }
+
+    /// The keys a commit wrote, one row per transaction, for the feed of writes
+    /// (`PostgresStore.ruleStateChanges`); its time is when the commit is about to end
+    /// (the log is pruned by age, `PostgresStore.pruneRuleStateLog`).
+    static let logWrites = """
+        INSERT INTO rule_state_change (rule_ids, subject_ids, at_ms)
+        VALUES ($1::text[], $2::text[], (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+        """
+
+    /// Queues the feed's log row of `writes` (the rows written, not the deletes: a
+    /// deleted row has nothing to read); nothing when no row is written.
+    static func queueLog(_ writes: RuleStateWrites, on pipeline: inout PostgresPipeline) {
+        let written = writes.rows.filter { $0.final != nil }.map(\.key)
+        guard !written.isEmpty else { return }
+        pipeline.append(logWrites, [PostgresArray.text(written.map(\.ruleID)), PostgresArray.text(written.map(\.subjectID))],
+                        operation: "commit rule state log")
+    }
 
     /// One queued statement and the rows (key order) it answers for.
     struct Queued {
         let index: Int
         let rows: [RuleStateWrites.Row]
-        /// True for `upsertNextRevisions` (answers with the keys written), false for a
-        /// one-row statement (answers with its count).
+        /// True for `upsertNextRevisions`, false for a one-row statement.
         let multiRow: Bool
     }
 
@@ -67,23 +121,6 @@ enum CommitRuleStates {
         return queued
     }
 
-    /// The first row, in key order, that its statement did not write (stale), or nil.
-    /// Throws the statement's failure when it failed before any stale row was found.
-    static func firstStale(_ queued: [Queued],
-                           _ outcomes: [Result<PostgresResult, PostgresError>]) throws(PostgresError) -> RuleStateWrites.Row? {
-        for statement in queued {
-            let result = try outcomes[statement.index].get()
-            guard statement.multiRow else {
-                if result.affectedRows != 1 { return statement.rows[0] }
-                continue
-            }
-            guard result.affectedRows < statement.rows.count else { continue }
-            let written = Set(result.rows { RuleStateRowKey(ruleID: $0.text(0), subjectID: $0.text(1)) })
-            if let stale = statement.rows.first(where: { !written.contains($0.key) }) { return stale }
-        }
-        return nil
-    }
-
     /// The one-row statement of a chained upsert or a delete (nil: a delete of a row
     /// that was never stored writes nothing).
     private static func oneRow(_ row: RuleStateWrites.Row) -> (sql: String, values: [PostgresValue])? {
@@ -91,11 +128,11 @@ enum CommitRuleStates {
         if let state = row.final {
             let values: [PostgresValue] = [.text(key.ruleID), .text(key.subjectID), .bytes(state.state), .integer(state.revision),
                                            state.dueAt.map(PostgresColumns.time) ?? .null]
-            return row.base == 0 ? (CommitStatements.insertRuleState, values)
-                                 : (CommitStatements.updateRuleState, values + [.integer(row.base)])
+            return row.base == 0 ? (insertRuleState, values)
+                                 : (updateRuleState, values + [.integer(row.base)])
         }
         guard row.base > 0 else { return nil }
-        return (CommitStatements.deleteRuleState, [.text(key.ruleID), .text(key.subjectID), .integer(row.base)])
+        return (deleteRuleState, [.text(key.ruleID), .text(key.subjectID), .integer(row.base)])
     }
 
     private static func values(_ rows: [RuleStateWrites.Row]) -> [PostgresValue] {

@@ -162,8 +162,11 @@ public final class PostgresConnection {
         let status = PQresultStatus(result)
         guard status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK else { return }
         let state = PQresultErrorField(result, herald_pq_diag_sqlstate()).map { String(cString: $0) }
-        throw PostgresError(sqlState: state, message: Self.trimmed(PQresultErrorMessage(result)), operation: operation,
-                            connectionLost: isBroken)
+        // Herald's own errors (class HR, raised by its functions) say everything in their
+        // primary message; the rest would be the function's context lines.
+        let message = state?.hasPrefix("HR") == true ? PQresultErrorField(result, herald_pq_diag_message_primary())
+                                                     : PQresultErrorMessage(result)
+        throw PostgresError(sqlState: state, message: Self.trimmed(message), operation: operation, connectionLost: isBroken)
     }
 
     /// libpq's messages end with a newline (and sometimes carry "ERROR:  " prefixes).

@@ -29,10 +29,11 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         case corrupt
         /// Bad SQL or a wrong call: a bug in Herald (class 42, 22, or libpq misuse).
         case misuse
-        /// The database's schema is not this Herald's (Herald's own check, no SQLSTATE).
+        /// The database's schema is not this Herald's (Herald's own check: HR426 from
+        /// `herald_require_schema`, or none at open).
         case schemaTooNew
         /// A checked write found a row changed since it was read, or an event id already
-        /// stored (Herald's own check, no SQLSTATE): re-read and decide again.
+        /// stored (Herald's own check: HR409 from `herald_conflict`): re-read and decide again.
         case conflict
         /// Anything else; the message says what.
         case other
@@ -70,6 +71,8 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         case "53200": return .noMemory
         case "XX001", "XX002": return .corrupt
         case "57P01", "57P02", "57P03": return .connection
+        case PostgresSchema.conflictState: return .conflict
+        case PostgresSchema.schemaState: return .schemaTooNew
         default: break
         }
         switch state.prefix(2) {

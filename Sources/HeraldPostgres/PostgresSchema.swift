@@ -116,6 +116,55 @@ enum PostgresSchema {
             "ALTER TABLE rule_state ADD COLUMN changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()",
             "CREATE INDEX rule_state_changes ON rule_state (changed_xid, rule_id, subject_id)",
         ],
+        // 7: rule-state updates that stay HOT (Benchmarks/limits.md, issue #20): the feed
+        // of writes reads a log of written keys, one row per commit (`rule_state_change`),
+        // instead of an index on a column every update changed.
+        [
+            "DROP INDEX rule_state_changes",
+            "ALTER TABLE rule_state DROP COLUMN changed_xid",
+            """
+            CREATE TABLE rule_state_change (
+                xid xid8 PRIMARY KEY DEFAULT pg_current_xact_id(), rule_ids TEXT[] NOT NULL, subject_ids TEXT[] NOT NULL,
+                at_ms BIGINT NOT NULL)
+            """,
+            "CREATE TABLE rule_state_change_pruned (id INTEGER PRIMARY KEY CHECK (id = 1), through_ms BIGINT NOT NULL)",
+            "INSERT INTO rule_state_change_pruned (id, through_ms) VALUES (1, 0)",
+        ],
+    ]
+
+    /// SQLSTATE of `herald_conflict`: a checked write found a row changed since it was
+    /// read or an event id already stored (class "HR": Herald's own, outside the standard's).
+    static let conflictState = "HR409"
+    /// SQLSTATE of `herald_require_schema` refusing: the schema is not this code's.
+    static let schemaState = "HR426"
+
+    /// Functions every write uses, (re)created at every open, before the migrations (so a
+    /// store of any schema version has them; their bodies never change — a change gets a
+    /// new name):
+    /// - `herald_conflict` raises HR409: a checked statement found its base stale, so the
+    ///   server itself skips the rest of a commit (PostgresStore+PipelinedWrite.swift);
+    /// - `herald_require_schema` is the guard: a shared advisory lock, then the version
+    ///   read, raising HR426 unless it is the caller's.
+    static let functions: [String] = [
+        """
+        CREATE OR REPLACE FUNCTION herald_conflict(message text) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION USING ERRCODE = '\(conflictState)', MESSAGE = message; END $$
+        """,
+        """
+        CREATE OR REPLACE FUNCTION herald_require_schema(expected integer) RETURNS integer LANGUAGE plpgsql AS $$
+        DECLARE found integer;
+        BEGIN
+            PERFORM pg_advisory_xact_lock_shared(\(guardLock));
+            SELECT version INTO found FROM herald_schema WHERE id = 1;
+            found := coalesce(found, 0);
+            IF found > expected THEN
+                RAISE EXCEPTION USING ERRCODE = '\(schemaState)', MESSAGE = format('database schema version %s is newer than this Herald''s (%s): another Herald upgraded it; this one stops writing', found, expected);
+            ELSIF found < expected THEN
+                RAISE EXCEPTION USING ERRCODE = '\(schemaState)', MESSAGE = format('database schema version %s is older than this Herald''s (%s)', found, expected);
+            END IF;
+            RETURN found;
+        END $$
+        """,
     ]
 
     /// The version a fresh database reaches.
@@ -132,12 +181,16 @@ enum PostgresSchema {
         return try pool.transaction(operation: "migrate") { (connection) throws(PostgresError) in
             try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(migrationLock)], operation: "migrate")
             try connection.execute(versionTable, operation: "migrate")
+            for sql in functions { try connection.execute(sql, operation: "migrate") }
             let current = try version(connection)
             guard current <= latestVersion else {
                 throw PostgresError(sqlState: nil, message: "database schema version \(current) is newer than this Herald knows (\(latestVersion))",
                                     operation: "migrate", kind: .schemaTooNew)
             }
             guard current < target else { return current }
+            // Writers of schema 7 on hold the guard lock shared; the version row below
+            // holds back those of schema 6 and before (their guard was `FOR SHARE` on it).
+            try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(guardLock)], operation: "migrate")
             for version in (current + 1)...target {
                 for sql in all[version - 1] { try connection.execute(sql, operation: "migrate to \(version)") }
             }
@@ -160,23 +213,22 @@ enum PostgresSchema {
             """, [.integer(version)], operation: "set schema version")
     }
 
-    /// The guard: inside a write transaction, holds the version row shared and refuses
-    /// unless the database is at `expected` (this code's version).
+    /// The guard: inside a write transaction, holds `guardLock` shared and refuses unless
+    /// the database is at `expected` (this code's version). Raises on the server, so in a
+    /// pipeline nothing after it runs when it refuses.
     static func guardVersion(_ connection: PostgresConnection, expected: Int,
                              operation: String) throws(PostgresError) {
-        let found = try connection.firstRow(guardSQL, operation: operation) { $0.int(0) } ?? 0
-        try checkVersion(found: found, expected: expected, operation: operation)
+        _ = try connection.run(guardSQL, [.integer(Int64(expected))], operation: operation)
     }
 
-    /// The guard's read, also queued first in a pipelined write (PostgresStore+PipelinedWrite.swift).
-    static let guardSQL = "SELECT version FROM herald_schema WHERE id = 1 FOR SHARE"
+    /// The guard's call, also queued first in a pipelined write (PostgresStore+PipelinedWrite.swift).
+    /// Why an advisory lock and not `FOR SHARE` on the version row (schema 6 and before):
+    /// a row lock writes a WAL record per transaction, and several transactions sharing
+    /// it make a multixact; the lock table is memory only.
+    static let guardSQL = "SELECT herald_require_schema($1::integer)"
 
-    /// Refuses unless the `found` version (0: none) is `expected`.
-    static func checkVersion(found: Int, expected: Int, operation: String) throws(PostgresError) {
-        guard found != expected else { return }
-        throw PostgresError(sqlState: nil, message: found > expected
-                                ? "database schema version \(found) is newer than this Herald's (\(expected)): another Herald upgraded it; this one stops writing"
-                                : "database schema version \(found) is older than this Herald's (\(expected))",
-                            operation: operation, kind: .schemaTooNew)
-    }
+    /// `pg_advisory_xact_lock` key of the guard ("HRLG"): writers hold it shared, a
+    /// migration that changes the schema exclusive, so it waits for the writes in flight
+    /// and the writes after it read the new version.
+    static let guardLock: Int64 = 0x4852_4C47
 }

@@ -73,8 +73,10 @@ extension PostgresStore {
                     SELECT id FROM (SELECT id, at_ms FROM delivery_outcome ORDER BY id LIMIT $1) w WHERE at_ms < $2)
                 """, [.integer(limit), deliveriesBefore], operation: "prune delivery outcomes")
             let audit = try pruneAudit(before: cutoffs.auditBefore, limit: limit, connection)
+            // Not history (not counted as removed): the feed's log of written keys.
+            let log = try pruneRuleStateLog(limit: limit, connection)
             return PruneStep(removed: deadLetters + outcomes + audit.removed,
-                             more: deadLetters == limit || outcomes == limit || audit.more)
+                             more: deadLetters == limit || outcomes == limit || audit.more || log == limit)
         }
     }
 

@@ -5,6 +5,11 @@ public import HeraldStore
 enum RuleStateColumns {
     static let names = "rule_id, subject_id, state, seq, due_at_ms"
 
+    /// `names` qualified by a table alias (for joins).
+    static func names(_ alias: String) -> String {
+        names.split(separator: ", ").map { "\(alias).\($0)" }.joined(separator: ", ")
+    }
+
     static func record(_ row: PostgresRow) -> RuleStateRecord {
         RuleStateRecord(ruleID: row.text(0), subjectID: row.text(1), state: row.bytes(2), revision: row.int64(3),
                         dueAt: row.isNull(4) ? nil : PostgresColumns.date(row, 4))
@@ -54,57 +59,143 @@ extension PostgresStore {
     }
 }
 
-/// Following the other instances' writes: every rule-state row records the transaction
-/// that last wrote it (`changed_xid`, xid8). A reader asks for rows after its position in
-/// (transaction, key) order, page by page. A transaction numbered below the position may
-/// still be running when the reader moves past it, and commit its rows later: the reader
-/// keeps those transactions (`pending`, from the snapshot's list of running ones) and
-/// reads their rows by number once they have finished. Each read runs in one
-/// REPEATABLE READ snapshot, so "finished" and "rows visible" agree. A long transaction
-/// elsewhere (a backup) does not hold the feed back.
+/// Following the other instances' writes: every commit that writes rule states logs
+/// their keys in one row numbered by its transaction (`rule_state_change`, xid8; schema
+/// 7). A reader asks for the keys after its position in (transaction, key) order, page by
+/// page, and reads their rows. A transaction numbered below the position may still be
+/// running when the reader moves past it, and commit later: the reader keeps those
+/// transactions (`pending`, from the snapshot's list of running ones) and reads their
+/// keys by number once they have finished. Each read runs in one REPEATABLE READ
+/// snapshot, so "finished" and "rows visible" agree. A long transaction elsewhere (a
+/// backup) does not hold the feed back.
+///
+/// Why a log and not a column on the row: an index on a column every update changes
+/// made every rule-state update a non-HOT one (both indexes written, ≈ 20 % more WAL per
+/// event, Benchmarks/limits.md); one log row per commit costs one small insert.
+///
+/// The log is pruned by age (`ruleStateLogRetention`, by the retention leader). A reader
+/// that read nothing for longer than that (paused, cut off) may have missed keys: it is
+/// told so by the time of its last read (`RuleStateCursor.readAt`) against the newest
+/// pruned row, and gets every stored row once instead — never fewer rows.
 extension PostgresStore {
+    /// How long the keys of a commit stay in the log: a reader polling every second is
+    /// far inside it; one that stalls longer re-reads every row once.
+    static let ruleStateLogRetention: TimeInterval = 120
+    /// How much later than its log row a transaction may commit and still be told apart
+    /// from a pruned one (a commit's log row is among its last statements).
+    static let ruleStateLogCommitSlack: TimeInterval = 60
+
+    /// The database clock in milliseconds, as the log's times are written.
+    static let databaseMilliseconds = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+
     public func ruleStateCursor() throws(StoreError) -> RuleStateCursor {
-        try read("read rule state cursor") { (connection) throws(PostgresError) in
-            // Everything below the oldest running transaction is visible to a load made
-            // after this call; everything from it on comes through the feed.
-            let oldest = try connection.firstRow("SELECT pg_snapshot_xmin(pg_current_snapshot())::text",
-                                                 operation: "read rule state cursor") { $0.int64(0) } ?? 0
-            // (oldest, "", ""): every row of that transaction and the later ones (keys are never empty).
-            return RuleStateCursor(transaction: oldest)
+        try snapshotRead("read rule state cursor") { (connection) throws(PostgresError) in
+            // A load made after this call sees every logged transaction up to the newest
+            // visible now that is not running; the running ones come through `pending`,
+            // the later ones through the feed.
+            try Self.positionAfterTheLog(connection, readAt: try Self.clock(connection))
         }
+    }
+
+    /// A position after every logged transaction visible in this snapshot (the next
+    /// transaction number, from its first key), with the running ones below it pending:
+    /// a load made after this reads everything before it.
+    private static func positionAfterTheLog(_ connection: PostgresConnection, readAt: Int64) throws(PostgresError) -> RuleStateCursor {
+        let newest = try connection.firstRow("SELECT xid::text FROM rule_state_change ORDER BY xid DESC LIMIT 1",
+                                             operation: "read rule state cursor") { $0.int64(0) } ?? 0
+        let running = try runningTransactions(connection)
+        return RuleStateCursor(transaction: newest + 1, pending: running.filter { $0 <= newest }.sorted(), readAt: readAt)
     }
 
     public func ruleStateChanges(after cursor: RuleStateCursor, limit: Int) throws(StoreError) -> RuleStateChanges {
         let limit = max(1, min(limit, StoreLimits.maxRuleStatesPerRead))
-        return try mapped { () throws(PostgresError) in
-            try pool.transaction(operation: "read rule state changes") { (connection) throws(PostgresError) in
-                try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", operation: "read rule state changes")
-                let running = try Self.runningTransactions(connection)
-                var rows: [RuleStateRecord] = []
-                if !cursor.pending.isEmpty {
-                    rows += try connection.rows("""
-                        SELECT \(RuleStateColumns.names) FROM rule_state
-                        WHERE changed_xid IN (SELECT x::xid8 FROM unnest($1::text[]) AS u(x))
-                        """, [PostgresArray.text(cursor.pending.map(String.init))], operation: "read rule state changes",
-                        RuleStateColumns.record)
-                }
-                var position = cursor
-                try connection.rows("""
-                    SELECT \(RuleStateColumns.names), changed_xid::text FROM rule_state
-                    WHERE (changed_xid, rule_id, subject_id) > ($1::text::xid8, $2::text, $3::text)
-                    ORDER BY changed_xid, rule_id, subject_id LIMIT $4
-                    """, [.integer(cursor.transaction), .text(cursor.ruleID), .text(cursor.subjectID), .integer(limit)],
-                    operation: "read rule state changes") { row in
-                    let record = RuleStateColumns.record(row)
-                    rows.append(record)
-                    position = RuleStateCursor(transaction: row.int64(5), ruleID: record.ruleID, subjectID: record.subjectID)
-                }
-                // Still running below the position: their rows may yet come. Finished ones
-                // were read above, in this snapshot, and are dropped.
-                position.pending = running.filter { $0 < position.transaction }.sorted()
-                return RuleStateChanges(rows: rows, next: position)
+        return try snapshotRead("read rule state changes") { (connection) throws(PostgresError) in
+            let now = try Self.clock(connection)
+            if try Self.missedPrunedKeys(cursor, connection) {
+                return try everyRow(connection, now: now)
+            }
+            let running = try Self.runningTransactions(connection)
+            var rows: [RuleStateRecord] = []
+            if !cursor.pending.isEmpty {
+                rows += try connection.rows("""
+                    SELECT \(RuleStateColumns.names("t")) FROM rule_state_change c,
+                        unnest(c.rule_ids, c.subject_ids) AS k(r, s) JOIN rule_state t ON t.rule_id = k.r AND t.subject_id = k.s
+                    WHERE c.xid IN (SELECT x::xid8 FROM unnest($1::text[]) AS u(x))
+                    """, [PostgresArray.text(cursor.pending.map(String.init))], operation: "read rule state changes",
+                    RuleStateColumns.record)
+            }
+            var position = cursor
+            position.readAt = now
+            try connection.rows("""
+                SELECT \(RuleStateColumns.names("t")), k.x::text, k.r, k.s, t.rule_id IS NULL FROM (
+                    SELECT c.xid AS x, u.r, u.s FROM rule_state_change c, unnest(c.rule_ids, c.subject_ids) AS u(r, s)
+                    WHERE c.xid >= $1::text::xid8
+                      AND (c.xid, u.r COLLATE "C", u.s COLLATE "C") > ($1::text::xid8, $2::text COLLATE "C", $3::text COLLATE "C")
+                    ORDER BY c.xid, u.r COLLATE "C", u.s COLLATE "C" LIMIT $4) k
+                LEFT JOIN rule_state t ON t.rule_id = k.r AND t.subject_id = k.s
+                ORDER BY k.x, k.r COLLATE "C", k.s COLLATE "C"
+                """, [.integer(cursor.transaction), .text(cursor.ruleID), .text(cursor.subjectID), .integer(limit)],
+                operation: "read rule state changes") { row in
+                // A key whose row is gone (deleted since) moves the position and yields nothing.
+                if row.text(8) != "t" { rows.append(RuleStateColumns.record(row)) }
+                position.transaction = row.int64(5)
+                position.ruleID = row.text(6)
+                position.subjectID = row.text(7)
+            }
+            // Still running below the position: their keys may yet come. Finished ones
+            // were read above, in this snapshot, and are dropped.
+            position.pending = running.filter { $0 < position.transaction }.sorted()
+            return RuleStateChanges(rows: rows, next: position)
+        }
+    }
+
+    /// Whether keys written after `cursor` may have left the log before this reader read
+    /// them: the newest pruned log row is not well before the reader's last read.
+    private static func missedPrunedKeys(_ cursor: RuleStateCursor, _ connection: PostgresConnection) throws(PostgresError) -> Bool {
+        let prunedThrough = try connection.firstRow("SELECT through_ms FROM rule_state_change_pruned WHERE id = 1",
+                                                    operation: "read rule state changes") { $0.int64(0) } ?? 0
+        return prunedThrough > 0 && prunedThrough >= cursor.readAt - Int64(ruleStateLogCommitSlack * 1000)
+    }
+
+    /// Every stored row, and a position after every logged transaction (as
+    /// `ruleStateCursor`): what a reader that missed pruned keys reads once.
+    private func everyRow(_ connection: PostgresConnection, now: Int64) throws(PostgresError) -> RuleStateChanges {
+        let next = try Self.positionAfterTheLog(connection, readAt: now)
+        let rows = try connection.rows("SELECT \(RuleStateColumns.names) FROM rule_state ORDER BY rule_id, subject_id",
+                                       operation: "read rule state changes", RuleStateColumns.record)
+        return RuleStateChanges(rows: rows, next: next)
+    }
+
+    /// `body` in one read-only REPEATABLE READ transaction: one snapshot for all it reads.
+    private func snapshotRead<T>(_ operation: String, _ body: (PostgresConnection) throws(PostgresError) -> T) throws(StoreError) -> T {
+        try mapped { () throws(PostgresError) in
+            try pool.transaction(operation: operation) { (connection) throws(PostgresError) in
+                try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", operation: operation)
+                return try body(connection)
             }
         }
+    }
+
+    /// Removes up to `limit` log rows older than `ruleStateLogRetention` (database clock)
+    /// and records the newest time removed, so readers behind it know. Returns the rows
+    /// removed.
+    func pruneRuleStateLog(limit: Int, _ connection: PostgresConnection) throws(PostgresError) -> Int {
+        try connection.firstRow("""
+            WITH gone AS (
+                DELETE FROM rule_state_change WHERE xid IN (
+                    SELECT xid FROM rule_state_change WHERE at_ms < \(Self.databaseMilliseconds) - $1 ORDER BY xid LIMIT $2)
+                RETURNING at_ms),
+            moved AS (
+                UPDATE rule_state_change_pruned SET through_ms = greatest(through_ms, (SELECT max(at_ms) FROM gone))
+                WHERE id = 1 AND EXISTS (SELECT 1 FROM gone))
+            SELECT count(*) FROM gone
+            """, [.integer(Int64(Self.ruleStateLogRetention * 1000)), .integer(Int64(limit))],
+            operation: "prune rule state log") { $0.int(0) } ?? 0
+    }
+
+    /// The database clock in milliseconds.
+    private static func clock(_ connection: PostgresConnection) throws(PostgresError) -> Int64 {
+        try connection.firstRow("SELECT \(databaseMilliseconds)", operation: "read the clock") { $0.int64(0) } ?? 0
     }
 
     /// The transactions running at this transaction's snapshot (`pg_snapshot_xip`).

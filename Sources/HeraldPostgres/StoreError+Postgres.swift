@@ -19,7 +19,8 @@ extension StoreError {
         case .conflict: .conflict
         case .other: .other
         }
-        let state = error.sqlState.map { " (SQLSTATE \($0))" } ?? ""
+        // Herald's own states (class HR: a conflict, a schema refusal) carry SQLite's message.
+        let state = error.sqlState.flatMap { $0.hasPrefix("HR") ? nil : " (SQLSTATE \($0))" } ?? ""
         self.init(code: code, operation: error.operation, message: error.message + state)
     }
 }

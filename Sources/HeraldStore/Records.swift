@@ -54,12 +54,17 @@ public struct RuleStateCursor: Sendable, Equatable {
     public var ruleID: String
     public var subjectID: String
     public var pending: [Int64]
+    /// When the reader last read the feed (the store's clock, milliseconds; 0: never):
+    /// a store that prunes its feed knows from it whether the reader may have missed
+    /// writes (then it yields every row once).
+    public var readAt: Int64
 
-    public init(transaction: Int64, ruleID: String = "", subjectID: String = "", pending: [Int64] = []) {
+    public init(transaction: Int64, ruleID: String = "", subjectID: String = "", pending: [Int64] = [], readAt: Int64 = 0) {
         self.transaction = transaction
         self.ruleID = ruleID
         self.subjectID = subjectID
         self.pending = pending
+        self.readAt = readAt
     }
 
     /// Before every write.

@@ -55,6 +55,7 @@ struct PostgresFeedTests {
             // A transaction that started first (lower number) and commits last.
             let slow = Thread { _ = try? server.psql("""
                 BEGIN; INSERT INTO rule_state (rule_id, subject_id, state) VALUES ('r', 'slow', convert_to('{}', 'UTF8'));
+                INSERT INTO rule_state_change (rule_ids, subject_ids, at_ms) VALUES ('{r}', '{slow}', 0);
                 SELECT pg_sleep(1.5); COMMIT;
                 """, database: name) }
             slow.start()
@@ -82,6 +83,47 @@ struct PostgresFeedTests {
                 let seen = try follow(reader, from: &cursor, limit: 2)
                 #expect(Set(seen.keys).isSuperset(of: (0..<5).map { "r\(round)-\($0)" }), "round \(round)")
             }
+        }
+    }
+}
+
+extension PostgresFeedTests {
+    func logRows(_ server: TemporaryPostgres, _ name: String) throws -> Int {
+        Int(try server.psql("SELECT count(*) FROM rule_state_change", database: name).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
+    /// The log of written keys is pruned by age on the database clock; a reader that
+    /// read nothing for longer than the log keeps keys (here: its last read moved 5
+    /// minutes back) cannot know what it missed, and reads every row once; a reader that
+    /// keeps polling is not affected.
+    @Test func theLogIsPrunedAndAReaderBehindItReadsEveryRowOnce() throws {
+        try withStores { server, name, writer, reader in
+            let polling = try reader.ruleStateCursor()
+            var stalled = polling
+            stalled.readAt -= 5 * 60_000
+            try writer.commit(CommitBatch(ruleStateUpserts: [record("old")]))
+            try writer.commit(CommitBatch(ruleStateUpserts: [record("new")]))
+            #expect(try logRows(server, name) == 2)
+            // The first commit's keys are older than the log keeps.
+            let aged = Int64(PostgresStore.ruleStateLogRetention * 1000) + 1_000
+            try server.psql("""
+                UPDATE rule_state_change SET at_ms = at_ms - \(aged) WHERE xid = (SELECT xid FROM rule_state_change ORDER BY xid LIMIT 1)
+                """, database: name)
+            let cutoffs = RetentionCutoffs(auditBefore: Date(timeIntervalSince1970: 0), deliveriesBefore: Date(timeIntervalSince1970: 0))
+            _ = try writer.pruneHistory(cutoffs, limit: 100)
+            #expect(try logRows(server, name) == 1)
+            // Stalled: every stored row (both), and a position after them.
+            var cursor = stalled
+            let all = try reader.ruleStateChanges(after: cursor, limit: 10)
+            #expect(Set(all.rows.map(\.subjectID)) == ["old", "new"])
+            cursor = all.next
+            try writer.commit(CommitBatch(ruleStateUpserts: [record("later")]))
+            let after = try follow(reader, from: &cursor, limit: 10)
+            #expect(after.keys.sorted() == ["later"], "\(after) from \(all.next)")
+            // Polling (its last read within the log's time): the keys still logged, not a reload.
+            var recent = polling
+            let seen = try follow(reader, from: &recent, limit: 10)
+            #expect(seen["new"] == 1 && seen["later"] == 1)
         }
     }
 }
