@@ -86,6 +86,36 @@ struct PostgresStoreTests {
         }
     }
 
+    /// The guard is a shared advisory lock a migration takes exclusively: a migration
+    /// waits for a write transaction in flight (which commits under the old version), and
+    /// that instance's next write reads the new version and is refused.
+    @Test func aMigrationWaitsForTheWritesInFlightAndStopsTheLaterOnes() throws {
+        try withDatabase { _, _, url in
+            let previous = PostgresStore.latestSchemaVersion - 1
+            let old = try PostgresStore(url: url, connections: 1, metrics: nil, schemaVersion: previous)
+            let writer = try PostgresConnection(url: url)
+            try writer.execute("BEGIN", operation: "test")
+            try PostgresSchema.guardVersion(writer, expected: previous, operation: "test")
+            _ = try writer.run("INSERT INTO seen_event (event_id, seen_at_ms) VALUES ('in-flight', 1)", operation: "test")
+            let migrated = DispatchSemaphore(value: 0)
+            let opened = ResultBox()
+            DispatchQueue.global().async {
+                opened.append(Result { () throws(StoreError) in try PostgresStore(url: url, connections: 1).recordedSchemaVersion() })
+                migrated.signal()
+            }
+            #expect(migrated.wait(timeout: .now() + 1) == .timedOut, "the migration did not wait for the write in flight")
+            try writer.execute("COMMIT", operation: "test")
+            #expect(migrated.wait(timeout: .now() + 30) == .success)
+            #expect(opened.values.map { try? $0.get() } == [PostgresStore.latestSchemaVersion])
+            let refused = #expect(throws: StoreError.self) {
+                try old.commit(CommitBatch(seenEvents: [SeenEventRecord(eventID: "late", seenAt: Self.at(2))]))
+            }
+            #expect(refused?.code == .schemaTooNew)
+            #expect(refused?.message.contains("is newer than this Herald's (\(previous))") == true)
+            #expect(try old.loadSeenEvents(since: Self.at(-1_700_000_000)).map(\.eventID) == ["in-flight"])
+        }
+    }
+
     @Test func twoInstancesShareStateAndAnEventIdIsStoredOnce() throws {
         try withDatabase { _, _, url in
             let first = try PostgresStore(url: url, connections: 2)
