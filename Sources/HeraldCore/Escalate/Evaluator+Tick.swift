@@ -19,14 +19,15 @@ extension Evaluator {
     /// at its own pace, instead of a burst of every step missed (people would get
     /// several pages in the same second, and a repeated chain could fire dozens).
     public func tick(state: inout EvaluationState, now: Date) -> TickOutcome {
-        let due = state.rules.compactMap { key, rule in rule.escalationDueAt.map { $0 <= now ? key : nil } ?? nil }
+        // The timers are kept beside the states: finding the due ones decodes none.
+        let due = state.rules.keys(dueAt: now)
         var notifications: [Notification] = []
-        for key in due.sorted() {
+        for key in due {
             guard var ruleState = state.rules[key] else { continue }
             notifications += fireEscalation(key, &ruleState, now: now)
             state.rules[key] = ruleState
         }
-        return TickOutcome(notifications: notifications, changed: due.sorted())
+        return TickOutcome(notifications: notifications, changed: due)
     }
 
     /// Fires the next step of the current tier's chain, or — when the chain no longer

@@ -79,11 +79,16 @@ public struct RuleState: Sendable, Codable, Equatable {
 
 /// All evaluation state: tier state per (rule, subject) and recently seen event ids.
 public struct EvaluationState: Sendable, Equatable, Codable {
-    public var rules: [RuleStateKey: RuleState] = [:]
+    /// Held compactly and decoded on use (see `RuleStates`).
+    public var rules = RuleStates()
     /// Event id → when it was first accepted; duplicates inside the window are ignored.
     public var seenEvents: [String: Date] = [:]
 
     public init(rules: [RuleStateKey: RuleState] = [:], seenEvents: [String: Date] = [:]) {
+        self.init(rules: RuleStates(rules), seenEvents: seenEvents)
+    }
+
+    public init(rules: RuleStates, seenEvents: [String: Date] = [:]) {
         self.rules = rules
         self.seenEvents = seenEvents
     }
@@ -111,9 +116,7 @@ public struct EvaluationState: Sendable, Equatable, Codable {
 
     /// The earliest pending escalation timer, so the daemon can sleep until then
     /// instead of polling (nil when no timer runs).
-    public var nextEscalationDue: Date? {
-        rules.values.compactMap(\.escalationDueAt).min()
-    }
+    public var nextEscalationDue: Date? { rules.nextEscalationDue }
 
     /// The state whose *current* episode is `episodeID` (ended or not), found by
     /// parsing the id rather than scanning; nil for an earlier or unknown episode.
@@ -129,19 +132,12 @@ public struct EvaluationState: Sendable, Equatable, Codable {
     /// episode whose id carries its start time, so it cannot repeat an old one; an event
     /// older than the forgotten last one is then taken as new rather than out of order.
     public mutating func dropIdleRules(lastEventBefore cutoff: Date) -> [RuleStateKey] {
-        let idle = rules.compactMap { key, state -> RuleStateKey? in
-            guard state.tier == nil, state.escalationDueAt == nil, (state.lastEventAt ?? .distantPast) < cutoff else { return nil }
-            return key
-        }
-        for key in idle { rules[key] = nil }
-        return idle.sorted()
+        rules.removeIdle(lastEventBefore: cutoff)
     }
 
     /// Drops the state of rules the config no longer has (after a reload).
     public mutating func dropRules(notIn ruleIDs: Set<String>) -> [RuleStateKey] {
-        let gone = rules.keys.filter { !ruleIDs.contains($0.ruleID) }
-        for key in gone { rules[key] = nil }
-        return gone.sorted()
+        rules.removeRules(notIn: ruleIDs)
     }
 
     private struct Entry: Codable {
@@ -157,7 +153,8 @@ public struct EvaluationState: Sendable, Equatable, Codable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let entries = try container.decodeIfPresent([Entry].self, forKey: .rules) ?? []
-        rules = Dictionary(entries.map { (RuleStateKey(ruleID: $0.rule, subjectID: $0.subject), $0.state) }, uniquingKeysWith: { _, b in b })
+        rules = RuleStates(Dictionary(entries.map { (RuleStateKey(ruleID: $0.rule, subjectID: $0.subject), $0.state) },
+                                      uniquingKeysWith: { _, b in b }))
         seenEvents = try container.decodeIfPresent([String: Date].self, forKey: .seenEvents) ?? [:]
     }
 

@@ -26,15 +26,15 @@ extension EvaluationLoop {
         for key in keys {
             guard let current = state.rules[key] else { continue }
             writes.append(planner.stateRecord(key, current))
-            state.rules[key]?.revision = current.revision + 1
+            state.rules.setRevision(current.revision + 1, of: key)
         }
         return writes
     }
 
     /// Deletes of states memory just dropped, each based on the revision it had.
-    func plannedDeletes(_ dropped: [RuleStateKey], from before: [RuleStateKey: RuleState]) -> [RuleStateDeletion] {
+    func plannedDeletes(_ dropped: [RuleStateKey], from before: RuleStates) -> [RuleStateDeletion] {
         dropped.compactMap { key in
-            before[key].map { RuleStateDeletion(ruleID: key.ruleID, subjectID: key.subjectID, revision: $0.revision) }
+            before.revision(of: key).map { RuleStateDeletion(ruleID: key.ruleID, subjectID: key.subjectID, revision: $0) }
         }
     }
 
@@ -75,7 +75,7 @@ extension EvaluationLoop {
     func merge(_ rows: [RuleStateRecord]) {
         dispatchPrecondition(condition: .onQueue(queue))
         let newer = rows.filter { row in
-            (state.rules[RuleStateKey(ruleID: row.ruleID, subjectID: row.subjectID)]?.revision ?? 0) < row.revision
+            (state.rules.revision(of: RuleStateKey(ruleID: row.ruleID, subjectID: row.subjectID)) ?? 0) < row.revision
         }
         for (key, value) in decode(newer) { state.rules[key] = value }
     }

@@ -55,6 +55,7 @@ extension EvaluationLoop {
             refreshSilences()
             if store.isShared { pollSharedRuleStates() }
             tick()
+            settleStoredStates()
         }
     }
 
@@ -78,7 +79,7 @@ extension EvaluationLoop {
     /// set, so only those are looked at (a timer they cleared makes one idle tick).
     func noteTimers(of keys: Set<RuleStateKey>, now: Date = Date()) {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard let earliest = keys.compactMap({ state.rules[$0]?.escalationDueAt }).min() else { return }
+        guard let earliest = keys.compactMap({ state.rules.escalationDue(of: $0) }).min() else { return }
         if let deadline = escalationTimerDeadline, deadline <= earliest { return }
         arm(at: earliest, now: now)
     }

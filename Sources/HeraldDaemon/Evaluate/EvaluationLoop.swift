@@ -97,18 +97,6 @@ final class EvaluationLoop: @unchecked Sendable {
         metrics.set(DaemonMetrics.queueDepth, to: 0, help: "Events waiting for evaluation or commit.")
     }
 
-    /// Loads rule states and recent event ids from the store.
-    static func loadState(from store: any StateStore, config: HeraldConfig, now: Date, logger: Logger) throws(StoreError) -> EvaluationState {
-        let rules = CommitPlanner.decodeStates(try store.loadRuleStates(), fresh: { CommitPlanner.freshState(for: $0, config: config) },
-                                               logger: { logger.warning($0) })
-        let since = now.addingTimeInterval(-config.server.idempotencyWindow.seconds)
-        let seen = try store.loadSeenEvents(since: since)
-        var seenEvents: [String: Date] = [:]
-        seenEvents.reserveCapacity(seen.count)
-        for record in seen where seenEvents[record.eventID] == nil { seenEvents[record.eventID] = record.seenAt }
-        return EvaluationState(rules: rules, seenEvents: seenEvents)
-    }
-
     /// Queues events for evaluation; `completion` runs once they are committed or refused.
     func submit(_ events: [MetricEvent], completion: @escaping Completion) {
         let admitted = depthLock.withLock { () -> Bool in
@@ -271,6 +259,7 @@ final class EvaluationLoop: @unchecked Sendable {
                 let cursor = try store.ruleStateCursor()
                 state = try EvaluationLoop.loadState(from: store, config: evaluator.config, now: Date(), logger: logger)
                 feedCursor = cursor
+                settleStoredStates()
                 logger.notice("evaluation state reloaded from the store after a failed commit")
             }
             backlog.seed(try store.outboxDepthByTarget())
