@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HeraldCore
 import HeraldDelivery
 import HeraldStore
@@ -19,6 +20,14 @@ final class DeliveryEngine: @unchecked Sendable {
     static let pollBatch = 1000
     /// Delivery ids remembered as finished, to drop stale pushes (see `submit`).
     static let recentlyFinishedLimit = 20_000
+    /// Rows pushed after their commit (`submit`) and not yet taken up by the engine's
+    /// queue, at most. Behind a target that fails fast the queue is busy recording one
+    /// attempt after another (a store write each), and every commit's rows, each with its
+    /// notice, used to wait behind that work without bound: ≈ 100 MB of the daemon's
+    /// peak while 300,000 events were ingested (issue #22, heaptrack). Past this a push
+    /// is left out: its rows are in the outbox, and the poll sends them when it reaches
+    /// them. ≈ 10 MB of notices; a healthy target keeps it near empty.
+    static let maxPushedRowsWaiting = 10_000
     /// How long 2xx outcomes gather before one transaction records them. Short against
     /// any retry or poll interval; a crash inside it only means those webhooks are sent
     /// again (same webhook-id), which at-least-once delivery allows.
@@ -39,6 +48,8 @@ final class DeliveryEngine: @unchecked Sendable {
     /// False only in tests that stand for an instance whose renewals fail.
     let renewsClaims: Bool
     private var timer: DispatchSourceTimer?
+    /// Pushed rows not yet taken up by `queue` (see `maxPushedRowsWaiting`).
+    private let pushedWaiting = Mutex(0)
     /// The notice whose rows are being sent, read once for all of them (on `queue`).
     private let lastNotice = LastNotice()
     private let interval: DispatchTimeInterval
@@ -116,7 +127,17 @@ final class DeliveryEngine: @unchecked Sendable {
     /// have read, sent and finished a row before this push arrives; such a stale copy
     /// is skipped, or the webhook would go out twice.
     func submit(_ rows: [OutboxRecord]) {
+        let admitted = pushedWaiting.withLock { waiting -> Bool in
+            guard waiting + rows.count <= Self.maxPushedRowsWaiting else { return false }
+            waiting += rows.count
+            return true
+        }
+        guard admitted else {
+            return metrics.increment(DaemonMetrics.pushesDeferred, by: Double(rows.count),
+                                     help: "Committed deliveries left to the outbox poll because many pushed ones were waiting.")
+        }
         queue.async { [self] in
+            pushedWaiting.withLock { $0 -= rows.count }
             // Within the rows' time resolution (whole milliseconds, rounded possibly up).
             let now = Date().addingTimeInterval(CommitPlanner.timeResolution)
             for row in rows where row.nextAttemptAt <= now && !recentlyFinished.contains(row.deliveryID) {

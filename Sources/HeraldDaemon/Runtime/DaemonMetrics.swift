@@ -28,6 +28,9 @@ enum DaemonMetrics {
     // Deliver
     static let outboxDepth = "herald_outbox_depth"
     static let deadLetters = "herald_dead_letters_total"
+    /// Committed rows not pushed to delivery because `DeliveryEngine.maxPushedRowsWaiting`
+    /// were already waiting; the poll sends them.
+    static let pushesDeferred = "herald_delivery_pushes_deferred_total"
     static let deliveryLatency = "herald_delivery_latency_seconds"
     /// Gauges per target: rows waiting, and 1 while the backlog is at `maxBacklog`.
     static let targetBacklog = "herald_target_backlog"
