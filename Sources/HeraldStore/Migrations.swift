@@ -15,6 +15,8 @@
 /// - `audit(id, notification_id UNIQUE, rule_id, subject_id, transition, tier,
 ///   created_at_ms, payload, suppressed)` — every notification decided, append-only;
 ///   `id` is the paging cursor; indexed by subject and by rule for filtered listings.
+///   `payload` is the notice's JSON in `CompactJSON`'s stored form (JSON as it was in
+///   rows from before schema 7).
 /// - `outbox(id, delivery_id UNIQUE, notification_id, target, body, recipients,
 ///   created_at_ms, next_attempt_at_ms, attempts, last_status, last_error)` — deliveries
 ///   not yet done; indexed by `next_attempt_at_ms` so "what is due" is one index range,
@@ -150,6 +152,11 @@ enum Migrations {
             """,
             "CREATE INDEX rule_state_due ON rule_state (due_at_ms) WHERE due_at_ms IS NOT NULL",
         ],
+        // 7: audit payloads are stored in `CompactJSON`'s form (issue #22: ≈ 950 → 400
+        // bytes a notice). No statement: rows already written stay JSON and are read as
+        // they are; the new version is what makes an older Herald, which would take a
+        // compact payload for a damaged one, refuse the file (`schema_too_new`).
+        [],
     ]
 
     /// SQLite's way to change a column's constraints: a new table with the rows copied,

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything one batch of evaluated events caused, to be made durable together:
 /// the 202 for those events is sent only after this is committed.
 public struct CommitBatch: Sendable {
@@ -49,10 +51,11 @@ enum CommitSQL {
         INSERT OR IGNORE INTO audit (notification_id, rule_id, subject_id, transition, tier,
             created_at_ms, payload, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """
-    /// Parameter values of `insertAudit`.
-    static func auditValues(_ record: AuditRecord) -> [SQLiteValue] {
+    /// Parameter values of `insertAudit`; `stored` is the payload in its stored form
+    /// (`CompactJSON.encode(record.payload)`, schema 7).
+    static func auditValues(_ record: AuditRecord, stored: Data) -> [SQLiteValue] {
         [.text(record.notificationID), .text(record.ruleID), .text(record.subjectID), .text(record.transition), .text(record.tier),
-         .integer(StoreTime.milliseconds(record.createdAt)), .blob(record.payload), .text(record.suppressed)]
+         .integer(StoreTime.milliseconds(record.createdAt)), .blob(stored), .text(record.suppressed)]
     }
     static let insertDeadLetter = "INSERT INTO dead_letter (\(DeadLetterSQL.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     static let insertOutbox = "INSERT INTO outbox (\(OutboxSQL.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -66,12 +69,14 @@ extension SQLiteStore {
     public func commit(_ batches: [CommitBatch]) throws(StoreError) {
         let ruleStates = try RuleStateWrites(batches)
         let seen = try RuleStateWrites.seenEvents(batches, operation: "commit")
+        // Encoded on the caller's thread, not on the store queue that API reads share.
+        let payloads = batches.map { $0.audit.map { CompactJSON.encode($0.payload) } }
         try perform("commit") { (connection) throws(StoreError) in
             try connection.transaction(operation: "commit") { () throws(StoreError) in
                 let statements = try CommitStatements(connection)
                 try statements.write(ruleStates, seen, with: connection)
-                for batch in batches {
-                    try statements.write(batch, with: connection)
+                for (batch, stored) in zip(batches, payloads) {
+                    try statements.write(batch, payloads: stored, with: connection)
                 }
                 try probe.throwInjectedCommitFailure()
             }
@@ -121,10 +126,11 @@ private struct CommitStatements {
         }
     }
 
-    /// Writes one batch's other rows inside the caller's transaction.
-    func write(_ batch: CommitBatch, with connection: SQLiteConnection) throws(StoreError) {
-        for record in batch.audit {
-            try connection.run(insertAudit, CommitSQL.auditValues(record), operation: "commit audit")
+    /// Writes one batch's other rows inside the caller's transaction (`payloads`: its
+    /// audit records' payloads as stored).
+    func write(_ batch: CommitBatch, payloads: [Data], with connection: SQLiteConnection) throws(StoreError) {
+        for (record, stored) in zip(batch.audit, payloads) {
+            try connection.run(insertAudit, CommitSQL.auditValues(record, stored: stored), operation: "commit audit")
         }
         if !batch.deadLetters.isEmpty {
             let insertDeadLetter = try connection.statement(CommitSQL.insertDeadLetter, operation: "commit")

@@ -32,7 +32,17 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
     /// Measured and not taken: 8,000 pages (fewer, longer checkpoints: a worse p99),
     /// and a checkpoint on a second connection in the background (p50 0.6 → 1.1 ms: its
     /// database fsyncs slowed the commits' log fsyncs).
+    /// Counted in pages of 4 KiB: a file with larger pages (`newFilePageBytes`) copies its
+    /// log back after the same number of bytes, so each checkpoint stays as long as measured.
     static let walCheckpointPages: Int32 = 1_000
+
+    /// Page size of a file this code creates. An existing file keeps the size it was made
+    /// with (SQLite sets it before the first table; WAL mode forbids changing it after).
+    ///
+    /// Why 8 KiB and not SQLite's 4 KiB: an audit record is ≈ 0.5 KB, a rule state ≈ 0.6 KB,
+    /// and a page holds whole rows, so each 4 KiB page left ≈ 0.3–0.5 KB unused; 8 KiB pages
+    /// lose that per page instead, half as often (issue #22, Benchmarks/limits.md).
+    static let newFilePageBytes = 8_192
 
     /// The file name inside the state directory.
     public static let fileName = "herald.sqlite"
@@ -69,17 +79,17 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
     public convenience init(directory: URL, synchronous: Synchronous = .full,
                             metrics: MetricsRegistry? = nil) throws(StoreError) {
         try self.init(directory: directory, synchronous: synchronous, metrics: metrics,
-                      schemaVersion: Migrations.latestVersion, checkpointPages: SQLiteStore.walCheckpointPages)
+                      schemaVersion: Migrations.latestVersion, checkpointPages: nil)
     }
 
     /// Opens the store but migrates only up to `schemaVersion` and checkpoints the WAL
-    /// every `checkpointPages`; tests use it to build an old database and watch it
-    /// migrate forward, or to reach a checkpoint with a few rows.
+    /// every `checkpointPages` (nil: `walCheckpointPages` scaled to the file's page size);
+    /// tests use it to build an old database and watch it migrate forward, or to reach a
+    /// checkpoint with a few rows.
     init(directory: URL, synchronous: Synchronous, metrics: MetricsRegistry?,
-         schemaVersion: Int, checkpointPages: Int32 = SQLiteStore.walCheckpointPages) throws(StoreError) {
+         schemaVersion: Int, checkpointPages: Int32? = nil) throws(StoreError) {
         fileURL = directory.appendingPathComponent(SQLiteStore.fileName)
         self.metrics = metrics
-        self.checkpointPages = checkpointPages
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
@@ -87,8 +97,11 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
             throw StoreError(code: .io, operation: "open",
                              message: "cannot create state directory \(directory.path): \(error.localizedDescription)")
         }
-        connection = try SQLiteConnection(path: fileURL.path)
+        let connection = try SQLiteConnection(path: fileURL.path)
+        self.connection = connection
         try SQLiteStore.configure(connection, synchronous: synchronous)
+        let pageBytes = try connection.firstRow("PRAGMA page_size", operation: "open") { $0.int(0) } ?? 4_096
+        self.checkpointPages = checkpointPages ?? max(1, SQLiteStore.walCheckpointPages * 4_096 / Int32(max(pageBytes, 512)))
         let hasSchema = try connection.firstRow("SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'",
                                                 operation: "open") { $0.int(0) } ?? 0
         let before = hasSchema == 0 ? 0 : try Migrations.version(connection)
@@ -123,9 +136,10 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
     /// WAL lets readers (API listings) proceed during a commit and turns each commit
     /// into one sequential append; foreign keys are on in case later migrations use them.
     private static func configure(_ connection: SQLiteConnection, synchronous: Synchronous) throws(StoreError) {
-        // Taken by a file without tables only, so before WAL mode writes the first page;
-        // a no-op on an existing file (see `adoptIncrementalVacuum`), and not worth
-        // refusing to open a read-only one over.
+        // Both taken by a file without tables only, so before WAL mode writes the first
+        // page; no-ops on an existing file (see `adoptIncrementalVacuum`, `newFilePageBytes`),
+        // and not worth refusing to open a read-only one over.
+        try? connection.executeScript("PRAGMA page_size = \(newFilePageBytes)", operation: "open")
         try? connection.executeScript("PRAGMA auto_vacuum = INCREMENTAL", operation: "open")
         let mode = try connection.firstRow("PRAGMA journal_mode = WAL", operation: "open") { $0.text(0) }
         guard mode?.lowercased() == "wal" else {

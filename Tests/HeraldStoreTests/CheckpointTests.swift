@@ -7,7 +7,7 @@ import Testing
 /// (SQLite's automatic checkpoint is off, see `SQLiteStore.walCheckpointPages`).
 struct CheckpointTests {
     /// Bytes of a WAL holding `frames` frames (32-byte header, 24-byte frame headers).
-    private func walBytes(frames: Int, pageSize: Int = 4096) -> Int { 32 + frames * (24 + pageSize) }
+    private func walBytes(frames: Int, pageSize: Int = SQLiteStore.newFilePageBytes) -> Int { 32 + frames * (24 + pageSize) }
 
     private func walSize(_ directory: URL) -> Int {
         let path = directory.appendingPathComponent(SQLiteStore.fileName + "-wal").path

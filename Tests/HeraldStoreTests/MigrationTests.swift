@@ -119,7 +119,8 @@ struct StoreSettingsTests {
                  try connection.firstRow("PRAGMA synchronous", operation: "test") { $0.int(0) })
             }
             #expect(autocheckpoint == 0)   // SQLite's in-COMMIT checkpoint is off: the store runs its own
-            #expect(store.checkpointPages == SQLiteStore.walCheckpointPages)
+            // The same bytes of log as 1,000 pages of 4 KiB, in the new file's 8 KiB pages.
+            #expect(store.checkpointPages == SQLiteStore.walCheckpointPages * 4_096 / Int32(SQLiteStore.newFilePageBytes))
             #expect(synchronous == 2)   // FULL
         }
     }
