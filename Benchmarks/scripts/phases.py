@@ -169,6 +169,16 @@ def end_to_end(run, users):
     run.webhook_body = run.sink.last_body()
     herald.stop()
     run.log(f"e2e herald: {out['herald']}")
+    # The same with `store.synchronous: "normal"` (issue #21): survives kill -9, not a
+    # power loss; commits stop waiting for the disk.
+    normal = lambda u, sink: dict(gen_config.make_config(u, sink), store={"synchronous": "normal"})  # noqa: E731
+    herald = Herald(run.processes, run.bins["herald"], run.workdir, users, run.sink.url(), "e2e-normal", state_root=run.state_root,
+                    make_config=normal)
+    paced(run, herald.url(), HERALD_E2E, [herald.auth], warmup, "nw")
+    sender, latencies = paced(run, herald.url(), HERALD_E2E, [herald.auth], count, "nm")
+    out["herald_normal"] = dict(summarize(latencies, count), sender=sender)
+    herald.stop()
+    run.log(f"e2e herald, synchronous normal: {out['herald_normal']}")
     if run.state_root == run.workdir and os.path.isdir(NO_FLUSH_ROOT):
         # The same run with the state on tmpfs: no flush under the commit, so the gap to
         # the row above is what the disk costs (not durable; for comparison only).

@@ -60,36 +60,48 @@ def targets(results):
     """(target, figure, verdict) rows for the summary."""
     rows = []
     ingest, e2e, burst, micro = (results.get(k) for k in ("ingest", "e2e", "burst", "micro"))
+    # Issue #21's targets: against Alertmanager measured in the same run, durability priced in.
     if ingest:
         size = results["reference_users"]
         h, n = ingest["herald"][size], ingest["nginx"]
         a = ingest["alertmanager"]
-        r = h[1]["rps"] / n[1]["rps"]
-        rows.append(("single-event ingest ≥ 0.5× nginx-204 (≈ 20× Alertmanager)",
-                     f"{f(h[1]['rps'])} req/s = {r:.2f}× nginx ({f(n[1]['rps'])}), {ratio(h[1]['rps'], a[1]['rps'])} Alertmanager", verdict(r >= 0.5)))
-        rows.append(("batched ingest ≥ 250,000 events/s",
-                     f"{f(h[100]['events_per_s'])} events/s ({ratio(h[100]['events_per_s'], a[100]['events_per_s'])} Alertmanager)",
-                     verdict(h[100]["events_per_s"] >= 250_000)))
+        single = h[1]["rps"] / a[1]["rps"] if a[1].get("rps") else float("nan")
+        rows.append(("single-event ingest, 202 after durable commit ≥ 1.0× Alertmanager (stretch: 0.35× nginx)",
+                     f"{f(h[1]['rps'])} req/s = {single:.2f}× Alertmanager ({f(a[1]['rps'])}), {h[1]['rps'] / n[1]['rps']:.2f}× nginx",
+                     verdict(None if math.isnan(single) else single >= 1.0)))
+        batched = h[100]["events_per_s"] / a[100]["events_per_s"] if a[100].get("events_per_s") else float("nan")
+        rows.append(("batched ingest (100 per request) ≥ 1.0× Alertmanager (stretch: 150,000 events/s)",
+                     f"{f(h[100]['events_per_s'])} events/s = {batched:.2f}× Alertmanager ({f(a[100]['events_per_s'])})",
+                     verdict(None if math.isnan(batched) else batched >= 1.0)))
     if e2e:
         h, a = e2e["herald"], e2e["alertmanager"]
+        flush = results.get("disk_flush", {})
         ok = None
-        if "p50_us" in h:
-            ok = h["p50_us"] <= 1000 and h["p99_us"] <= 2000 and ("p50_us" not in a or (h["p50_us"] < a["p50_us"] and h["p99_us"] < a["p99_us"]))
-        rows.append(("e2e at 1,000/s: p50 ≤ 1 ms, p99 ≤ 2 ms, below Alertmanager",
-                     f"p50 {f(h.get('p50_us'))} µs, p99 {f(h.get('p99_us'))} µs (Alertmanager {f(a.get('p50_us'))} / {f(a.get('p99_us'))} µs)", verdict(ok)))
+        if "p50_us" in h and "p50_us" in a and "p50_us" in flush:
+            ok = h["p50_us"] <= a["p50_us"] + flush["p50_us"] and h["p99_us"] <= a["p99_us"] + flush["p99_us"]
+        rows.append(("e2e at 1,000/s, durable: p50 ≤ Alertmanager p50 + one flush p50, p99 ≤ Alertmanager p99 + one flush p99",
+                     f"p50 {f(h.get('p50_us'))} µs, p99 {f(h.get('p99_us'))} µs (Alertmanager {f(a.get('p50_us'))} / {f(a.get('p99_us'))} µs, "
+                     f"flush {f(flush.get('p50_us'))} / {f(flush.get('p99_us'))} µs)", verdict(ok)))
+        normal = e2e.get("herald_normal")
+        if normal:
+            ok = ("p50_us" in normal and "p50_us" in a) and normal["p50_us"] <= a["p50_us"] and normal["p99_us"] <= a["p99_us"]
+            rows.append(("e2e at 1,000/s, `store.synchronous: \"normal\"`: p50 and p99 ≤ Alertmanager",
+                         f"p50 {f(normal.get('p50_us'))} µs, p99 {f(normal.get('p99_us'))} µs (Alertmanager {f(a.get('p50_us'))} / {f(a.get('p99_us'))} µs)",
+                         verdict(ok)))
     if burst:
         h, c, a = burst["herald"], burst["curl"], burst["alertmanager"]
-        r = h["webhooks_per_s"] / c["rate"] if c.get("rate") else float("nan")
-        fan = burst.get("herald_fanout")
-        fan_text = ""
-        if fan and c.get("rate"):
-            fan_text = (f"; one notice fanned out to {fan['webhooks']:,} people: {f(fan['webhooks_per_s_after_202'])} webhooks/s "
-                        f"after its 202 = {fan['webhooks_per_s_after_202'] / c['rate']:.2f}× libcurl")
-        rows.append(("delivery burst ≥ 0.8× plain libcurl (≈ 8× Alertmanager)",
-                     f"{f(h['webhooks_per_s'])} webhooks/s = {r:.2f}× libcurl ({f(c['rate'])}), {ratio(h['webhooks_per_s'], a['webhooks_per_s'])} Alertmanager"
-                     + fan_text, verdict(r >= 0.8)))
+        r = h["webhooks_per_s"] / a["webhooks_per_s"] if a.get("webhooks_per_s") else float("nan")
+        rows.append(("delivery burst of 10,000 notifications ≥ 1.0× Alertmanager",
+                     f"{f(h['webhooks_per_s'])} webhooks/s = {r:.2f}× Alertmanager ({f(a['webhooks_per_s'])}), "
+                     f"{ratio(h['webhooks_per_s'], c.get('rate'))} plain libcurl", verdict(None if math.isnan(r) else r >= 1.0)))
         rows.append(("delivery burst RSS growth < 100 MB", f"{f(h['rss_growth_mb'], 1)} MiB (Alertmanager {f(a['rss_growth_mb'], 1)} MiB)",
                      verdict(h["rss_growth_mb"] < 100)))
+        fan = burst.get("herald_fanout")
+        if fan and c.get("rate"):
+            r = fan["webhooks_per_s_after_202"] / c["rate"]
+            rows.append(("one notice to a 10,000-member group ≥ 0.8× plain libcurl after the 202",
+                         f"{fan['webhooks']:,} webhooks at {f(fan['webhooks_per_s_after_202'])}/s after its 202 = {r:.2f}× libcurl ({f(c['rate'])})",
+                         verdict(r >= 0.8)))
     pg = results.get("pg")
     if pg and "pg1" in pg.get("modes", {}):
         one, base = pg["modes"]["pg1"], pg["sqlite_ingest"]
@@ -195,7 +207,8 @@ def e2e_section(results):
            f"(CLOCK_MONOTONIC). {results['settings']['e2e_count']:,} events after {results['settings']['e2e_warmup']:,} warm-up events; "
            f"{results['reference_users']:,}-user config; every event fires one rule (one webhook).", "",
            "| server | arrived | p50 µs | p90 µs | p99 µs | max µs | sender: answer p50 / p99 µs | late starts |", "|---|---|---|---|---|---|---|---|"]
-    rows = [("Herald", "herald"), ("Herald, state on tmpfs (no flush, not durable)", "herald_tmpfs"), ("Alertmanager", "alertmanager")]
+    rows = [("Herald", "herald"), ("Herald, `store.synchronous: \"normal\"` (survives kill -9, not power loss)", "herald_normal"),
+            ("Herald, state on tmpfs (no flush, not durable)", "herald_tmpfs"), ("Alertmanager", "alertmanager")]
     for name, key in rows:
         if key not in e2e:
             continue

@@ -19,9 +19,9 @@ enum Reliability {
     /// One rule (`m` ≥ 10 tells the owner), one webhook target, tight server limits
     /// (256 KiB bodies, 100-event batches, a 2 s idle timeout, 64 connections) and a
     /// token per scope.
-    static func config(targetURL: String = "http://127.0.0.1:9/ok", extraServer: String = "") -> String {
+    static func config(targetURL: String = "http://127.0.0.1:9/ok", extraServer: String = "", extra: String = "") -> String {
         """
-        {"users": [{"id": "o", "name": "Owner", "owner": true}],
+        {"users": [{"id": "o", "name": "Owner", "owner": true}],\(extra.isEmpty ? "" : " " + extra + ",")
          "targets": [{"id": "t", "url": "\(targetURL)", "secrets": [{"env": "HOOK_SECRET"}],
                       "retrySchedule": ["0s", "200ms", "400ms"]}],
          "rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 10, "notify": [{"owner": true}]}]}],

@@ -64,6 +64,9 @@ struct ConfigSchemaTests {
         #"{"users": [{"id": "o", "owner": true}], "store": {"postgresql": {"url": {"env": "U"}, "pool": 4}}}"#,
         #"{"users": [{"id": "o", "owner": true}], "store": {"postgresql": {"url": {"env": "U"}, "leaseSeconds": 4}}}"#,
         #"{"users": [{"id": "o", "owner": true}], "store": {"postgresql": {"url": {"env": "U"}, "leaseSeconds": 3601}}}"#,
+        // store.synchronous (issue 21): full or normal, and not with PostgreSQL.
+        #"{"users": [{"id": "o", "owner": true}], "store": {"synchronous": "off"}}"#,
+        #"{"users": [{"id": "o", "owner": true}], "store": {"synchronous": "normal", "postgresql": {"url": {"env": "U"}}}}"#,
     ]
 
     @Test(arguments: examples)

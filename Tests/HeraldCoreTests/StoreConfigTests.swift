@@ -46,8 +46,22 @@ struct StoreConfigTests {
         #expect(config.targets[0].maxBacklog == 250)
     }
 
+    /// `store.synchronous` (issue #21): full unless told otherwise; normal when written.
+    @Test func synchronousIsFullByDefaultAndNormalWhenWritten() throws {
+        #expect(try TestConfig.load(Self.config(#""targets": [\#(Self.target)}]"#)).store.synchronous == .full)
+        let normal = try TestConfig.load(Self.config(#""targets": [\#(Self.target)}], "store": {"synchronous": "normal"}"#))
+        #expect(normal.store.synchronous == .normal)
+        let full = try TestConfig.load(Self.config(#""targets": [\#(Self.target)}], "store": {"synchronous": "full"}"#))
+        #expect(full.store.synchronous == .full)
+    }
+
     @Test(arguments: [
         // Each case: the extra members, the path of the error, its exact message.
+        // store.synchronous (issue #21): a value it does not know, and with PostgreSQL.
+        (#""store": {"synchronous": "fast"}"#, "store.synchronous", "unknown value 'fast'; use one of full, normal"),
+        (#""store": {"synchronous": "norml"}"#, "store.synchronous", "unknown value 'norml' (did you mean 'normal'?); use one of full, normal"),
+        (#""store": {"synchronous": "normal", "postgresql": {"url": {"env": "U"}}}"#, "store.synchronous",
+         "'synchronous' sets the SQLite store's durability; with 'postgresql' it is the database's own setting (synchronous_commit)"),
         (#""store": {"retention": {"audit": "30s"}}"#, "store.retention.audit",
          "retention '30s' is shorter than the minimum of 1m"),
         (#""store": {"retention": {"deliveries": "soon"}}"#, "store.retention.deliveries",

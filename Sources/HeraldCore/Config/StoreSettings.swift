@@ -19,7 +19,23 @@ public struct StoreSettings: Sendable, Equatable {
     /// `store.postgresql`; nil: SQLite in the state directory.
     public var postgres: PostgresStoreSettings?
 
+    /// `store.synchronous`: how hard an SQLite commit waits for the disk before events
+    /// are answered (issue #21). Read at start.
+    public var synchronous: StoreSynchronous = .full
+
     public init() {}
+}
+
+/// `store.synchronous`: what a 202 survives with the SQLite store.
+public enum StoreSynchronous: String, Sendable, Equatable, CaseIterable {
+    /// The write-ahead log is flushed (fsync) at every commit: an answered event survives
+    /// a power loss or kernel crash as well as a crash of Herald.
+    case full
+    /// The log is flushed only at checkpoints: an answered event survives a crash or
+    /// kill -9 of Herald (the operating system still holds its write), but the last
+    /// commits before a power loss or kernel crash may be lost. Each commit no longer
+    /// waits for the disk.
+    case normal
 }
 
 /// `store.postgresql`: where the shared database is and how many connections one
@@ -59,7 +75,7 @@ public struct PostgresStoreSettings: Sendable, Equatable {
 }
 
 extension ConfigDecoder {
-    /// `store`: `{"retention": {"audit": "30d", "deliveries": "14d"},
+    /// `store`: `{"retention": {"audit": "30d", "deliveries": "14d"}, "synchronous": "full",
     /// "postgresql": {"url": {"env": "HERALD_DATABASE_URL"}, "connections": 8, "leaseSeconds": 30}}`.
     func decodeStore(_ reader: inout ObjectReader) -> StoreSettings {
         var settings = StoreSettings()
@@ -71,6 +87,19 @@ extension ConfigDecoder {
         if var postgres = reader.object("postgresql") {
             settings.postgres = decodePostgres(&postgres)
             postgres.finish()
+        }
+        if let synchronous = reader.string("synchronous") {
+            if let value = StoreSynchronous(rawValue: synchronous) {
+                settings.synchronous = value
+            } else {
+                let names = StoreSynchronous.allCases.map(\.rawValue)
+                diagnostics.error("bad_value", reader.path.appending("synchronous"),
+                                  "unknown value '\(synchronous)'\(Suggestion.hint(for: synchronous, in: names)); use one of \(names.joined(separator: ", "))")
+            }
+            if reader.has("postgresql") {
+                diagnostics.error("not_applicable", reader.path.appending("synchronous"),
+                                  "'synchronous' sets the SQLite store's durability; with 'postgresql' it is the database's own setting (synchronous_commit)")
+            }
         }
         reader.finish()
         return settings

@@ -128,15 +128,22 @@ public final class Daemon: @unchecked Sendable {
         evaluation.onCommitted = { [engine] rows in engine.submit(rows) }
     }
 
+    /// Which store holds the state and how durable its commits are, for the start line.
+    private var storeDescription: String {
+        store.isShared ? "postgresql" : "sqlite, synchronous \(holder.snapshot.config.store.synchronous.rawValue)"
+    }
+
     /// The store the config names: PostgreSQL when `store.postgresql` is set (its URL
-    /// read from the secret source, never logged), else SQLite in the state directory.
+    /// read from the secret source, never logged), else SQLite in the state directory
+    /// with `store.synchronous`.
     static func openStore(_ runtime: RuntimeConfig, stateDirectory: String,
                           metrics: MetricsRegistry) throws(StoreError) -> any StateStore {
         if let url = runtime.databaseURL, let settings = runtime.config.store.postgres {
             return try PostgresStore(url: url, connections: settings.connections, metrics: metrics,
                                      leaseMilliseconds: settings.leaseSeconds * 1000)
         }
-        return try SQLiteStore(directory: URL(fileURLWithPath: stateDirectory), metrics: metrics)
+        let synchronous: SQLiteStore.Synchronous = runtime.config.store.synchronous == .normal ? .normal : .full
+        return try SQLiteStore(directory: URL(fileURLWithPath: stateDirectory), synchronous: synchronous, metrics: metrics)
     }
 
     /// How long the store's outbox claims last when several instances share it; nil for
@@ -182,7 +189,7 @@ public final class Daemon: @unchecked Sendable {
         metrics.set(DaemonMetrics.buildInfo, [("version", HeraldVersion.string)], to: 1, help: "Herald's version; always 1.")
         logger.notice("herald started", ["version": HeraldVersion.string, "listen": listenDescription, "port": server.boundPort,
                                          "config": runtime.path, "summary": runtime.config.summary,
-                                         "state.dir": options.resolvedStateDirectory()])
+                                         "state.dir": options.resolvedStateDirectory(), "store": storeDescription])
         for warning in runtime.config.warnings { logger.warning("config warning: \(warning.description)") }
         if runtime.tokens.isEmpty { logger.warning("no API tokens configured: every /v1 request will be refused with 401") }
         if inheritedSocket == nil, let warning = Daemon.clearTextWarning(listen: listenDescription, tls: runtime.tls != nil) {
@@ -297,6 +304,9 @@ public final class Daemon: @unchecked Sendable {
             engine.reloaded()
             if next.config.server.listen != old.config.server.listen || next.config.server.maxConnections != old.config.server.maxConnections {
                 logger.warning("listener settings changed in the config; they take effect at the next restart")
+            }
+            if next.config.store.synchronous != old.config.store.synchronous || next.config.store.postgres != old.config.store.postgres {
+                logger.warning("store settings changed in the config (store.synchronous or store.postgresql); they take effect at the next restart")
             }
             logger.notice("config reloaded", ["changes": ConfigDiff.summary(from: old.config, to: next.config), "summary": next.config.summary])
             metrics.increment(DaemonMetrics.configReloads, [("result", "success")], help: "Config reloads by result.")
