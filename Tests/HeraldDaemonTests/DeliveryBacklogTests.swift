@@ -43,3 +43,42 @@ struct DeliveryBacklogTests {
         #expect(Poll.until(timeout: 10) { (try? store.outboxDepth()) == 0 })
     }
 }
+
+/// Rows pushed after their commit wait in memory only up to `maxPushedRows`; past it a
+/// push is left out and counted, and the poll sends those rows from the outbox.
+struct DeliveryPushLimitTests {
+    @Test func pushesPastTheLimitAreLeftToThePollAndNothingIsLost() throws {
+        let receiver = try PythonReceiver(secrets: [DeliveryBacklogTests.secret])
+        defer { receiver.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-pushes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configPath = directory.appendingPathComponent("config.json").path
+        try """
+            {"users": \(TestConfig.ownerOnlyUsers),
+             "targets": [{"id": "ops", "url": "\(receiver.url("/ok").absoluteString)", "secrets": [{"env": "SECRET"}]}]}
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let runtime = try RuntimeConfig.load(path: configPath, reader: SecretReader(environment: ["SECRET": DeliveryBacklogTests.secret]))
+        let store = try SQLiteStore(directory: directory.appendingPathComponent("state"))
+        let now = Date()
+        let rows = (0..<9).map { index in
+            OutboxRecord(deliveryID: "msg_\(index)", notificationID: "n\(index)", target: "ops",
+                         body: Data(#"{"subject":{"id":"s\#(index)"}}"#.utf8), createdAt: now, nextAttemptAt: now)
+        }
+        try store.commit(CommitBatch(outbox: rows))
+        let metrics = MetricsRegistry()
+        let engine = try DeliveryEngine(store: store, holder: ConfigHolder(runtime), metrics: metrics,
+                                        logger: Logger(label: "test", environment: [:]) { _ in },
+                                        pollInterval: .milliseconds(100), maxPushedRows: 5)
+        // The engine's queue is busy (held here): the first push of 3 waits, the next two
+        // would make 6 and 9 waiting, past the limit of 5.
+        engine.queue.suspend()
+        for start in stride(from: 0, to: 9, by: 3) { engine.submit(Array(rows[start..<start + 3])) }
+        #expect(metrics.value("herald_delivery_pushes_deferred_total") == 6)
+        engine.queue.resume()
+        engine.start()
+        defer { engine.shutdown(deadline: .now() + 2) }
+        #expect(Poll.until(timeout: 30) { Set(receiver.requests().compactMap { $0.headers["webhook-id"] }).count == 9 })
+        #expect(Poll.until(timeout: 10) { (try? store.outboxDepth()) == 0 })
+    }
+}

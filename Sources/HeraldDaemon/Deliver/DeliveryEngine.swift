@@ -48,8 +48,9 @@ final class DeliveryEngine: @unchecked Sendable {
     /// False only in tests that stand for an instance whose renewals fail.
     let renewsClaims: Bool
     private var timer: DispatchSourceTimer?
-    /// Pushed rows not yet taken up by `queue` (see `maxPushedRowsWaiting`).
+    /// Pushed rows not yet taken up by `queue`, and their bound (see `maxPushedRowsWaiting`).
     private let pushedWaiting = Mutex(0)
+    private let maxPushedRows: Int
     /// The notice whose rows are being sent, read once for all of them (on `queue`).
     private let lastNotice = LastNotice()
     private let interval: DispatchTimeInterval
@@ -85,11 +86,13 @@ final class DeliveryEngine: @unchecked Sendable {
 
     /// `claimLease`: how long the store's outbox claims last when several instances share
     /// it (nil: one process, no leases). `pollInterval`, `maxQueuedJobs` (per target, see
-    /// `WebhookDispatcher`) and `renewsClaims` are for tests; the daemon takes the defaults.
+    /// `WebhookDispatcher`), `maxPushedRows` (see `maxPushedRowsWaiting`) and
+    /// `renewsClaims` are for tests; the daemon takes the defaults.
     init(store: any StateStore, holder: ConfigHolder, publicURL: PublicURL = PublicURL(), backlog: BacklogLimiter = BacklogLimiter(),
          metrics: MetricsRegistry, logger: Logger, claimLease: Swift.Duration? = nil,
          pollInterval: DispatchTimeInterval = DeliveryEngine.pollInterval,
-         maxQueuedJobs: Int = WebhookDispatcher.maxQueuedJobsPerTarget, renewsClaims: Bool = true) throws(TransportError) {
+         maxQueuedJobs: Int = WebhookDispatcher.maxQueuedJobsPerTarget, maxPushedRows: Int = DeliveryEngine.maxPushedRowsWaiting,
+         renewsClaims: Bool = true) throws(TransportError) {
         self.store = store
         self.holder = holder
         self.publicURL = publicURL
@@ -97,6 +100,7 @@ final class DeliveryEngine: @unchecked Sendable {
         self.metrics = metrics
         self.logger = logger
         self.interval = pollInterval
+        self.maxPushedRows = maxPushedRows
         self.client = try WebhookClient()
         let leases = claimLease.map { OutboxLeases(lease: $0) }
         self.leases = leases
@@ -128,7 +132,7 @@ final class DeliveryEngine: @unchecked Sendable {
     /// is skipped, or the webhook would go out twice.
     func submit(_ rows: [OutboxRecord]) {
         let admitted = pushedWaiting.withLock { waiting -> Bool in
-            guard waiting + rows.count <= Self.maxPushedRowsWaiting else { return false }
+            guard waiting + rows.count <= maxPushedRows else { return false }
             waiting += rows.count
             return true
         }

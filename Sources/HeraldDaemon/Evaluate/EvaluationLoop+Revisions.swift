@@ -31,6 +31,22 @@ extension EvaluationLoop {
         return writes
     }
 
+    /// `plannedWrites` of states just written to memory, given as they were written (so
+    /// none is decoded again); each is based on the revision memory holds.
+    func plannedWrites(states: [RuleStateKey: RuleState]) -> [RuleStateRecord] {
+        dispatchPrecondition(condition: .onQueue(queue))
+        var writes: [RuleStateRecord] = []
+        writes.reserveCapacity(states.count)
+        for (key, written) in states {
+            guard let revision = state.rules.revision(of: key) else { continue }
+            var current = written
+            current.revision = revision
+            writes.append(planner.stateRecord(key, current))
+            state.rules.setRevision(revision + 1, of: key)
+        }
+        return writes
+    }
+
     /// Deletes of states memory just dropped, each based on the revision it had.
     func plannedDeletes(_ dropped: [RuleStateKey], from before: RuleStates) -> [RuleStateDeletion] {
         dropped.compactMap { key in

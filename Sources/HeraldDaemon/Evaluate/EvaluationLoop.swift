@@ -122,7 +122,9 @@ final class EvaluationLoop: @unchecked Sendable {
         var batch = CommitBatch()
         var reports = NoticeReports()
         var summary = Summary()
-        var changed: Set<RuleStateKey> = []
+        // The states the events left, from their outcomes (the last one per key wins):
+        // memory holds them packed, and reading them back would decode each again.
+        var changed: [RuleStateKey: RuleState] = [:]
         // One copy for the whole request: reading the `evaluator` property for each event
         // while `state` is passed inout made Swift copy the evaluator (and its config,
         // dozens of references) every time.
@@ -138,12 +140,12 @@ final class EvaluationLoop: @unchecked Sendable {
             if let id = event.id { batch.seenEvents.append(SeenEventRecord(eventID: id, seenAt: now)) }
             for rule in outcome.rules {
                 if rule.status == .outOfOrder { metrics.increment(DaemonMetrics.eventsOutOfOrder, [("rule", rule.ruleID)]) }
-                if rule.state != nil { changed.insert(RuleStateKey(ruleID: rule.ruleID, subjectID: rule.subjectID)) }
+                if let state = rule.state { changed[RuleStateKey(ruleID: rule.ruleID, subjectID: rule.subjectID)] = state }
             }
             summary.notifications += add(outcome.notifications, to: &batch, reports: &reports, now: now)
         }
-        batch.ruleStateUpserts = plannedWrites(changed)
-        noteTimers(of: changed)
+        batch.ruleStateUpserts = plannedWrites(states: changed)
+        noteTimers(of: Set(changed.keys))
         let committed = summary
         commit(batch, now: now, reports: reports) { [self] error in
             if let error, mayRetry(error, attempt: attempt) {
