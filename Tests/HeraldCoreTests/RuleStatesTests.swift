@@ -69,7 +69,7 @@ import HeraldTestKit
         var eager = try #require(RuleState(storedJSON: json))
         eager.revision = 5
         var lazy = RuleStates()
-        lazy.insertStored([UInt8](json), revision: 5, escalationDueAt: eager.escalationDueAt, for: Self.key)
+        lazy.insertStored(json, revision: 5, escalationDueAt: eager.escalationDueAt, for: Self.key)
         #expect(lazy[Self.key] == eager)
         #expect(lazy.revision(of: Self.key) == 5)
         #expect(lazy.storedKeys == [Self.key])
@@ -89,7 +89,7 @@ import HeraldTestKit
         expected.revision = 0
         let json = try encoder.encode(expected)
         var states = RuleStates()
-        states.insertStored([UInt8](json), revision: 0, escalationDueAt: nil, for: Self.key)
+        states.insertStored(json, revision: 0, escalationDueAt: nil, for: Self.key)
         let read = try #require(states[Self.key])
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970
@@ -100,7 +100,7 @@ import HeraldTestKit
     /// write replaces the row) and is reported by `settle`, once.
     @Test func anUnreadableStoredStateReadsAsANewOneAndIsReported() throws {
         var states = RuleStates()
-        states.insertStored(Array("{\"episode\": \"three\"}".utf8), revision: 9, escalationDueAt: Date(timeIntervalSince1970: 5), for: Self.key)
+        states.insertStored(Data("{\"episode\": \"three\"}".utf8), revision: 9, escalationDueAt: Date(timeIntervalSince1970: 5), for: Self.key)
         let read = try #require(states[Self.key])
         #expect(read.tier == nil && read.episode == 0 && read.revision == 9 && read.escalationDueAt == nil)
         #expect(states.settle([Self.key]) == [Self.key])
@@ -130,7 +130,7 @@ import HeraldTestKit
         let (evaluator, state, _) = try EscalationExampleTests.atThirtyPercent()
         let stored = try #require(state.rules[Self.key])
         var lazy = RuleStates()
-        lazy.insertStored([UInt8](stored.storedData()), revision: 3, escalationDueAt: stored.escalationDueAt, for: Self.key)
+        lazy.insertStored(stored.storedData(), revision: 3, escalationDueAt: stored.escalationDueAt, for: Self.key)
         var undecoded = EvaluationState(rules: lazy)
         var eager = EvaluationState(rules: [Self.key: try #require(RuleState(storedJSON: stored.storedData()))])
         eager.rules.setRevision(3, of: Self.key)
@@ -155,8 +155,8 @@ import HeraldTestKit
         busy.tier = 0
         var states = RuleStates([RuleStateKey(ruleID: "r", subjectID: "packed-idle"): idle,
                                  RuleStateKey(ruleID: "r", subjectID: "packed-busy"): busy])
-        states.insertStored([UInt8](idle.storedData()), revision: 1, escalationDueAt: nil, for: RuleStateKey(ruleID: "r", subjectID: "stored-idle"))
-        states.insertStored([UInt8](busy.storedData()), revision: 1, escalationDueAt: nil, for: RuleStateKey(ruleID: "r", subjectID: "stored-busy"))
+        states.insertStored(idle.storedData(), revision: 1, escalationDueAt: nil, for: RuleStateKey(ruleID: "r", subjectID: "stored-idle"))
+        states.insertStored(busy.storedData(), revision: 1, escalationDueAt: nil, for: RuleStateKey(ruleID: "r", subjectID: "stored-busy"))
         #expect(states.removeIdle(lastEventBefore: Date(timeIntervalSince1970: 100)).isEmpty, "not before the cutoff")
         #expect(states.removeIdle(lastEventBefore: Date(timeIntervalSince1970: 101)).map(\.subjectID) == ["packed-idle", "stored-idle"])
         #expect(states.keys.map(\.subjectID).sorted() == ["packed-busy", "stored-busy"])

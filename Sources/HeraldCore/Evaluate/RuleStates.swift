@@ -19,8 +19,9 @@ public struct RuleStates: Sendable, Sequence {
         enum Form: Sendable {
             /// `RuleState.packed()`: exact, decoded without parsing.
             case packed([UInt8])
-            /// The store's JSON (`RuleState.storedData()`), not decoded since it was read.
-            case stored([UInt8])
+            /// The store's JSON (`RuleState.storedData()`), not decoded since it was read:
+            /// the row's own bytes, not copied (a copy doubled a restart's peak).
+            case stored(Data)
         }
 
         var form: Form
@@ -37,7 +38,7 @@ public struct RuleStates: Sendable, Sequence {
             idleSince = state.idleSince
         }
 
-        init(stored json: [UInt8], revision: Int64, escalationDueAt: Date?) {
+        init(stored json: Data, revision: Int64, escalationDueAt: Date?) {
             form = .stored(json)
             self.revision = revision
             self.escalationDueAt = escalationDueAt
@@ -90,7 +91,7 @@ public struct RuleStates: Sendable, Sequence {
 
     /// Keeps a state read from the store as its stored JSON, decoded on first use.
     /// `escalationDueAt` is the row's copy of its timer (`due_at_ms`).
-    public mutating func insertStored(_ json: [UInt8], revision: Int64, escalationDueAt: Date?, for key: RuleStateKey) {
+    public mutating func insertStored(_ json: Data, revision: Int64, escalationDueAt: Date?, for key: RuleStateKey) {
         slots[key] = Slot(stored: json, revision: revision, escalationDueAt: escalationDueAt)
     }
 
@@ -181,8 +182,7 @@ extension RuleState {
 
     /// The stored form read back: the one-pass reader, then `JSONDecoder` for shapes it
     /// does not know (older states); nil when neither can read it.
-    static func decodeStored(_ json: [UInt8]) -> RuleState? {
-        let data = Data(json)
+    static func decodeStored(_ data: Data) -> RuleState? {
         if let state = RuleState(storedJSON: data) { return state }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970

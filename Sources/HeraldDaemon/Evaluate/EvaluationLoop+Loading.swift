@@ -44,7 +44,7 @@ extension EvaluationLoop {
             } else if shared.count < maxInternedRuleIDs {
                 shared[ruleID] = ruleID
             }
-            states.insertStored([UInt8](record.state), revision: record.revision, escalationDueAt: record.dueAt,
+            states.insertStored(record.state, revision: record.revision, escalationDueAt: record.dueAt,
                                 for: RuleStateKey(ruleID: ruleID, subjectID: record.subjectID))
         }
         return states
