@@ -5,20 +5,27 @@ import Foundation
 /// not fit the format (a damaged row) makes it give up with nil rather than guess.
 struct CompactDecoder {
     private let input: UnsafeBufferPointer<UInt8>
-    /// Just past the mark byte.
-    private var position = 1
-    private var output: [UInt8] = []
-    /// The document's strings so far, as ranges of `output` (their text between quotes).
+    private var position: Int
+    /// The known string, then the JSON written so far.
+    private var output: [UInt8]
+    /// The document's strings so far, as ranges of `output` (their text between quotes;
+    /// the known string first, when there is one).
     private var strings: [Range<Int>] = []
 
-    private init(input: UnsafeBufferPointer<UInt8>) { self.input = input }
+    private init(input: UnsafeBufferPointer<UInt8>, start: Int, known: [UInt8]) {
+        self.input = input
+        position = start
+        output = known
+        output.reserveCapacity(known.count + input.count * 5 / 2)
+        if !known.isEmpty { strings.append(0..<known.count) }
+    }
 
-    /// The JSON of a compact document (`input` starts with `CompactJSON.compactMark`).
-    static func decode(_ input: UnsafeBufferPointer<UInt8>) -> Data? {
-        var decoder = CompactDecoder(input: input)
-        decoder.output.reserveCapacity(input.count * 5 / 2)
+    /// The JSON of the compact document whose items start at `start` (past its header),
+    /// with `known` as string 0 when not empty.
+    static func decode(_ input: UnsafeBufferPointer<UInt8>, start: Int, known: [UInt8]) -> Data? {
+        var decoder = CompactDecoder(input: input, start: start, known: known)
         guard decoder.value(depth: 0), decoder.position == input.count else { return nil }
-        return Data(decoder.output)
+        return Data(decoder.output[known.count...])
     }
 
     private mutating func value(depth: Int) -> Bool {

@@ -11,13 +11,20 @@ struct CompactEncoder {
 
     private init(input: UnsafeBufferPointer<UInt8>) { self.input = input }
 
-    /// The compact document (starting with `CompactJSON.compactMark`), or nil when
-    /// `input` is not one JSON object or array without whitespace.
-    static func encode(_ input: UnsafeBufferPointer<UInt8>) -> Data? {
-        guard let first = input.first, first == ASCII.openBrace || first == ASCII.openBracket else { return nil }
+    /// The compact document (`header`, then its items), or nil when `input` after its
+    /// first `knownBytes` bytes (the known string, the document's string 0) is not one
+    /// JSON object or array without whitespace.
+    static func encode(_ input: UnsafeBufferPointer<UInt8>, knownBytes: Int, header: [UInt8]) -> Data? {
+        guard knownBytes < input.count, input[knownBytes] == ASCII.openBrace || input[knownBytes] == ASCII.openBracket
+        else { return nil }
         var encoder = CompactEncoder(input: input)
+        encoder.position = knownBytes
         encoder.output.reserveCapacity(input.count / 2 + 16)
-        encoder.output.append(CompactJSON.compactMark)
+        encoder.output.append(contentsOf: header)
+        if knownBytes > 0 {
+            let known = UnsafeBufferPointer(rebasing: input[..<knownBytes])
+            encoder.strings.add(0..<knownBytes, hash: CompactJSON.fnv1a(known), in: input)
+        }
         guard encoder.value(depth: 0), encoder.position == input.count else { return nil }
         return Data(encoder.output)
     }

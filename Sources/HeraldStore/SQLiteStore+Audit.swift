@@ -29,7 +29,7 @@ extension SQLiteStore {
                 AuditEntry(cursor: row.int64(0), record: AuditRecord(
                     notificationID: row.text(1), ruleID: row.text(2), subjectID: row.text(3),
                     transition: row.text(4), tier: row.optionalText(5), createdAt: row.date(6),
-                    payload: SQLiteStore.payload(row.blob(7)), suppressed: row.optionalText(8)))
+                    payload: SQLiteStore.payload(row.blob(7), of: row.text(1)), suppressed: row.optionalText(8)))
             }
         }
         return SQLiteStore.page(entries, size: pageSize, cursor: \.cursor)
@@ -44,7 +44,7 @@ extension SQLiteStore {
                 AuditEntry(cursor: row.int64(0), record: AuditRecord(
                     notificationID: row.text(1), ruleID: row.text(2), subjectID: row.text(3),
                     transition: row.text(4), tier: row.optionalText(5), createdAt: row.date(6),
-                    payload: SQLiteStore.payload(row.blob(7)), suppressed: row.optionalText(8)))
+                    payload: SQLiteStore.payload(row.blob(7), of: row.text(1)), suppressed: row.optionalText(8)))
             }
         }
     }
@@ -75,11 +75,14 @@ extension SQLiteStore {
     }
 
     /// An audit payload as it was given to `commit`, from its stored form (schema 7 stores
-    /// `CompactJSON`; older rows are JSON and come back as they are). A compact payload
-    /// that does not decode (a damaged row, never written so) is passed on as stored:
-    /// readers already treat a payload that is not a notice as such (a delivery of it
-    /// becomes a dead letter, the API shows no document) instead of failing a whole page.
-    static func payload(_ stored: Data) -> Data { CompactJSON.decode(stored) ?? stored }
+    /// `CompactJSON` with the record's notification id as the known string; older rows
+    /// are JSON and come back as they are). A compact payload that does not decode (a
+    /// damaged row, never written so) is passed on as stored: readers already treat a
+    /// payload that is not a notice as such (a delivery of it becomes a dead letter, the
+    /// API shows no document) instead of failing a whole page.
+    static func payload(_ stored: Data, of notificationID: String) -> Data {
+        CompactJSON.decode(stored, known: notificationID) ?? stored
+    }
 
     /// `limit` forced into `1...StoreLimits.maxPageSize`.
     static func clampedPageSize(_ limit: Int) -> Int { min(max(limit, 1), StoreLimits.maxPageSize) }

@@ -52,7 +52,7 @@ enum CommitSQL {
             created_at_ms, payload, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """
     /// Parameter values of `insertAudit`; `stored` is the payload in its stored form
-    /// (`CompactJSON.encode(record.payload)`, schema 7).
+    /// (`CompactJSON.encode(record.payload, known: record.notificationID)`, schema 7).
     static func auditValues(_ record: AuditRecord, stored: Data) -> [SQLiteValue] {
         [.text(record.notificationID), .text(record.ruleID), .text(record.subjectID), .text(record.transition), .text(record.tier),
          .integer(StoreTime.milliseconds(record.createdAt)), .blob(stored), .text(record.suppressed)]
@@ -70,7 +70,7 @@ extension SQLiteStore {
         let ruleStates = try RuleStateWrites(batches)
         let seen = try RuleStateWrites.seenEvents(batches, operation: "commit")
         // Encoded on the caller's thread, not on the store queue that API reads share.
-        let payloads = batches.map { $0.audit.map { CompactJSON.encode($0.payload) } }
+        let payloads = batches.map { $0.audit.map { CompactJSON.encode($0.payload, known: $0.notificationID) } }
         try perform("commit") { (connection) throws(StoreError) in
             try connection.transaction(operation: "commit") { () throws(StoreError) in
                 let statements = try CommitStatements(connection)

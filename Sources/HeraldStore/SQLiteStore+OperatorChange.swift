@@ -13,7 +13,7 @@ extension SQLiteStore {
             case .requeueDeadLetter(let deliveryID, let now): try Self.requeueDeadLetter(deliveryID: deliveryID, now: now, connection)
             }
             guard changed else { return false }
-            try connection.run(CommitSQL.insertAudit, CommitSQL.auditValues(audit, stored: CompactJSON.encode(audit.payload)), operation: "operator change audit")
+            try connection.run(CommitSQL.insertAudit, CommitSQL.auditValues(audit, stored: CompactJSON.encode(audit.payload, known: audit.notificationID)), operation: "operator change audit")
             return true
         }
     }

@@ -72,7 +72,7 @@ enum NoticeReader {
             let notificationID = rows[index][keyPath: id]
             if read[notificationID] == nil {
                 read[notificationID] = .some(try connection.firstRow(select, [.text(notificationID)], operation: operation) {
-                    StoredNotice(payload: SQLiteStore.payload($0.blob(0)), createdAt: $0.date(1))
+                    StoredNotice(payload: SQLiteStore.payload($0.blob(0), of: notificationID), createdAt: $0.date(1))
                 })
             }
             rows[index][keyPath: notice] = read[notificationID] ?? nil

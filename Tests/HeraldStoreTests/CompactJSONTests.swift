@@ -28,11 +28,34 @@ struct CompactJSONTests {
         #"{"action":"silence","actor":"operator:ops","at":"2026-12-07T06:41:33.790Z","rule":{"id":"r/1"},"silence":{"id":"s-1"}}"#,
     ]
 
+    /// The seed notice's id, the known string the SQLite store encodes its payload with.
+    static let seedID = "utilisation-variance/p-1000/1@1796625693791/1-firing-t0"
+
     @Test(arguments: documents) func documentsComeBackExactlyAndShorter(_ json: String) throws {
         let stored = CompactJSON.encode(Data(json.utf8))
         #expect(CompactJSON.isCompact(stored))
         #expect(stored.count < json.utf8.count)
         #expect(CompactJSON.decode(stored) == Data(json.utf8))
+        // The same with a known string, whether the document uses it or not.
+        let withID = CompactJSON.encode(Data(json.utf8), known: Self.seedID)
+        #expect(CompactJSON.isCompact(withID) && withID.first == CompactJSON.knownMark)
+        #expect(CompactJSON.decode(withID, known: Self.seedID) == Data(json.utf8))
+    }
+
+    /// With its notification id known, the notice's id and episode id cost a few bytes;
+    /// without the id, or with another one, it does not decode rather than decode wrong.
+    @Test func aKnownIdMakesTheNoticeShorterAndIsNeededToReadIt() {
+        let json = Data(Self.seedNotice.utf8)
+        let withID = CompactJSON.encode(json, known: Self.seedID)
+        #expect(withID.count + 50 < CompactJSON.encode(json).count, "\(withID.count) bytes with the id known")
+        #expect(withID.count < 380)
+        #expect(CompactJSON.decode(withID, known: Self.seedID) == json)
+        #expect(CompactJSON.decode(withID) == nil)
+        let other = "utilisation-variance/p-1001/1@1796625693791/1-firing-t0"
+        #expect(CompactJSON.check(Array(other.utf8)) != CompactJSON.check(Array(Self.seedID.utf8)))
+        #expect(CompactJSON.decode(withID, known: other) == nil)
+        // An empty known string is no known string: a self-contained document.
+        #expect(CompactJSON.encode(json, known: "") == CompactJSON.encode(json))
     }
 
     /// The measured gain on the seed example's notice: 970 bytes to under 45 % of that.
@@ -69,7 +92,7 @@ struct CompactJSONTests {
     }
 
     /// Bytes that start like a stored form themselves are escaped, so they read back too.
-    @Test(arguments: [Data([0x01]), Data([0x01, 0x7B, 0x7D]), Data([0x02, 0x41])])
+    @Test(arguments: [Data([0x01]), Data([0x01, 0x7B, 0x7D]), Data([0x02, 0x41]), Data([0x03, 0x00, 0x7B, 0x7D])])
     func bytesStartingWithAMarkAreEscaped(_ bytes: Data) {
         let stored = CompactJSON.encode(bytes)
         #expect(stored == Data([CompactJSON.verbatimMark]) + bytes)
@@ -102,5 +125,11 @@ struct CompactJSONTests {
         let json = #"{"id":"abc","name":"abc","occurredAt":"2026-12-07T06:41:33.790Z","path":"2026/x","transition":[0,"firing",10]}"#
         #expect(CompactJSON.decode(stored) == Data(json.utf8))
         #expect(CompactJSON.words.count == 50 && CompactJSON.words[11] == "id" && CompactJSON.words[49] == "silence")
+        // With the known string "abc/1" (check byte 0x87): string 0, and its first 3 bytes.
+        let known = Data([0x03, 0x87, 0x7B,
+                          0x85, 0x7B, 0x8B, 0x03, 0x00, 0x03, 0x00, 0x7D,          // "episode":{"id": 3 bytes of string 0}
+                          0x8B, 0x02, 0x00,                                      // "id": string 0
+                          0x7D])
+        #expect(CompactJSON.decode(known, known: "abc/1") == Data(#"{"episode":{"id":"abc"},"id":"abc/1"}"#.utf8))
     }
 }
