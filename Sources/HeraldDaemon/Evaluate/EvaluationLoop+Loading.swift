@@ -10,8 +10,9 @@ import HeraldSupport
 /// evaluation queue, between events, into the smaller packed form, and reports any row
 /// it cannot read.
 extension EvaluationLoop {
-    /// States one `settle` slice decodes: ≈ 10 ms of the queue (≈ 10 µs a state), so an
-    /// event waits at most that long behind a slice.
+    /// States one `settle` slice decodes: ≈ 5 ms of the queue (≈ 5 µs a state: the
+    /// restart's CPU before and after states were left undecoded), so an event waits
+    /// about that long at most behind a slice.
     static let settleSliceStates = 1_000
 
     /// Loads rule states (undecoded) and recent event ids from the store.
