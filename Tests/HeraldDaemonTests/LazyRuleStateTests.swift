@@ -41,7 +41,7 @@ struct LazyRuleStateTests {
         first.drain()
 
         // The restart: every state kept as its row, none decoded, each with its revision.
-        let loaded = try EvaluationLoop.loadState(from: store, config: config, now: Date(), logger: logger)
+        let loaded = try EvaluationLoop.loadState(from: store, config: config, now: Date())
         #expect(loaded.rules.count == Self.subjects)
         #expect(loaded.rules.storedKeys.count == Self.subjects)
         #expect(loaded.seenEvents.count == Self.subjects)

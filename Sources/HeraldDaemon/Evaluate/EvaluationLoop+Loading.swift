@@ -16,7 +16,7 @@ extension EvaluationLoop {
     static let settleSliceStates = 1_000
 
     /// Loads rule states (undecoded) and recent event ids from the store.
-    static func loadState(from store: any StateStore, config: HeraldConfig, now: Date, logger: Logger) throws(StoreError) -> EvaluationState {
+    static func loadState(from store: any StateStore, config: HeraldConfig, now: Date) throws(StoreError) -> EvaluationState {
         let rules = lazyStates(try store.loadRuleStates())
         let since = now.addingTimeInterval(-config.server.idempotencyWindow.seconds)
         let seen = try store.loadSeenEvents(since: since)

@@ -259,7 +259,7 @@ final class EvaluationLoop: @unchecked Sendable {
             } else {
                 _ = staleRows.take()
                 let cursor = try store.ruleStateCursor()
-                state = try EvaluationLoop.loadState(from: store, config: evaluator.config, now: Date(), logger: logger)
+                state = try EvaluationLoop.loadState(from: store, config: evaluator.config, now: Date())
                 feedCursor = cursor
                 settleStoredStates()
                 logger.notice("evaluation state reloaded from the store after a failed commit")

@@ -80,7 +80,7 @@ public final class Daemon: @unchecked Sendable {
             scim = ScimService(base: runtime, scim: scimDirectory, store: store, holder: holder, metrics: metrics, logger: logger)
             config = merged.config
             let feedCursor = try store.ruleStateCursor()
-            let state = try EvaluationLoop.loadState(from: store, config: config, now: Date(), logger: logger)
+            let state = try EvaluationLoop.loadState(from: store, config: config, now: Date())
             evaluation = EvaluationLoop(config: config, ackLinks: runtime.ackLinks, publicURL: publicURL, state: state, feedCursor: feedCursor,
                                         store: store, metrics: metrics, logger: logger)
             evaluation.backlog.seed(try store.outboxDepthByTarget())
