@@ -69,6 +69,40 @@ struct LazyRuleStateTests {
         #expect(settled.count == Self.subjects)
         for (key, state) in eager where key.subjectID != "s-1234" { #expect(settled[key] == state, "\(key)") }
     }
+
+    /// Timers armed before a restart fire from rows never decoded: the start's tick finds
+    /// them due by the rows' `due_at_ms`, once each.
+    @Test func timersDueDuringARestartFireFromUndecodedRows() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-lazy-timers-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = try TestConfig.load("""
+            {"users": \(TestConfig.ownerOnlyUsers),
+             "rules": [{"id": "r", "metric": "m", "tiers": [{"threshold": 10, "notify": [{"owner": true}],
+                        "escalation": {"steps": [{"after": "1s", "notify": [{"owner": true}]}]}}]}]}
+            """)
+        let logger = Logger(label: "test", environment: [:]) { _ in }
+        let store = try SQLiteStore(directory: directory)
+        let first = EvaluationLoop(config: config, state: EvaluationState(), store: store, metrics: MetricsRegistry(), logger: logger)
+        let events = (0..<40).map { MetricEvent(id: "e-\($0)", metric: "m", value: 50, subject: .init(id: "s-\($0)")) }
+        #expect(try Self.submit(events, to: first).notifications == 40)
+        first.drain()
+        Thread.sleep(forTimeInterval: 1.2)   // "down" while the steps fall due
+
+        let loaded = try EvaluationLoop.loadState(from: store, config: config, now: Date())
+        #expect(loaded.rules.storedKeys.count == 40)
+        #expect(try #require(loaded.nextEscalationDue) <= Date())
+        let second = EvaluationLoop(config: config, state: loaded, store: store, metrics: MetricsRegistry(), logger: logger)
+        second.startTimers()
+        defer { second.drain() }
+        func escalated() throws -> [String] {
+            try store.auditPage(rule: "r", limit: 100).items.filter { $0.record.transition == "escalated" }.map(\.record.subjectID)
+        }
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, try escalated().count < 40 { Thread.sleep(forTimeInterval: 0.1) }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try escalated().sorted() == (0..<40).map { "s-\($0)" }.sorted())
+        #expect(second.queue.sync { second.state.nextEscalationDue } == nil, "the chain of one step is done")
+    }
 }
 
 /// Carries a completion's result out of its closure.
