@@ -45,9 +45,16 @@ struct DeliveryBacklogTests {
 }
 
 /// Rows pushed after their commit wait in memory only up to `maxPushedRows`; past it a
-/// push is left out and counted, and the poll sends those rows from the outbox.
+/// push is left out and counted, and the poll sends those rows from the outbox. A push
+/// arriving when none waits is taken whatever its size (one notice's fan-out).
 struct DeliveryPushLimitTests {
-    @Test func pushesPastTheLimitAreLeftToThePollAndNothingIsLost() throws {
+    @Test(arguments: [
+        // Pushes of 3 with room for 5: the first waits, the next two would make 6 and 9.
+        (limit: 5, pushes: [3, 3, 3], deferred: 6),
+        // A push of 4 past a limit of 2 is taken when none waits; the next is not.
+        (limit: 2, pushes: [4, 1], deferred: 1),
+    ])
+    func pushesPastTheLimitAreLeftToThePollAndNothingIsLost(limit: Int, pushes: [Int], deferred: Int) throws {
         let receiver = try PythonReceiver(secrets: [DeliveryBacklogTests.secret])
         defer { receiver.stop() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-pushes-\(UUID().uuidString)")
@@ -61,7 +68,8 @@ struct DeliveryPushLimitTests {
         let runtime = try RuntimeConfig.load(path: configPath, reader: SecretReader(environment: ["SECRET": DeliveryBacklogTests.secret]))
         let store = try SQLiteStore(directory: directory.appendingPathComponent("state"))
         let now = Date()
-        let rows = (0..<9).map { index in
+        let total = pushes.reduce(0, +)
+        let rows = (0..<total).map { index in
             OutboxRecord(deliveryID: "msg_\(index)", notificationID: "n\(index)", target: "ops",
                          body: Data(#"{"subject":{"id":"s\#(index)"}}"#.utf8), createdAt: now, nextAttemptAt: now)
         }
@@ -69,16 +77,19 @@ struct DeliveryPushLimitTests {
         let metrics = MetricsRegistry()
         let engine = try DeliveryEngine(store: store, holder: ConfigHolder(runtime), metrics: metrics,
                                         logger: Logger(label: "test", environment: [:]) { _ in },
-                                        pollInterval: .milliseconds(100), maxPushedRows: 5)
-        // The engine's queue is busy (held here): the first push of 3 waits, the next two
-        // would make 6 and 9 waiting, past the limit of 5.
+                                        pollInterval: .milliseconds(100), maxPushedRows: limit)
+        // The engine's queue is busy (held here), so every push admitted stays waiting.
         engine.queue.suspend()
-        for start in stride(from: 0, to: 9, by: 3) { engine.submit(Array(rows[start..<start + 3])) }
-        #expect(metrics.value("herald_delivery_pushes_deferred_total") == 6)
+        var start = 0
+        for count in pushes {
+            engine.submit(Array(rows[start..<start + count]))
+            start += count
+        }
+        #expect(metrics.value("herald_delivery_pushes_deferred_total") == Double(deferred))
         engine.queue.resume()
         engine.start()
         defer { engine.shutdown(deadline: .now() + 2) }
-        #expect(Poll.until(timeout: 30) { Set(receiver.requests().compactMap { $0.headers["webhook-id"] }).count == 9 })
+        #expect(Poll.until(timeout: 30) { Set(receiver.requests().compactMap { $0.headers["webhook-id"] }).count == total })
         #expect(Poll.until(timeout: 10) { (try? store.outboxDepth()) == 0 })
     }
 }
