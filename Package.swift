@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "HeraldSupport", swiftSettings: swiftSettings),
 
         // MARK: Adapters (never import each other; each lists exactly what it imports)
-        .target(name: "HeraldStore", dependencies: ["HeraldSupport", "CSQLite"], swiftSettings: swiftSettings),
+        .target(name: "HeraldStore", dependencies: ["HeraldCore", "HeraldSupport", "CSQLite"], swiftSettings: swiftSettings),
         .target(name: "HeraldDelivery", dependencies: ["HeraldSupport", "CCurl", "COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "HeraldServer", dependencies: ["HeraldSupport", "CMicroHTTPD"], swiftSettings: swiftSettings),
         // The PostgreSQL StateStore (issue #20): HeraldStore keeps the interface, this implements it.

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 
 /// Writes back the JSON a compact document was made from (see `CompactJSON`): the
 /// separators from the structure, every string and number as stored. Any byte that does
@@ -122,16 +123,8 @@ struct CompactDecoder {
 
     /// Unsigned LEB128; nil when truncated or past `Int.max`.
     private mutating func number() -> Int? {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while position < input.count, shift < 63 {
-            let byte = input[position]
-            position += 1
-            value |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return value <= UInt64(Int.max) ? Int(value) : nil }
-            shift += 7
-        }
-        return nil
+        guard let value = LEB128.readUnsigned(input, at: &position), value <= UInt64(Int.max) else { return nil }
+        return Int(value)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 
 /// Writes the compact form of JSON without whitespace (see `CompactJSON`), or gives up
 /// (nil) at the first byte that is not such JSON; the caller then stores the bytes as
@@ -133,14 +134,7 @@ struct CompactEncoder {
     }
 
     /// Unsigned LEB128.
-    private mutating func appendNumber(_ value: Int) {
-        var rest = UInt(value)
-        while rest >= 0x80 {
-            output.append(UInt8(rest & 0x7F) | 0x80)
-            rest >>= 7
-        }
-        output.append(UInt8(rest))
-    }
+    private mutating func appendNumber(_ value: Int) { LEB128.appendUnsigned(UInt64(value), to: &output) }
 }
 
 /// The strings of a document being encoded, as ranges of its bytes: found again by hash
@@ -222,17 +216,8 @@ struct CompactStringTable {
     }
 }
 
-/// The bytes the encoder and decoder look for.
-enum ASCII {
-    static let openBrace = UInt8(ascii: "{")
-    static let closeBrace = UInt8(ascii: "}")
-    static let openBracket = UInt8(ascii: "[")
-    static let closeBracket = UInt8(ascii: "]")
-    static let quote = UInt8(ascii: "\"")
-    static let backslash = UInt8(ascii: "\\")
-    static let colon = UInt8(ascii: ":")
-    static let comma = UInt8(ascii: ",")
-
+/// The bytes the encoder and decoder look for beyond JSON's grammar (HeraldCore's `ASCII`).
+extension ASCII {
     /// Bytes of a JSON number or of `true`, `false`, `null`: digits, `+-.`, and letters
     /// (`e`, `E` and the three words'); a token of anything else is not encoded.
     static func isTokenByte(_ byte: UInt8) -> Bool {

@@ -1,4 +1,5 @@
 public import Foundation
+import HeraldCore
 
 /// A shorter form of the JSON documents the audit log stores, from which the same bytes
 /// come back exactly (issue #22: bytes per notice).

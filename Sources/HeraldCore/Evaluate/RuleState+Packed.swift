@@ -125,14 +125,7 @@ struct PackedWriter {
     }
 
     /// Zigzag LEB128: small numbers of either sign take one byte.
-    mutating func integer(_ value: Int) {
-        var z = UInt64(bitPattern: Int64((value << 1) ^ (value >> (Int.bitWidth - 1))))
-        while z >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: z) | 0x80)
-            z >>= 7
-        }
-        bytes.append(UInt8(z))
-    }
+    mutating func integer(_ value: Int) { LEB128.appendSigned(value, to: &bytes) }
 
     mutating func double(_ value: Double) {
         var bits = value.bitPattern
@@ -159,18 +152,7 @@ struct PackedReader {
 
     var isAtEnd: Bool { at == bytes.count }
 
-    mutating func integer() -> Int? {
-        var z: UInt64 = 0
-        var shift: UInt64 = 0
-        while at < bytes.count, shift < 64 {
-            let byte = bytes[at]
-            at += 1
-            z |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return Int(truncatingIfNeeded: Int64(bitPattern: (z >> 1) ^ (0 &- (z & 1)))) }
-            shift += 7
-        }
-        return nil
-    }
+    mutating func integer() -> Int? { LEB128.readSigned(bytes, at: &at) }
 
     /// A non-negative count no larger than the bytes left (each item takes at least one).
     mutating func count() -> Int? {

@@ -281,24 +281,24 @@ struct JSONByteReader<Recorder: PositionRecorder> {
 }
 
 /// The ASCII bytes of JSON's grammar, named.
-enum ASCII {
-    static let space = UInt8(ascii: " ")
-    static let tab = UInt8(ascii: "\t")
-    static let newline = UInt8(ascii: "\n")
-    static let carriageReturn = UInt8(ascii: "\r")
-    static let openBrace = UInt8(ascii: "{")
-    static let closeBrace = UInt8(ascii: "}")
-    static let openBracket = UInt8(ascii: "[")
-    static let closeBracket = UInt8(ascii: "]")
-    static let quote = UInt8(ascii: "\"")
-    static let backslash = UInt8(ascii: "\\")
-    static let colon = UInt8(ascii: ":")
-    static let comma = UInt8(ascii: ",")
-    static let minus = UInt8(ascii: "-")
-    static let plus = UInt8(ascii: "+")
-    static let dot = UInt8(ascii: ".")
-    static let zero = UInt8(ascii: "0")
-    static let nine = UInt8(ascii: "9")
+public enum ASCII {
+    public static let space = UInt8(ascii: " ")
+    public static let tab = UInt8(ascii: "\t")
+    public static let newline = UInt8(ascii: "\n")
+    public static let carriageReturn = UInt8(ascii: "\r")
+    public static let openBrace = UInt8(ascii: "{")
+    public static let closeBrace = UInt8(ascii: "}")
+    public static let openBracket = UInt8(ascii: "[")
+    public static let closeBracket = UInt8(ascii: "]")
+    public static let quote = UInt8(ascii: "\"")
+    public static let backslash = UInt8(ascii: "\\")
+    public static let colon = UInt8(ascii: ":")
+    public static let comma = UInt8(ascii: ",")
+    public static let minus = UInt8(ascii: "-")
+    public static let plus = UInt8(ascii: "+")
+    public static let dot = UInt8(ascii: ".")
+    public static let zero = UInt8(ascii: "0")
+    public static let nine = UInt8(ascii: "9")
 }
 
 extension String {
