@@ -75,17 +75,17 @@ enum CommitRuleStates {
     /// (`PostgresStore.ruleStateChanges`); its time is when the commit is about to end
     /// (the log is pruned by age, `PostgresStore.pruneRuleStateLog`).
     static let logWrites = """
-        INSERT INTO rule_state_change (rule_ids, subject_ids, at_ms)
-        VALUES ($1::text[], $2::text[], (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+        INSERT INTO rule_state_change (rule_ids, subject_ids, at_ms, writer)
+        VALUES ($1::text[], $2::text[], (extract(epoch FROM clock_timestamp()) * 1000)::bigint, $3)
         """
 
     /// Queues the feed's log row of `writes` (the rows written, not the deletes: a
-    /// deleted row has nothing to read); nothing when no row is written.
-    static func queueLog(_ writes: RuleStateWrites, on pipeline: inout PostgresPipeline) {
+    /// deleted row has nothing to read), marked as `writer`'s; nothing when no row is written.
+    static func queueLog(_ writes: RuleStateWrites, writer: String, on pipeline: inout PostgresPipeline) {
         let written = writes.rows.filter { $0.final != nil }.map(\.key)
         guard !written.isEmpty else { return }
-        pipeline.append(logWrites, [PostgresArray.text(written.map(\.ruleID)), PostgresArray.text(written.map(\.subjectID))],
-                        operation: "commit rule state log")
+        pipeline.append(logWrites, [PostgresArray.text(written.map(\.ruleID)), PostgresArray.text(written.map(\.subjectID)),
+                                    .text(writer)], operation: "commit rule state log")
     }
 
     /// One queued statement and the rows (key order) it answers for.

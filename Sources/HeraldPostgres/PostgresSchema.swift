@@ -130,6 +130,11 @@ enum PostgresSchema {
             "CREATE TABLE rule_state_change_pruned (id INTEGER PRIMARY KEY CHECK (id = 1), through_ms BIGINT NOT NULL)",
             "INSERT INTO rule_state_change_pruned (id, through_ms) VALUES (1, 0)",
         ],
+        // 8: which instance logged each commit's keys, so an instance's feed skips its own
+        // writes (its memory made them) instead of reading every row it wrote back.
+        [
+            "ALTER TABLE rule_state_change ADD COLUMN writer TEXT NOT NULL DEFAULT ''",
+        ],
     ]
 
     /// SQLSTATE of `herald_conflict`: a checked write found a row changed since it was

@@ -24,7 +24,7 @@ extension PostgresStore {
         try pipelinedWrite("commit") { pipeline in
             _ = CommitRuleStates.queue(ruleStates, on: &pipeline)
             CommitRows.queueSeenEvents(seen, on: &pipeline)
-            CommitRuleStates.queueLog(ruleStates, on: &pipeline)
+            CommitRuleStates.queueLog(ruleStates, writer: instanceID, on: &pipeline)
             CommitRows.queueRows(batches, on: &pipeline, claimedBy: instanceID, leaseMilliseconds: leaseMilliseconds)
         }
     }

@@ -73,6 +73,10 @@ extension PostgresStore {
 /// made every rule-state update a non-HOT one (both indexes written, ≈ 20 % more WAL per
 /// event, Benchmarks/limits.md); one log row per commit costs one small insert.
 ///
+/// An instance skips the keys it logged itself (`writer`, schema 8): its memory made
+/// those rows, and reading them back every second put tens of milliseconds of reads on
+/// its evaluation queue under load, for nothing.
+///
 /// The log is pruned by age (`ruleStateLogRetention`, by the retention leader). A reader
 /// that read nothing for longer than that (paused, cut off) may have missed keys: it is
 /// told so by the time of its last read (`RuleStateCursor.readAt`) against the newest
@@ -120,28 +124,34 @@ extension PostgresStore {
                 rows += try connection.rows("""
                     SELECT \(RuleStateColumns.names("t")) FROM rule_state_change c,
                         unnest(c.rule_ids, c.subject_ids) AS k(r, s) JOIN rule_state t ON t.rule_id = k.r AND t.subject_id = k.s
-                    WHERE c.xid IN (SELECT x::xid8 FROM unnest($1::text[]) AS u(x))
-                    """, [PostgresArray.text(cursor.pending.map(String.init))], operation: "read rule state changes",
+                    WHERE c.xid IN (SELECT x::xid8 FROM unnest($1::text[]) AS u(x)) AND c.writer <> $2
+                    """, [PostgresArray.text(cursor.pending.map(String.init)), .text(instanceID)], operation: "read rule state changes",
                     RuleStateColumns.record)
             }
             var position = cursor
             position.readAt = now
+            var keys = 0
             try connection.rows("""
                 SELECT \(RuleStateColumns.names("t")), k.x::text, k.r, k.s, t.rule_id IS NULL FROM (
                     SELECT c.xid AS x, u.r, u.s FROM rule_state_change c, unnest(c.rule_ids, c.subject_ids) AS u(r, s)
-                    WHERE c.xid >= $1::text::xid8
+                    WHERE c.xid >= $1::text::xid8 AND c.writer <> $5
                       AND (c.xid, u.r COLLATE "C", u.s COLLATE "C") > ($1::text::xid8, $2::text COLLATE "C", $3::text COLLATE "C")
                     ORDER BY c.xid, u.r COLLATE "C", u.s COLLATE "C" LIMIT $4) k
                 LEFT JOIN rule_state t ON t.rule_id = k.r AND t.subject_id = k.s
                 ORDER BY k.x, k.r COLLATE "C", k.s COLLATE "C"
-                """, [.integer(cursor.transaction), .text(cursor.ruleID), .text(cursor.subjectID), .integer(limit)],
+                """, [.integer(cursor.transaction), .text(cursor.ruleID), .text(cursor.subjectID), .integer(limit), .text(instanceID)],
                 operation: "read rule state changes") { row in
+                keys += 1
                 // A key whose row is gone (deleted since) moves the position and yields nothing.
                 if row.text(8) != "t" { rows.append(RuleStateColumns.record(row)) }
                 position.transaction = row.int64(5)
                 position.ruleID = row.text(6)
                 position.subjectID = row.text(7)
             }
+            // Every other instance's key visible in this snapshot was read: the position
+            // moves past this instance's own logged commits too, so the next read does not
+            // walk them again.
+            if keys < limit { return RuleStateChanges(rows: rows, next: try Self.positionAfterTheLog(connection, readAt: now)) }
             // Still running below the position: their keys may yet come. Finished ones
             // were read above, in this snapshot, and are dropped.
             position.pending = running.filter { $0 < position.transaction }.sorted()

@@ -49,6 +49,25 @@ struct PostgresFeedTests {
         }
     }
 
+    /// An instance's own writes are in its memory already: its feed skips them, and
+    /// moves past them, so it reads only what the others wrote.
+    @Test func anInstanceDoesNotReadItsOwnWritesBack() throws {
+        try withStores { server, name, other, me in
+            var cursor = try me.ruleStateCursor()
+            try me.commit(CommitBatch(ruleStateUpserts: (0..<5).map { record("mine\($0)") }))
+            try other.commit(CommitBatch(ruleStateUpserts: [record("theirs")]))
+            try me.commit(CommitBatch(ruleStateUpserts: [record("mine-later")]))
+            #expect(try follow(me, from: &cursor, limit: 2).keys.sorted() == ["theirs"])
+            // The position is past the last logged commit, own ones included.
+            let newest = Int64(try server.psql("SELECT xid::text FROM rule_state_change ORDER BY xid DESC LIMIT 1", database: name)
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            #expect(cursor.transaction == newest + 1)
+            // The other instance reads them all.
+            var theirs = RuleStateCursor.start
+            #expect(try follow(other, from: &theirs, limit: 100).keys.sorted() == ["mine-later", "mine0", "mine1", "mine2", "mine3", "mine4"])
+        }
+    }
+
     @Test func aTransactionStillOpenWhenLaterOnesWereReadIsNotSkipped() throws {
         try withStores { server, name, writer, reader in
             var cursor = try reader.ruleStateCursor()
