@@ -143,19 +143,20 @@ enum PostgresSchema {
     /// SQLSTATE of `herald_require_schema` refusing: the schema is not this code's.
     static let schemaState = "HR426"
 
-    /// Functions every write uses, (re)created at every open, before the migrations (so a
-    /// store of any schema version has them; their bodies never change — a change gets a
-    /// new name):
+    /// Functions every write uses, created at open when missing, before the migrations (so
+    /// a store of any schema version has them; their bodies never change — a change gets a
+    /// new name — so an instance whose database user may not create functions starts once
+    /// they exist):
     /// - `herald_conflict` raises HR409: a checked statement found its base stale, so the
     ///   server itself skips the rest of a commit (PostgresStore+PipelinedWrite.swift);
     /// - `herald_require_schema` is the guard: a shared advisory lock, then the version
     ///   read, raising HR426 unless it is the caller's.
-    static let functions: [String] = [
-        """
+    static let functions: [(signature: String, sql: String)] = [
+        ("herald_conflict(text)", """
         CREATE OR REPLACE FUNCTION herald_conflict(message text) RETURNS void LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION USING ERRCODE = '\(conflictState)', MESSAGE = message; END $$
-        """,
-        """
+        """),
+        ("herald_require_schema(integer)", """
         CREATE OR REPLACE FUNCTION herald_require_schema(expected integer) RETURNS integer LANGUAGE plpgsql AS $$
         DECLARE found integer;
         BEGIN
@@ -169,7 +170,7 @@ enum PostgresSchema {
             END IF;
             RETURN found;
         END $$
-        """,
+        """),
     ]
 
     /// The version a fresh database reaches.
@@ -186,7 +187,11 @@ enum PostgresSchema {
         return try pool.transaction(operation: "migrate") { (connection) throws(PostgresError) in
             try connection.run("SELECT pg_advisory_xact_lock($1)", [.integer(migrationLock)], operation: "migrate")
             try connection.execute(versionTable, operation: "migrate")
-            for sql in functions { try connection.execute(sql, operation: "migrate") }
+            for function in functions {
+                let missing = try connection.firstRow("SELECT to_regprocedure($1) IS NULL", [.text(function.signature)],
+                                                      operation: "migrate") { $0.text(0) == "t" } ?? true
+                if missing { try connection.execute(function.sql, operation: "migrate") }
+            }
             let current = try version(connection)
             guard current <= latestVersion else {
                 throw PostgresError(sqlState: nil, message: "database schema version \(current) is newer than this Herald knows (\(latestVersion))",
