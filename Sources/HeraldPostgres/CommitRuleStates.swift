@@ -88,22 +88,23 @@ enum CommitRuleStates {
                                     .text(writer)], operation: "commit rule state log")
     }
 
-    /// One queued statement and the rows (key order) it answers for.
+    /// One queued statement and the rows (key order) it writes.
     struct Queued {
-        let index: Int
         let rows: [RuleStateWrites.Row]
         /// True for `upsertNextRevisions`, false for a one-row statement.
         let multiRow: Bool
     }
 
-    /// Queues every row of `writes` that writes something, in key order.
+    /// Queues every row of `writes` that writes something, in key order; returns the
+    /// statements' shape (what `CommitRuleStatesTests` pins).
+    @discardableResult
     static func queue(_ writes: RuleStateWrites, on pipeline: inout PostgresPipeline) -> [Queued] {
         var queued: [Queued] = []
         var run: [RuleStateWrites.Row] = []
         func flush() {
             guard !run.isEmpty else { return }
-            queued.append(Queued(index: pipeline.append(upsertNextRevisions, values(run), operation: "commit rule states"),
-                                 rows: run, multiRow: true))
+            pipeline.append(upsertNextRevisions, values(run), operation: "commit rule states")
+            queued.append(Queued(rows: run, multiRow: true))
             run = []
         }
         for row in writes.rows {
@@ -113,8 +114,8 @@ enum CommitRuleStates {
             }
             flush()
             if let single = oneRow(row) {
-                queued.append(Queued(index: pipeline.append(single.sql, single.values, operation: "commit rule state"),
-                                     rows: [row], multiRow: false))
+                pipeline.append(single.sql, single.values, operation: "commit rule state")
+                queued.append(Queued(rows: [row], multiRow: false))
             }
         }
         flush()

@@ -22,7 +22,7 @@ extension PostgresStore {
         let ruleStates = try RuleStateWrites(batches)
         let seen = try RuleStateWrites.seenEvents(batches, operation: "commit")
         try pipelinedWrite("commit") { pipeline in
-            _ = CommitRuleStates.queue(ruleStates, on: &pipeline)
+            CommitRuleStates.queue(ruleStates, on: &pipeline)
             CommitRows.queueSeenEvents(seen, on: &pipeline)
             CommitRuleStates.queueLog(ruleStates, writer: instanceID, on: &pipeline)
             CommitRows.queueRows(batches, on: &pipeline, claimedBy: instanceID, leaseMilliseconds: leaseMilliseconds)

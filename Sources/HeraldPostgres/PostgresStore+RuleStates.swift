@@ -97,17 +97,18 @@ extension PostgresStore {
             // A load made after this call sees every logged transaction up to the newest
             // visible now that is not running; the running ones come through `pending`,
             // the later ones through the feed.
-            try Self.positionAfterTheLog(connection, readAt: try Self.clock(connection))
+            try Self.positionAfterTheLog(connection, running: try Self.runningTransactions(connection), readAt: try Self.clock(connection))
         }
     }
 
     /// A position after every logged transaction visible in this snapshot (the next
     /// transaction number, from its first key), with the running ones below it pending:
     /// a load made after this reads everything before it.
-    private static func positionAfterTheLog(_ connection: PostgresConnection, readAt: Int64) throws(PostgresError) -> RuleStateCursor {
+    /// `running`: the snapshot's running transactions (`runningTransactions`).
+    private static func positionAfterTheLog(_ connection: PostgresConnection, running: [Int64],
+                                            readAt: Int64) throws(PostgresError) -> RuleStateCursor {
         let newest = try connection.firstRow("SELECT xid::text FROM rule_state_change ORDER BY xid DESC LIMIT 1",
                                              operation: "read rule state cursor") { $0.int64(0) } ?? 0
-        let running = try runningTransactions(connection)
         return RuleStateCursor(transaction: newest + 1, pending: running.filter { $0 <= newest }.sorted(), readAt: readAt)
     }
 
@@ -115,10 +116,10 @@ extension PostgresStore {
         let limit = max(1, min(limit, StoreLimits.maxRuleStatesPerRead))
         return try snapshotRead("read rule state changes") { (connection) throws(PostgresError) in
             let now = try Self.clock(connection)
-            if try Self.missedPrunedKeys(cursor, connection) {
-                return try everyRow(connection, now: now)
-            }
             let running = try Self.runningTransactions(connection)
+            if try Self.missedPrunedKeys(cursor, connection) {
+                return try everyRow(connection, running: running, now: now)
+            }
             var rows: [RuleStateRecord] = []
             if !cursor.pending.isEmpty {
                 rows += try connection.rows("""
@@ -151,7 +152,9 @@ extension PostgresStore {
             // Every other instance's key visible in this snapshot was read: the position
             // moves past this instance's own logged commits too, so the next read does not
             // walk them again.
-            if keys < limit { return RuleStateChanges(rows: rows, next: try Self.positionAfterTheLog(connection, readAt: now)) }
+            if keys < limit {
+                return RuleStateChanges(rows: rows, next: try Self.positionAfterTheLog(connection, running: running, readAt: now))
+            }
             // Still running below the position: their keys may yet come. Finished ones
             // were read above, in this snapshot, and are dropped.
             position.pending = running.filter { $0 < position.transaction }.sorted()
@@ -169,8 +172,8 @@ extension PostgresStore {
 
     /// Every stored row, and a position after every logged transaction (as
     /// `ruleStateCursor`): what a reader that missed pruned keys reads once.
-    private func everyRow(_ connection: PostgresConnection, now: Int64) throws(PostgresError) -> RuleStateChanges {
-        let next = try Self.positionAfterTheLog(connection, readAt: now)
+    private func everyRow(_ connection: PostgresConnection, running: [Int64], now: Int64) throws(PostgresError) -> RuleStateChanges {
+        let next = try Self.positionAfterTheLog(connection, running: running, readAt: now)
         let rows = try connection.rows("SELECT \(RuleStateColumns.names) FROM rule_state ORDER BY rule_id, subject_id",
                                        operation: "read rule state changes", RuleStateColumns.record)
         return RuleStateChanges(rows: rows, next: next)
