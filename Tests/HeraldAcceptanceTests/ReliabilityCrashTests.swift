@@ -15,7 +15,8 @@ struct ReliabilityCrashTests {
         let herald = try HeraldProcess(config: Reliability.config(targetURL: receiver.url("/ok").absoluteString,
                                                                   extra: #""store": {"synchronous": "\#(synchronous.rawValue)"}"#),
                                        environment: Reliability.environment)
-        #expect(herald.logText().contains("sqlite, synchronous \(synchronous.rawValue)"), "the start line names the durability")
+        // Bounded wait: the port answers before the start line is written.
+        #expect(herald.waitForLog("sqlite, synchronous \(synchronous.rawValue)"), "the start line names the durability")
         let producer = AcknowledgingProducer(url: herald.url("/v1/events"))
         let loadSeconds = 6.0
         let done = DispatchSemaphore(value: 0)
