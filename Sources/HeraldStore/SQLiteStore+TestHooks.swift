@@ -1,3 +1,4 @@
+import Foundation
 // Internal hooks that let tests put the store into states that are hard to reach for
 // real on a CI machine (a full disk, a read-only file while running as root, a file from
 // a newer Herald). Reached with `@testable import`; not part of the public API.
@@ -38,7 +39,18 @@ extension SQLiteStore {
     var commitTransactionCount: Int { queue.sync { probe.committedTransactions } }
 
     /// Checkpoints that completed since the store was opened.
-    var checkpointCount: Int { queue.sync { probe.checkpoints } }
+    var checkpointCount: Int {
+        waitForCheckpoints()
+        return queue.sync { probe.checkpoints }
+    }
+
+    /// Waits (at most 10 s) until no checkpoint runs beside the store or waits to be
+    /// finished on its queue, so a test's own checkpoint is not refused as `busy`.
+    func waitForCheckpoints() {
+        guard let background else { return }
+        let deadline = Date().addingTimeInterval(10)
+        while background.isBusy, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+    }
 
     /// Names of the user tables, to check what a migration created.
     /// Runs `sql` as it is: tests write rows the way an older schema's code did.

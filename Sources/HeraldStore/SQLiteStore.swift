@@ -30,8 +30,9 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
     /// checkpoint waits. At 1,000 events/s (three alternating pairs of 15,000 events) the
     /// end-to-end p99 went from 6.5 / 3.8 / 4.1 ms to 3.4 / 2.7 / 2.2 ms (Benchmarks/limits.md).
     /// Measured and not taken: 8,000 pages (fewer, longer checkpoints: a worse p99),
-    /// and a checkpoint on a second connection in the background (p50 0.6 → 1.1 ms: its
-    /// database fsyncs slowed the commits' log fsyncs).
+    /// and, with `.full`, a checkpoint on a second connection in the background (p50
+    /// 0.6 → 1.1 ms: its database fsyncs slowed the commits' log fsyncs). With `.normal`
+    /// commits flush nothing, and that is where checkpoints run (`BackgroundCheckpoint`).
     /// Counted in pages of 4 KiB: a file with larger pages (`newFilePageBytes`) copies its
     /// log back after the same number of bytes, so each checkpoint stays as long as measured.
     static let walCheckpointPages: Int32 = 1_000
@@ -63,6 +64,9 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
     let checkpointPages: Int32
     /// A checkpoint is queued and has not run yet. Confined to `queue`.
     private var checkpointQueued = false
+    /// With `synchronous: .normal`, where checkpoints run instead of on `queue`
+    /// (internal for the test hooks).
+    private(set) var background: BackgroundCheckpoint?
     /// Where the next audit pruning step starts (see SQLiteStore+Retention.swift).
     /// Confined to `queue`.
     var auditPruneCursor: Int64 = 0
@@ -111,7 +115,15 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         // otherwise set the log file's size until the next checkpoint. Best effort: a
         // read-only file must still open, so the daemon can run and say 503 on /readyz.
         try? connection.executeScript("PRAGMA wal_checkpoint(TRUNCATE)", operation: "open")
+        if synchronous == .normal {
+            background = try BackgroundCheckpoint(path: fileURL.path) { [weak self] result, finished in
+                guard let self else { return finished() }
+                backgroundCheckpointEnded(result, finished: finished)
+            }
+        }
     }
+
+    deinit { background?.waitUntilIdle() }
 
     /// Largest file the upgrade to schema 5 rewrites to turn on incremental vacuum: a
     /// VACUUM copies the whole file (≈ 10–30 s per GB here) and start-up waits for it.
@@ -183,7 +195,9 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
     /// behind it (see `walCheckpointPages` for why not inside the write).
     private func queueCheckpointIfDue() {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard connection.walFrames >= checkpointPages, !checkpointQueued else { return }
+        guard connection.walFrames >= checkpointPages else { return }
+        if let background { return background.request() }
+        guard !checkpointQueued else { return }
         checkpointQueued = true
         queue.async { [weak self] in self?.checkpointNow() }
     }
@@ -203,6 +217,30 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
             metrics?.observe(StoreMetrics.checkpointSeconds, value: seconds, help: StoreMetrics.checkpointSecondsHelp)
         } catch {
             StoreMetrics.countFailure(error.code, in: metrics)
+        }
+    }
+
+    /// Counts a checkpoint `background` ran (its duration) or its failure, then copies
+    /// what was added to the log meanwhile, on the store queue, so the next write starts
+    /// the log again (`BackgroundCheckpoint`); `finished` lets the next one start.
+    private func backgroundCheckpointEnded(_ result: Result<Double, StoreError>, finished: @escaping @Sendable () -> Void) {
+        if case .failure(let error) = result {
+            StoreMetrics.countFailure(error.code, in: metrics)
+            return finished()
+        }
+        queue.async { [self] in
+            defer { finished() }
+            let started = DispatchTime.now()
+            do throws(StoreError) {
+                try connection.checkpointWAL(operation: "checkpoint")
+            } catch {
+                StoreMetrics.countFailure(error.code, in: metrics)
+            }
+            probe.checkpoints += 1
+            if case .success(let seconds) = result {
+                let rest = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+                metrics?.observe(StoreMetrics.checkpointSeconds, value: seconds + rest, help: StoreMetrics.checkpointSecondsHelp)
+            }
         }
     }
 

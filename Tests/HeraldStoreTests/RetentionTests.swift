@@ -86,6 +86,7 @@ struct RetentionTests {
             #expect(after.rows["audit"] == 0 && after.oldest["audit"] == nil)
             #expect(after.freeBytes < 16 * 4096)
             let path = directory.appendingPathComponent(SQLiteStore.fileName).path
+            store.waitForCheckpoints()
             _ = try store.perform("test") { (connection) throws(StoreError) in try connection.checkpointWAL(operation: "test") }
             let fileBytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             #expect(fileBytes < 200 * 4096, "file still \(fileBytes) bytes")
