@@ -102,6 +102,43 @@ struct WebhookBodyTests {
         }
     }
 
+    /// The notice's members are written once per notice and merged with each delivery's
+    /// own: a stored document that already has members a delivery sets (`type`, `target`,
+    /// `ack`, `group`, …) gets exactly the bytes of writing the merged document whole.
+    @Test func aDeliverysMembersReplaceTheNoticesOwnAsWritingItWholeDid() throws {
+        let notice = Data(("{\"ack\":{\"token\":\"old\"},\"episode\":{\"id\":\"e1\",\"number\":1},\"group\":\"old-group\","
+            + "\"id\":\"n1\",\"notifiedAt\":\"then\",\"recipients\":[{\"id\":\"u1\",\"name\":\"A\"},{\"id\":\"u2\",\"name\":\"B\"}],"
+            + "\"excluded\":[],\"target\":\"old\",\"transition\":\"firing\",\"type\":\"old\",\"zeta\":{\"b\":1,\"a\":[2,{\"d\":3,\"c\":4}]}}").utf8)
+        guard case .object(var whole) = try JSONValue.parse(notice) else { Issue.record("not an object"); return }
+        whole["excluded"] = nil
+        let cases: [(PlannedDelivery.Audience, [String]?, AckLink?)] = [
+            (.batch, nil, nil), (.user("u1"), ["u1"], Self.link("u1")), (.user("u2"), ["u2"], nil), (.group("g"), ["u2", "u1"], nil),
+        ]
+        for (audience, ids, link) in cases {
+            let delivery = WebhookBody.Delivery(target: "ops", audience: audience, recipientIDs: ids, notifiedAt: Self.notifiedAt)
+            let body = WebhookBody.body(notice: notice, delivery: delivery, config: nil) { _ in link }
+            // What writing the whole document did before.
+            var expected = whole
+            expected["type"] = .string("herald.notification.firing")
+            expected["notifiedAt"] = .string(NotificationJSON.timestamp(Self.notifiedAt))
+            expected["target"] = .string("ops")
+            if case .group(let id) = audience { expected["group"] = .string(id) }
+            if case .user = audience, let link { expected["ack"] = link.jsonValue }
+            guard case .array(let people)? = whole["recipients"] else { return }
+            let selected = ids.map { ids in ids.compactMap { id in people.first { person in
+                if case .object(let fields) = person, case .string(id)? = fields["id"] { true } else { false }
+            } } } ?? people
+            expected["recipients"] = .array(selected.map { person in
+                guard case .object(var fields) = person else { return person }
+                fields["ack"] = link?.jsonValue
+                return .object(fields)
+            })
+            var writer = JSONBytesWriter()
+            writer.value(.object(expected))
+            #expect(body.map { String(decoding: $0, as: UTF8.self) } == String(decoding: writer.data, as: UTF8.self), "\(audience)")
+        }
+    }
+
     @Test func aDocumentThatIsNoNoticeGivesNoBody() {
         let delivery = WebhookBody.Delivery(target: "ops", audience: .batch, recipientIDs: nil, notifiedAt: Self.notifiedAt)
         #expect(WebhookBody.body(notice: Data("[]".utf8), delivery: delivery, config: nil) { _ in nil } == nil)

@@ -144,6 +144,12 @@ public struct JSONBytesWriter {
         endObject()
     }
 
+    /// A value already written as JSON (by this writer: the bytes are taken as they are).
+    public mutating func json(_ value: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: value)
+    }
+
     // MARK: Internals
 
     private mutating func separate() {

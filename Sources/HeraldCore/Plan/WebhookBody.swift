@@ -42,8 +42,14 @@ public enum WebhookBody {
     /// reading the document per delivery made a fan-out O(n²) (≈ 62 s for 9,896 people,
     /// issue #22's regression); the delivery engine keeps the last `Notice` it read.
     public struct Notice: Sendable {
-        /// The document without `recipients` and `excluded`, which each body writes anew.
-        fileprivate let document: [String: JSONValue]
+        /// The document's members that every body of it writes the same way, in key order,
+        /// each value already written as JSON: without `recipients` and `excluded`, and
+        /// without the members every body sets itself (`perDeliveryKeys`).
+        ///
+        /// Why: a fan-out writes one body per person from the same notice; writing the
+        /// whole document tree again for each (sorting every object's keys each time)
+        /// was a large part of the sender's own CPU (Benchmarks/limits.md, issue #21).
+        fileprivate let members: [(key: String, json: [UInt8])]
         fileprivate let transition: String
         fileprivate let episodeID: String
         fileprivate let people: [JSONValue]
@@ -60,12 +66,17 @@ public enum WebhookBody {
                   case .array(let people)? = document["recipients"] else { return nil }
             document["recipients"] = nil
             document["excluded"] = nil
+            for key in WebhookBody.perDeliveryKeys { document[key] = nil }
             var positionByID: [String: Int] = [:]
             positionByID.reserveCapacity(people.count)
             for (position, person) in people.enumerated() {
                 if case .object(let fields) = person, case .string(let id)? = fields["id"] { positionByID[id] = position }
             }
-            self.document = document
+            self.members = document.keys.sorted(by: WebhookBody.keyOrder).map { key in
+                var writer = JSONBytesWriter(capacity: 64)
+                writer.value(document[key]!)
+                return (key, writer.bytes)
+            }
             self.transition = transition
             self.episodeID = episodeID
             self.people = people
@@ -94,20 +105,51 @@ public enum WebhookBody {
         func link(_ user: String) -> AckLink? {
             ackLink(AckRequest(user: user, episodeID: notice.episodeID, transition: notice.transition))
         }
-        var document = notice.document
-        document["type"] = .string("herald.notification.\(notice.transition)")
-        document["notifiedAt"] = .string(NotificationJSON.timestamp(delivery.notifiedAt))
-        document["target"] = .string(delivery.target)
-        if case .group(let id) = delivery.audience { document["group"] = .string(id) }
-        if case .user(let id) = delivery.audience, let ack = link(id) { document["ack"] = ack.jsonValue }
+        // The members this delivery sets, in key order (`perDeliveryKeys`), merged with
+        // the notice's own already-written ones: the bytes of writing the whole document.
+        var own: [(key: String, value: JSONValue)] = []
+        if case .user(let id) = delivery.audience, let ack = link(id) { own.append(("ack", ack.jsonValue)) }
+        if case .group(let id) = delivery.audience { own.append(("group", .string(id))) }
+        own.append(("notifiedAt", .string(NotificationJSON.timestamp(delivery.notifiedAt))))
         let people = notice.selected(delivery.recipientIDs)
-        document["recipients"] = .array(people.map { person in
+        own.append(("recipients", .array(people.map { person in
             recipient(person, target: delivery.target, config: config, link: link)
-        })
+        })))
+        own.append(("target", .string(delivery.target)))
+        own.append(("type", .string("herald.notification.\(notice.transition)")))
         var writer = JSONBytesWriter(capacity: Self.bytesBeforeRecipients + Self.bytesPerRecipient * people.count)
-        writer.value(.object(document))
+        writer.beginObject()
+        var next = 0
+        for member in notice.members {
+            while next < own.count, keyOrder(own[next].key, member.key) {
+                writer.key(own[next].key)
+                writer.value(own[next].value)
+                next += 1
+            }
+            if next < own.count, own[next].key == member.key {
+                writer.key(own[next].key)   // set by this delivery: replaces the notice's own
+                writer.value(own[next].value)
+                next += 1
+                continue
+            }
+            writer.key(member.key)
+            writer.json(member.json)
+        }
+        for member in own[next...] {
+            writer.key(member.key)
+            writer.value(member.value)
+        }
+        writer.endObject()
         return writer.data
     }
+
+    /// The document members every body writes itself, replacing the notice's own if it
+    /// has them. (`ack` and `group`, written only for some deliveries, replace the
+    /// notice's own when written and leave them otherwise.)
+    static let perDeliveryKeys = ["notifiedAt", "recipients", "target", "type"]
+
+    /// JSON member order: by the keys' UTF-8 bytes (`JSONBytesWriter.value`).
+    static func keyOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
 
     /// First guesses for the writer's buffer (it grows as needed): the notice fields, and
     /// one recipient with contact details and an ack link.
@@ -152,7 +194,7 @@ extension JSONBytesWriter {
             endArray()
         case .object(let members):
             beginObject()
-            for name in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            for name in members.keys.sorted(by: WebhookBody.keyOrder) {
                 key(name)
                 self.value(members[name]!)
             }
