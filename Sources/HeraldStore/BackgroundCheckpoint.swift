@@ -58,11 +58,6 @@ final class BackgroundCheckpoint: @unchecked Sendable {
         }
     }
 
-    /// Waits for a checkpoint running beside the store (closing the store).
-    func waitUntilIdle() {
-        queue.sync {}
-    }
-
     /// Whether a checkpoint is queued, running or being finished.
     var isBusy: Bool { lock.withLock { busy } }
 }

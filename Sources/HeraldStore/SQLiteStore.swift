@@ -115,15 +115,16 @@ public final class SQLiteStore: StateStore, @unchecked Sendable {
         // otherwise set the log file's size until the next checkpoint. Best effort: a
         // read-only file must still open, so the daemon can run and say 503 on /readyz.
         try? connection.executeScript("PRAGMA wal_checkpoint(TRUNCATE)", operation: "open")
+        // Best effort: without the second connection checkpoints run on `queue` as with
+        // `.full`. Nothing waits for a running one at close: the connections are
+        // independent, and the last to close copies the log back.
         if synchronous == .normal {
-            background = try BackgroundCheckpoint(path: fileURL.path) { [weak self] result, finished in
+            background = try? BackgroundCheckpoint(path: fileURL.path) { [weak self] result, finished in
                 guard let self else { return finished() }
                 backgroundCheckpointEnded(result, finished: finished)
             }
         }
     }
-
-    deinit { background?.waitUntilIdle() }
 
     /// Largest file the upgrade to schema 5 rewrites to turn on incremental vacuum: a
     /// VACUUM copies the whole file (≈ 10–30 s per GB here) and start-up waits for it.
