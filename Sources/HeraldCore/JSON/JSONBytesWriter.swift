@@ -144,6 +144,10 @@ public struct JSONBytesWriter {
         endObject()
     }
 
+    /// Member order in every object this writer writes: by the keys' UTF-8 bytes, as
+    /// `JSONEncoder`'s `.sortedKeys`.
+    static func keyPrecedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+
     /// A value already written as JSON (by this writer: the bytes are taken as they are).
     public mutating func json(_ value: [UInt8]) {
         separate()

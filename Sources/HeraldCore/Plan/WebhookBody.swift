@@ -72,7 +72,7 @@ public enum WebhookBody {
             for (position, person) in people.enumerated() {
                 if case .object(let fields) = person, case .string(let id)? = fields["id"] { positionByID[id] = position }
             }
-            self.members = document.keys.sorted(by: WebhookBody.keyOrder).map { key in
+            self.members = document.keys.sorted(by: JSONBytesWriter.keyPrecedes).map { key in
                 var writer = JSONBytesWriter(capacity: 64)
                 writer.value(document[key]!)
                 return (key, writer.bytes)
@@ -105,8 +105,8 @@ public enum WebhookBody {
         func link(_ user: String) -> AckLink? {
             ackLink(AckRequest(user: user, episodeID: notice.episodeID, transition: notice.transition))
         }
-        // The members this delivery sets, in key order (`perDeliveryKeys`), merged with
-        // the notice's own already-written ones: the bytes of writing the whole document.
+        // The members this delivery sets, in key order, merged with the notice's own
+        // already-written ones: the bytes of writing the whole document.
         var own: [(key: String, value: JSONValue)] = []
         if case .user(let id) = delivery.audience, let ack = link(id) { own.append(("ack", ack.jsonValue)) }
         if case .group(let id) = delivery.audience { own.append(("group", .string(id))) }
@@ -121,7 +121,7 @@ public enum WebhookBody {
         writer.beginObject()
         var next = 0
         for member in notice.members {
-            while next < own.count, keyOrder(own[next].key, member.key) {
+            while next < own.count, JSONBytesWriter.keyPrecedes(own[next].key, member.key) {
                 writer.key(own[next].key)
                 writer.value(own[next].value)
                 next += 1
@@ -147,9 +147,6 @@ public enum WebhookBody {
     /// has them. (`ack` and `group`, written only for some deliveries, replace the
     /// notice's own when written and leave them otherwise.)
     static let perDeliveryKeys = ["notifiedAt", "recipients", "target", "type"]
-
-    /// JSON member order: by the keys' UTF-8 bytes (`JSONBytesWriter.value`).
-    static func keyOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
 
     /// First guesses for the writer's buffer (it grows as needed): the notice fields, and
     /// one recipient with contact details and an ack link.
@@ -194,7 +191,7 @@ extension JSONBytesWriter {
             endArray()
         case .object(let members):
             beginObject()
-            for name in members.keys.sorted(by: WebhookBody.keyOrder) {
+            for name in members.keys.sorted(by: JSONBytesWriter.keyPrecedes) {
                 key(name)
                 self.value(members[name]!)
             }
